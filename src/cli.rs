@@ -1,0 +1,431 @@
+//! Command-line flags (clap derive), turned into a validated configuration, then run.
+
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use unstruct::decode::{self, Input, Options};
+use unstruct::emit::json::{JsonOptions, JsonWriter, Style};
+use unstruct::emit::{BytesStyle, Sink};
+use unstruct::error::{DataError, DescriptorError};
+use unstruct::input::{self, InputBytes};
+use unstruct::lang::{self, DefaultResolver, Source};
+use unstruct::plan::{Plan, StructId};
+use unstruct::records::{self, OnError, RecordsConfig, StreamError};
+use unstruct::structfmt::{self, lower::StringMode};
+
+const EXAMPLES: &str = "\
+Examples:
+  unstruct -f wav samples/tone.wav                   decode with a bundled format
+  unstruct -f my.struct --records rec data.bin       NDJSON, one record per line
+  cat data.bin | unstruct -f my.struct --records rec -
+  unstruct -s '<IhHd12sI' --names id,temp,flags,value,name,count data.bin
+  unstruct -f png --offsets samples/tiny.png         where every value came from
+  unstruct check my.struct                           descriptor errors with line:col
+  unstruct layout my.struct                          offsets and sizes of fields
+  unstruct formats                                   the bundled formats
+  unstruct calcsize '@bhiq'                          like Python's struct.calcsize
+
+Exit status: 0 success, 1 data error (after writing everything decoded before it),
+2 usage or descriptor error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "unstruct", version, about = "Decode binary files into JSON from a declarative descriptor or a Python struct format string.", after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    decode: DecodeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Check a descriptor for errors without reading any data.
+    Check {
+        /// Descriptor file or bundled format name.
+        descriptor: String,
+    },
+    /// Print each field's offset and size where they do not depend on the data.
+    Layout {
+        /// Descriptor file or bundled format name.
+        descriptor: String,
+        /// Only this struct (default: every struct).
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// List the bundled formats, one line each.
+    Formats,
+    /// Print the size of a Python struct format, like struct.calcsize.
+    Calcsize {
+        /// A Python struct format string, e.g. '<IhHd12sI'.
+        format: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct DecodeArgs {
+    /// Input file; `-` or nothing reads stdin.
+    file: Option<PathBuf>,
+    /// Descriptor: a `.struct` file or the name of a bundled format (see `unstruct formats`).
+    #[arg(short = 'f', long = "format", value_name = "DESCRIPTOR")]
+    format: Option<String>,
+    /// A Python struct format string such as '<IhHd12sI' (decodes records like struct.iter_unpack).
+    #[arg(short = 's', long = "struct", value_name = "FMT", conflicts_with = "format")]
+    struct_fmt: Option<String>,
+    /// Names for the values of a struct format, comma-separated (`_` skips a value).
+    #[arg(long, value_delimiter = ',', requires = "struct_fmt")]
+    names: Option<Vec<String>>,
+    /// Records mode: decode TYPE (default: the root) again and again until the input ends; NDJSON.
+    #[arg(long, value_name = "TYPE", num_args = 0..=1, default_missing_value = "")]
+    records: Option<String>,
+    /// The root struct (default: the first struct of the descriptor, or its `root` directive).
+    #[arg(long, value_name = "NAME")]
+    root: Option<String>,
+    /// Records mode: skip the first N records.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    skip: u64,
+    /// Records mode: write at most N records.
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// Decode the input from byte N on (as if the bytes before it did not exist).
+    #[arg(long, value_name = "N", value_parser = parse_number)]
+    offset: Option<u64>,
+    /// Decode at most N bytes of the input.
+    #[arg(long, value_name = "N", value_parser = parse_number)]
+    length: Option<u64>,
+    /// Output: json (compact), pretty, or ndjson. Default: pretty on a terminal, else json;
+    /// ndjson in records mode.
+    #[arg(short = 'o', long, value_enum, value_name = "STYLE")]
+    output: Option<OutputArg>,
+    /// How byte strings are written.
+    #[arg(long, value_enum, default_value = "hex", value_name = "STYLE")]
+    bytes: BytesArg,
+    /// Add `"@offsets": {"field": [offset, size], ...}` to every object.
+    #[arg(long)]
+    offsets: bool,
+    /// Decode invalid text with U+FFFD instead of stopping with an error.
+    #[arg(long)]
+    lossy: bool,
+    /// Struct formats: write `s`, `p` and `c` as raw bytes (all of them) instead of text cut at NUL.
+    #[arg(long, requires = "struct_fmt")]
+    raw_bytes: bool,
+    /// Records of a fixed size: allow a trailing partial record (it is reported on stderr).
+    #[arg(long)]
+    allow_remainder: bool,
+    /// Records mode: stop at the first bad record, or skip it and report its range on stderr.
+    #[arg(long, value_enum, default_value = "stop", value_name = "ACTION")]
+    on_error: OnErrorArg,
+    /// Deepest nesting of structs, arrays and `at` jumps.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    max_depth: u32,
+    /// Most values decoded from one document or record (default: 16 per input byte + 1M).
+    #[arg(long, value_name = "N")]
+    max_values: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum OutputArg {
+    Json,
+    Pretty,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum BytesArg {
+    Hex,
+    Base64,
+    Array,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OnErrorArg {
+    Stop,
+    Skip,
+}
+
+fn parse_number(s: &str) -> Result<u64, String> {
+    let t = s.replace('_', "");
+    let r = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16)
+    } else {
+        t.parse()
+    };
+    r.map_err(|e| format!("`{s}` is not a number ({e})"))
+}
+
+/// An error that has been rendered for the user, with its exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// Usage or descriptor errors: exit 2.
+    Usage(String),
+    /// Data errors: exit 1.
+    Data(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Usage(_) => ExitCode::from(2),
+            Failure::Data(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(m) => write!(f, "unstruct: {m}"),
+            Failure::Data(m) => write!(f, "unstruct: error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    Failure::Usage(msg.into()).into()
+}
+
+fn descriptor_error(e: DescriptorError) -> anyhow::Error {
+    Failure::Usage(format!("error: {e}")).into()
+}
+
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Check { descriptor }) => {
+            let plan = load_descriptor(&descriptor, None)?;
+            let n = plan.structs.len();
+            println!("{descriptor}: ok ({n} struct{}, {} enum{})", plural(n), plan.enums.len(), plural(plan.enums.len()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Layout { descriptor, root }) => {
+            let plan = load_descriptor(&descriptor, None)?;
+            let only = match root {
+                Some(r) => Some(plan.struct_by_name(&r).ok_or_else(|| usage(format!("no struct named `{r}`")))?),
+                None => None,
+            };
+            let mut out = io::stdout().lock();
+            out.write_all(unstruct::layout::render(&plan, only).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Formats) => {
+            let mut out = io::stdout().lock();
+            let w = unstruct::formats::ALL.iter().map(|f| f.name.len()).max().unwrap_or(0);
+            for f in unstruct::formats::ALL {
+                writeln!(out, "{:w$}  {}", f.name, f.description)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Calcsize { format }) => {
+            let f = structfmt::parse(&format).map_err(|e| struct_error(&format, e))?;
+            println!("{}", f.size);
+            Ok(ExitCode::SUCCESS)
+        }
+        None => decode_cmd(cli.decode),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn struct_error(fmt_str: &str, e: structfmt::StructFormatError) -> anyhow::Error {
+    usage(format!("bad struct format {fmt_str:?}: {e}"))
+}
+
+/// Loads a descriptor from a file, or a bundled format by name.
+fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
+    let path = Path::new(spec);
+    let source = if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read descriptor `{spec}`: {e}")))?;
+        Source { name: spec.to_string(), text, dir: path.parent().map(|p| p.to_path_buf()) }
+    } else if let Some(f) = unstruct::formats::get(spec.strip_suffix(".struct").unwrap_or(spec)) {
+        Source { name: format!("<bundled:{}>", f.name), text: f.text.to_string(), dir: None }
+    } else {
+        let names = unstruct::formats::ALL.iter().map(|f| f.name);
+        let hint = match unstruct::error::closest(spec, names) {
+            Some(c) => format!("; did you mean the bundled format `{c}`?"),
+            None => "; `unstruct formats` lists the bundled formats".to_string(),
+        };
+        return Err(usage(format!("no descriptor file `{spec}` and no bundled format of that name{hint}")));
+    };
+    lang::compile(source, root, &DefaultResolver).map_err(descriptor_error)
+}
+
+struct Job {
+    plan: Plan,
+    records: Option<StructId>,
+    style: Style,
+    json: JsonOptions,
+    opts: Options,
+    cfg: RecordsConfig,
+    offset: u64,
+    length: Option<u64>,
+    file: Option<PathBuf>,
+}
+
+fn build_job(a: DecodeArgs) -> Result<Job> {
+    let (plan, records) = if let Some(fmt_str) = &a.struct_fmt {
+        if a.records.as_deref().is_some_and(|r| !r.is_empty()) {
+            return Err(usage("--records takes no TYPE with --struct (every record is the format)"));
+        }
+        let f = structfmt::parse(fmt_str).map_err(|e| struct_error(fmt_str, e))?;
+        if f.size == 0 {
+            return Err(usage(format!("struct format {fmt_str:?} has size 0, so it cannot be repeated over the input")));
+        }
+        let strings = if a.raw_bytes { StringMode::Raw } else { StringMode::Text };
+        let plan = structfmt::lower::to_plan(&f, a.names.as_deref(), strings).map_err(|e| usage(format!("--names: {e}")))?;
+        (plan, Some(0))
+    } else if let Some(desc) = &a.format {
+        let plan = load_descriptor(desc, a.root.as_deref())?;
+        let records = match a.records.as_deref() {
+            None => None,
+            Some("") => Some(plan.root),
+            Some(name) => match plan.struct_by_name(name) {
+                Some(id) if plan.structs[id as usize].params == 0 => Some(id),
+                Some(_) => return Err(usage(format!("--records {name}: the struct takes parameters, so it cannot be a record"))),
+                None => {
+                    let hint = unstruct::error::closest(name, plan.structs.iter().map(|s| s.name.as_str()))
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    return Err(usage(format!("--records {name}: no struct of that name{hint}")));
+                }
+            },
+        };
+        (plan, records)
+    } else {
+        return Err(usage("give a descriptor with -f/--format or a struct format with -s/--struct (see --help)"));
+    };
+    if records.is_none() && (a.skip > 0 || a.count.is_some()) {
+        return Err(usage("--skip and --count need records mode (--records)"));
+    }
+    let style = match (a.output, records.is_some()) {
+        (Some(OutputArg::Json), _) => Style::Compact,
+        (Some(OutputArg::Pretty), _) => Style::Pretty,
+        (Some(OutputArg::Ndjson), _) | (None, true) => Style::Ndjson,
+        (None, false) => {
+            if io::stdout().is_terminal() {
+                Style::Pretty
+            } else {
+                Style::Compact
+            }
+        }
+    };
+    let bytes = match a.bytes {
+        BytesArg::Hex => BytesStyle::Hex,
+        BytesArg::Base64 => BytesStyle::Base64,
+        BytesArg::Array => BytesStyle::Array,
+    };
+    Ok(Job {
+        plan,
+        records,
+        style,
+        json: JsonOptions { style, bytes, offsets: a.offsets },
+        opts: Options { lossy: a.lossy, max_depth: a.max_depth, max_values: a.max_values },
+        cfg: RecordsConfig {
+            skip: a.skip,
+            count: a.count,
+            on_error: match a.on_error {
+                OnErrorArg::Stop => OnError::Stop,
+                OnErrorArg::Skip => OnError::Skip,
+            },
+            allow_remainder: a.allow_remainder,
+        },
+        offset: a.offset.unwrap_or(0),
+        length: a.length,
+        file: a.file.filter(|f| f.as_os_str() != "-"),
+    })
+}
+
+fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
+    let job = build_job(a)?;
+    let stdout = io::stdout();
+    let out = stdout.lock();
+    let mut w = JsonWriter::new(out, job.json);
+    let _ = job.style;
+    let mut skipped = 0u64;
+    let mut report = |e: &DataError, start: u64, end: u64| {
+        skipped += 1;
+        eprintln!(
+            "unstruct: skipped bytes {start:#x}..{end:#x} ({start}..{end}): {}",
+            render_data_error(e, job.offset)
+        );
+    };
+    let result: Result<records::Summary, DataError> = match (&job.file, job.records) {
+        (None, Some(sid)) => {
+            let mut stdin = io::stdin().lock();
+            input::skip_stream(&mut stdin, job.offset).map_err(|e| usage(e.to_string()))?;
+            let reader: Box<dyn io::Read> = match job.length {
+                Some(n) => Box::new(io::Read::take(stdin, n)),
+                None => Box::new(stdin),
+            };
+            match records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut w, &mut report) {
+                Ok(s) => Ok(s),
+                Err(StreamError::Data(e)) => Err(e),
+                Err(StreamError::Io(e)) => return Err(anyhow::Error::new(e).context("reading stdin")),
+            }
+        }
+        (file, records) => {
+            let bytes: InputBytes = match file {
+                Some(p) => input::open_file(p).map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?,
+                None => input::read_all(io::stdin().lock()).context("reading stdin")?,
+            };
+            let all = bytes.bytes();
+            let start = (job.offset.min(all.len() as u64)) as usize;
+            if job.offset > all.len() as u64 {
+                return Err(usage(format!("--offset {} is past the end of the input ({} bytes)", job.offset, all.len())));
+            }
+            let end = match job.length {
+                Some(n) => start.saturating_add(n.min(usize::MAX as u64) as usize).min(all.len()),
+                None => all.len(),
+            };
+            let input = Input::whole(&all[start..end]);
+            match records {
+                Some(sid) => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut w, &mut report),
+                None => match decode::decode_document(&job.plan, input, job.opts, &mut w) {
+                    Ok(_) => {
+                        w.end_record()?;
+                        w.finish()?;
+                        Ok(records::Summary::default())
+                    }
+                    Err(e) => {
+                        // what was decoded is written, unterminated, so it cannot pass for complete
+                        let _ = w.finish();
+                        Err(e)
+                    }
+                },
+            }
+        }
+    };
+    match result {
+        Ok(summary) => {
+            w.finish()?;
+            if summary.remainder > 0 {
+                eprintln!("unstruct: note: {} trailing bytes after the last whole record were not decoded", summary.remainder);
+            }
+            if summary.skipped_bad > 0 {
+                eprintln!("unstruct: {} bad record position(s) skipped", summary.skipped_bad);
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            w.finish()?;
+            Err(Failure::Data(render_data_error(&e, job.offset)).into())
+        }
+    }
+}
+
+fn render_data_error(e: &DataError, offset: u64) -> String {
+    if offset > 0 {
+        let file_off = e.offset + offset;
+        format!("{e} (file offset {file_off:#x} ({file_off}))")
+    } else {
+        e.to_string()
+    }
+}

@@ -1,0 +1,456 @@
+//! Expression evaluation: integers in i128 with checked arithmetic, byte strings compared
+//! as bytes, names read from frames.
+
+use super::{DResult, Decoder, Value};
+use crate::emit::Sink;
+use crate::error::DataErrorKind;
+use crate::lang::ast::Builtin;
+use crate::plan::*;
+
+impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
+    pub(super) fn truthy(&self, v: Value) -> DResult<bool> {
+        match v {
+            Value::Bool(b) => Ok(b),
+            Value::Int(i) | Value::Enum { v: i, .. } => Ok(i != 0),
+            Value::Absent => Err(self.err(DataErrorKind::Absent("value".into()))),
+            other => Err(self.err(DataErrorKind::Type(format!("expected a condition, found {}", other.kind_name())))),
+        }
+    }
+
+    pub(super) fn eval_int(&mut self, id: ExprId) -> DResult<i128> {
+        let v = self.eval(id)?;
+        self.as_int(v)
+    }
+
+    fn as_int(&self, v: Value) -> DResult<i128> {
+        match v {
+            Value::Int(i) | Value::Enum { v: i, .. } => Ok(i),
+            Value::Bool(b) => Ok(b as i128),
+            Value::Absent => Err(self.err(DataErrorKind::Absent("value".into()))),
+            other => Err(self.err(DataErrorKind::Type(format!("expected an integer, found {}", other.kind_name())))),
+        }
+    }
+
+    /// The bytes of a string-like value.
+    pub(super) fn bytes_of(&self, v: Value) -> Option<&'a [u8]>
+    where
+        'p: 'a,
+    {
+        match v {
+            Value::Bytes { off, len } | Value::Str { off, len, .. } => self.data.get(off..off + len),
+            Value::Lit(id) => match self.plan.expr(id) {
+                PExpr::Lit(b) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn frame_value(&self, n: u32) -> DResult<Value> {
+        let frames = &self.st.frames;
+        let idx = if n == u32::MAX { Some(0) } else { frames.len().checked_sub(1 + n as usize) };
+        match idx.and_then(|i| frames.get(i)) {
+            Some(&(frame, sid)) => Ok(Value::Struct { frame, sid }),
+            None => Err(self.err(DataErrorKind::Type(if n == u32::MAX {
+                "there is no root struct here".into()
+            } else {
+                "this struct has no parent".into()
+            }))),
+        }
+    }
+
+    /// Looks up field `name` in a struct value (through embedded structs).
+    fn member(&self, base: Value, name: &str) -> DResult<Value> {
+        let Value::Struct { frame, sid } = base else {
+            return Err(self.err(DataErrorKind::Type(format!("`.{name}` needs a struct, found {}", base.kind_name()))));
+        };
+        let sp = &self.plan.structs[sid as usize];
+        match sp.find(name) {
+            Some(Lookup::Slot(s)) => Ok(self.st.arena[(frame + s) as usize]),
+            Some(Lookup::Embedded(s)) => {
+                let inner = self.st.arena[(frame + s) as usize];
+                if matches!(inner, Value::Absent) {
+                    return Err(self.err(DataErrorKind::Absent(name.to_string())));
+                }
+                self.member(inner, name)
+            }
+            None => Err(self.err(DataErrorKind::Absent(format!("{}.{name}", sp.name)))),
+        }
+    }
+
+    fn current_frame(&self) -> u32 {
+        self.st.frames.last().map_or(0, |f| f.0)
+    }
+
+    pub(super) fn eval(&mut self, id: ExprId) -> DResult<Value> {
+        let plan = self.plan;
+        Ok(match plan.expr(id) {
+            PExpr::Int(v) => Value::Int(*v),
+            PExpr::Bool(b) => Value::Bool(*b),
+            PExpr::Lit(_) => Value::Lit(id),
+            PExpr::This => self.this,
+            PExpr::Slot(s) => self.st.arena[(self.current_frame() + s) as usize],
+            PExpr::Embedded { slot, name } => {
+                let inner = self.st.arena[(self.current_frame() + slot) as usize];
+                self.member(inner, name)?
+            }
+            PExpr::Frame(n) => self.frame_value(*n)?,
+            PExpr::Member(b, name) => {
+                let base = self.eval(*b)?;
+                self.member(base, name)?
+            }
+            PExpr::Index(a, i) => {
+                let av = self.eval(*a)?;
+                let i = self.eval_int(*i)?;
+                self.index(av, i)?
+            }
+            PExpr::Builtin(b) => Value::Int(match b {
+                Builtin::Offset => {
+                    self.abs(self.pos) as i128 + if self.bitpos > 0 { 1 } else { 0 }
+                }
+                Builtin::Remaining => self.remaining() as i128,
+                Builtin::InputSize => match self.total {
+                    Some(t) => t as i128,
+                    None => return Err(self.err(DataErrorKind::NotStreamable("`@input_size`"))),
+                },
+                Builtin::Index => *self.st.index.last().unwrap_or(&0) as i128,
+            }),
+            PExpr::Unary(op, a) => {
+                let v = self.eval(*a)?;
+                match op {
+                    UnOp::Not => Value::Bool(!self.truthy(v)?),
+                    UnOp::Neg => Value::Int(self.as_int(v)?.checked_neg().ok_or_else(|| self.err(DataErrorKind::Overflow { op: "-" }))?),
+                    UnOp::BitNot => Value::Int(!self.as_int(v)?),
+                }
+            }
+            PExpr::Binary(op, a, b) => self.binary(*op, *a, *b)?,
+            PExpr::Cond(c, a, b) => {
+                let cv = self.eval(*c)?;
+                if self.truthy(cv)? { self.eval(*a)? } else { self.eval(*b)? }
+            }
+            PExpr::Call(f, args) => self.call(*f, args)?,
+            PExpr::Peek { ty, at } => self.peek(ty, *at)?,
+            PExpr::Cast(a, e) => {
+                let v = self.eval_int(*a)?;
+                Value::Enum { id: *e, v }
+            }
+            PExpr::EnumConst(e, v) => Value::Enum { id: *e, v: *v },
+        })
+    }
+
+    fn index(&self, av: Value, i: i128) -> DResult<Value> {
+        match av {
+            Value::Array(id) => {
+                let arr = &self.st.arrays[id as usize];
+                let len = arr.len() as i128;
+                let k = if i < 0 { len + i } else { i };
+                if k < 0 || k >= len {
+                    return Err(self.err(DataErrorKind::IndexOut { index: i, len: len as u64 }));
+                }
+                Ok(arr[k as usize])
+            }
+            Value::Absent => Err(self.err(DataErrorKind::Absent("array".into()))),
+            other => match self.bytes_of(other) {
+                Some(b) => {
+                    let len = b.len() as i128;
+                    let k = if i < 0 { len + i } else { i };
+                    if k < 0 || k >= len {
+                        return Err(self.err(DataErrorKind::IndexOut { index: i, len: len as u64 }));
+                    }
+                    Ok(Value::Int(b[k as usize] as i128))
+                }
+                None => Err(self.err(DataErrorKind::Type(format!("cannot index {}", other.kind_name())))),
+            },
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: ExprId, b: ExprId) -> DResult<Value> {
+        use BinOp::*;
+        match op {
+            And => {
+                let l = self.eval(a)?;
+                if !self.truthy(l)? {
+                    return Ok(Value::Bool(false));
+                }
+                let r = self.eval(b)?;
+                return Ok(Value::Bool(self.truthy(r)?));
+            }
+            Or => {
+                let l = self.eval(a)?;
+                if self.truthy(l)? {
+                    return Ok(Value::Bool(true));
+                }
+                let r = self.eval(b)?;
+                return Ok(Value::Bool(self.truthy(r)?));
+            }
+            Coalesce => {
+                let l = match self.eval(a) {
+                    Ok(v) => v,
+                    Err(e) if matches!(e.kind, DataErrorKind::Absent(_)) => Value::Absent,
+                    Err(e) => return Err(e),
+                };
+                return if matches!(l, Value::Absent) { self.eval(b) } else { Ok(l) };
+            }
+            _ => {}
+        }
+        let l = self.eval(a)?;
+        let r = self.eval(b)?;
+        if matches!(op, Eq | Ne) {
+            let eq = self.equal(l, r)?;
+            return Ok(Value::Bool(if op == Eq { eq } else { !eq }));
+        }
+        if matches!(op, Lt | Le | Gt | Ge) {
+            let ord = match (l, r) {
+                (Value::Float(x), y) | (y, Value::Float(x)) if !matches!(y, Value::Float(_)) => {
+                    let yf = self.as_int(y)? as f64;
+                    let (p, q) = if matches!(l, Value::Float(_)) { (x, yf) } else { (yf, x) };
+                    p.partial_cmp(&q)
+                }
+                (Value::Float(x), Value::Float(y)) => x.partial_cmp(&y),
+                _ => Some(self.as_int(l)?.cmp(&self.as_int(r)?)),
+            };
+            let Some(ord) = ord else { return Ok(Value::Bool(false)) };
+            return Ok(Value::Bool(match op {
+                Lt => ord.is_lt(),
+                Le => ord.is_le(),
+                Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            }));
+        }
+        let x = self.as_int(l)?;
+        let y = self.as_int(r)?;
+        let overflow = |d: &Self| d.err(DataErrorKind::Overflow { op: op.symbol() });
+        let v = match op {
+            Add => x.checked_add(y).ok_or_else(|| overflow(self))?,
+            Sub => x.checked_sub(y).ok_or_else(|| overflow(self))?,
+            Mul => x.checked_mul(y).ok_or_else(|| overflow(self))?,
+            Div | Rem => {
+                if y == 0 {
+                    return Err(self.err(DataErrorKind::DivByZero));
+                }
+                let r = if op == Div { x.checked_div(y) } else { x.checked_rem(y) };
+                r.ok_or_else(|| overflow(self))?
+            }
+            Shl | Shr => {
+                if !(0..64).contains(&y) {
+                    return Err(self.err(DataErrorKind::BadShift(y)));
+                }
+                if op == Shl {
+                    let v = x << y;
+                    if v >> y != x || v.unsigned_abs() > u64::MAX as u128 * 2 {
+                        return Err(overflow(self));
+                    }
+                    v
+                } else {
+                    x >> y
+                }
+            }
+            BitAnd => x & y,
+            BitOr => x | y,
+            BitXor => x ^ y,
+            _ => unreachable!("handled above"),
+        };
+        Ok(Value::Int(v))
+    }
+
+    fn equal(&self, l: Value, r: Value) -> DResult<bool> {
+        if let (Some(a), Some(b)) = (self.bytes_of(l), self.bytes_of(r)) {
+            return Ok(a == b);
+        }
+        Ok(match (l, r) {
+            (Value::Float(x), Value::Float(y)) => x == y,
+            (Value::Float(x), y) | (y, Value::Float(x)) => x == self.as_int(y)? as f64,
+            (Value::Absent, _) | (_, Value::Absent) => return Err(self.err(DataErrorKind::Absent("value".into()))),
+            _ => self.as_int(l)? == self.as_int(r)?,
+        })
+    }
+
+    fn call(&mut self, f: Func, args: &[ExprId]) -> DResult<Value> {
+        let int = |d: &mut Self, k: usize| d.eval_int(args[k]);
+        Ok(Value::Int(match f {
+            Func::Len => {
+                let v = self.eval(args[0])?;
+                match v {
+                    Value::Array(id) => self.st.arrays[id as usize].len() as i128,
+                    other => match self.bytes_of(other) {
+                        Some(b) => b.len() as i128,
+                        None => return Err(self.err(DataErrorKind::Type(format!("`len` of {}", other.kind_name())))),
+                    },
+                }
+            }
+            Func::Abs => {
+                let v = int(self, 0)?;
+                v.checked_abs().ok_or_else(|| self.err(DataErrorKind::Overflow { op: "abs" }))?
+            }
+            Func::Min | Func::Max => {
+                let mut acc = int(self, 0)?;
+                for k in 1..args.len() {
+                    let v = int(self, k)?;
+                    acc = if f == Func::Min { acc.min(v) } else { acc.max(v) };
+                }
+                acc
+            }
+            Func::Int => {
+                let v = self.eval(args[0])?;
+                let base = int(self, 1)?;
+                let Some(b) = self.bytes_of(v) else {
+                    return Err(self.err(DataErrorKind::Type("`int` needs text".into())));
+                };
+                if !(2..=36).contains(&base) {
+                    return Err(self.err(DataErrorKind::Type(format!("`int` base must be 2..36, got {base}"))));
+                }
+                parse_int(b, base as u32).ok_or_else(|| {
+                    self.err(DataErrorKind::NotANumber { text: String::from_utf8_lossy(b).into_owned(), base: base as u32 })
+                })?
+            }
+            Func::Crc32 => {
+                let v = self.eval(args[0])?;
+                let Some(b) = self.bytes_of(v) else {
+                    return Err(self.err(DataErrorKind::Type("`crc32` needs bytes".into())));
+                };
+                crc32(b) as i128
+            }
+            Func::Find | Func::Rfind => {
+                let pv = self.eval(args[0])?;
+                let lo = int(self, 1)?;
+                let hi = int(self, 2)?;
+                let Some(pat) = self.bytes_of(pv) else {
+                    return Err(self.err(DataErrorKind::Type("`find` needs a byte pattern".into())));
+                };
+                let size = self.total.unwrap_or(self.base + self.data.len() as u64) as i128;
+                let lo = lo.clamp(0, size);
+                let hi = hi.clamp(lo, size);
+                let rel = |x: i128| (x - self.base as i128).clamp(0, self.data.len() as i128) as usize;
+                let hay = &self.data[rel(lo)..rel(hi)];
+                let found = if f == Func::Find {
+                    memchr::memmem::find(hay, pat)
+                } else {
+                    memchr::memmem::rfind(hay, pat)
+                };
+                match found {
+                    Some(p) => rel(lo) as i128 + self.base as i128 + p as i128,
+                    None => -1,
+                }
+            }
+        }))
+    }
+
+    fn peek(&mut self, ty: &TypePlan, at: ExprId) -> DResult<Value> {
+        let target = self.eval_int(at)?;
+        let size = self.total.unwrap_or(self.base + self.data.len() as u64);
+        if target < 0 || target > size as i128 {
+            return Err(self.err(DataErrorKind::AtOutside { target, size }));
+        }
+        let rel = target - self.base as i128;
+        if rel < 0 || rel > self.data.len() as i128 {
+            return Err(self.err(DataErrorKind::NotStreamable("a peek outside the current buffer")));
+        }
+        let rel = rel as usize;
+        let n = match ty {
+            TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => *size as usize,
+            TypePlan::Bool => 1,
+            TypePlan::Bytes(l) | TypePlan::Str { len: l, .. } => match l {
+                LenPlan::Fixed(n) => *n as usize,
+                LenPlan::Expr(e) => {
+                    let n = self.eval_int(*e)?;
+                    if n < 0 {
+                        return Err(self.err(DataErrorKind::NegativeLength(n)));
+                    }
+                    n.min(usize::MAX as i128) as usize
+                }
+                LenPlan::Rest => self.data.len() - rel,
+            },
+            _ => 0,
+        };
+        let left = self.data.len() - rel;
+        if n > left {
+            return Err(crate::error::DataError::new(target as u64, DataErrorKind::Truncated { need: n as u64, left: left as u64 }));
+        }
+        let b = &self.data[rel..rel + n];
+        Ok(match ty {
+            TypePlan::Int { signed, order, size } | TypePlan::Enum { signed, order, size, .. } => {
+                let raw = super::read_uint(b, order.unwrap_or(self.order));
+                if *signed {
+                    Value::Int(super::sign_extend(raw, *size as usize) as i128)
+                } else {
+                    Value::Int(raw as i128)
+                }
+            }
+            TypePlan::Float { size, order } => {
+                let raw = super::read_uint(b, order.unwrap_or(self.order));
+                Value::Float(match size {
+                    2 => super::f16_to_f32(raw as u16) as f64,
+                    4 => f32::from_bits(raw as u32) as f64,
+                    _ => f64::from_bits(raw),
+                })
+            }
+            TypePlan::Bool => Value::Bool(b[0] != 0),
+            TypePlan::Str { enc, .. } => Value::Str { off: rel, len: n, enc: *enc },
+            _ => Value::Bytes { off: rel, len: n },
+        })
+    }
+}
+
+/// Parses ASCII digits in `base`, ignoring surrounding spaces and NULs (tar pads octal
+/// fields with either). An empty field is 0.
+fn parse_int(b: &[u8], base: u32) -> Option<i128> {
+    let t = b.iter().position(|&c| c != b' ' && c != 0).map_or(&b[..0], |s| {
+        let e = b.iter().rposition(|&c| c != b' ' && c != 0).map_or(s, |e| e + 1);
+        &b[s..e]
+    });
+    if t.is_empty() {
+        return Some(0);
+    }
+    let (neg, digits) = match t[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for &c in digits {
+        let d = (c as char).to_digit(base)?;
+        v = v.checked_mul(base as i128)?.checked_add(d as i128)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// CRC-32 (IEEE 802.3, as zlib), table-driven.
+fn crc32(b: &[u8]) -> u32 {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        let mut t = [0u32; 256];
+        for (i, e) in t.iter_mut().enumerate() {
+            let mut c = i as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+            *e = c;
+        }
+        t
+    });
+    !b.iter().fold(!0u32, |c, &x| t[((c ^ x as u32) & 0xff) as usize] ^ (c >> 8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_zlib() {
+        // python3 -c "import zlib; print(zlib.crc32(b'123456789'))"
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn parse_int_octal_fields() {
+        assert_eq!(parse_int(b"0000644\0", 8), Some(0o644));
+        assert_eq!(parse_int(b"  17 ", 8), Some(15));
+        assert_eq!(parse_int(b"\0\0\0", 8), Some(0));
+        assert_eq!(parse_int(b"12x", 10), None);
+        assert_eq!(parse_int(b"-5", 10), Some(-5));
+    }
+}

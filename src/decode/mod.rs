@@ -1,0 +1,1000 @@
+//! The decoder: runs a [`Plan`] over a byte slice in one forward pass and pushes values to a
+//! [`Sink`] as it goes. Values that later expressions name are kept in frames (see
+//! [`Value`]); everything else is written and forgotten.
+
+pub mod cursor;
+mod expr;
+pub mod value;
+
+use crate::emit::Sink;
+use crate::error::{DataError, DataErrorKind};
+use crate::plan::*;
+use crate::text::{self, Encoding};
+use cursor::{f16_to_f32, read_uint, sign_extend};
+pub use value::Value;
+
+/// Limits and policies of a decode.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Decode invalid text with U+FFFD instead of failing.
+    pub lossy: bool,
+    /// Deepest nesting of structs, arrays and `at` jumps.
+    pub max_depth: u32,
+    /// Most values decoded in one document or record (None: 16 per input byte + 1M).
+    pub max_values: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { lossy: false, max_depth: 128, max_values: None }
+    }
+}
+
+/// The input as the decoder sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    pub data: &'a [u8],
+    /// Absolute offset of `data[0]` in the whole input.
+    pub base: u64,
+    /// Size of the whole input, when known (not known for streamed stdin).
+    pub total: Option<u64>,
+}
+
+impl<'a> Input<'a> {
+    pub fn whole(data: &'a [u8]) -> Input<'a> {
+        Input { data, base: 0, total: Some(data.len() as u64) }
+    }
+}
+
+/// Reusable decoding state: frames, kept arrays, index stack. Allocated once and reused for
+/// every record, so records mode does not allocate per record.
+#[derive(Default)]
+pub struct Scratch {
+    arena: Vec<Value>,
+    frames: Vec<(u32, StructId)>,
+    arrays: Vec<Vec<Value>>,
+    arrays_used: u32,
+    index: Vec<u64>,
+}
+
+impl Scratch {
+    fn reset(&mut self) {
+        self.arena.clear();
+        self.frames.clear();
+        self.arrays_used = 0;
+        self.index.clear();
+    }
+}
+
+type DResult<T> = Result<T, DataError>;
+
+/// One decoding run over one input slice.
+pub struct Decoder<'a, 'p, 's, S: Sink> {
+    plan: &'p Plan,
+    data: &'a [u8],
+    base: u64,
+    total: Option<u64>,
+    sink: &'s mut S,
+    st: &'s mut Scratch,
+    opts: Options,
+    pos: usize,
+    end: usize,
+    region_start: usize,
+    order: ByteOrder,
+    bit_little: bool,
+    /// Bits of the byte at `pos` already consumed by bit fields (0..8).
+    bitpos: u32,
+    this: Value,
+    depth: u32,
+    budget: u64,
+    budget_limit: u64,
+    /// Absolute end of the region decoded by the last `at` (for `--offsets`).
+    last_at_end: u64,
+    /// A kept array created by `decode_field` before its elements, so that the array's own
+    /// name inside its elements means the elements decoded so far.
+    pending_array: Option<u32>,
+}
+
+/// Decodes the root struct of `plan` over `input` as one JSON document. Returns the number
+/// of bytes the root consumed.
+pub fn decode_document<S: Sink>(plan: &Plan, input: Input, opts: Options, sink: &mut S) -> DResult<usize> {
+    let mut st = Scratch::default();
+    let mut d = Decoder::new(plan, input, opts, sink, &mut st);
+    d.decode_root(plan.root, 0)
+}
+
+impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
+    pub fn new(plan: &'p Plan, input: Input<'a>, opts: Options, sink: &'s mut S, st: &'s mut Scratch) -> Self {
+        let budget_limit = opts.max_values.unwrap_or(16 * input.data.len() as u64 + 1_000_000);
+        Decoder {
+            plan,
+            data: input.data,
+            base: input.base,
+            total: input.total,
+            sink,
+            st,
+            opts,
+            pos: 0,
+            end: input.data.len(),
+            region_start: 0,
+            order: plan.endian.unwrap_or(ByteOrder::Little),
+            bit_little: false,
+            bitpos: 0,
+            this: Value::Absent,
+            depth: 0,
+            budget: 0,
+            budget_limit,
+            last_at_end: 0,
+            pending_array: None,
+        }
+    }
+
+    /// Gives the sink back (for callers that need it between records).
+    pub fn sink(&mut self) -> &mut S {
+        self.sink
+    }
+
+    /// Decodes struct `sid` as a top-level value starting at `pos` (relative to the data);
+    /// returns the position after it. Frames are reset first, so this can be called once per
+    /// record without growth.
+    pub fn decode_root(&mut self, sid: StructId, pos: usize) -> DResult<usize> {
+        self.st.reset();
+        self.pos = pos;
+        self.end = self.data.len();
+        self.region_start = pos;
+        self.bitpos = 0;
+        self.depth = 0;
+        self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
+        let name = &self.plan.structs[sid as usize].name;
+        self.decode_struct(sid, &[], false, true).map_err(|e| self.finish_err(e.in_field(name)))?;
+        self.align_bits();
+        Ok(self.pos)
+    }
+
+    /// Decodes record number `index` (struct `sid`) at `pos`; `@index` is the record number.
+    /// With `emit` false nothing is written (for `--skip`).
+    pub fn decode_record(&mut self, sid: StructId, pos: usize, index: u64, emit: bool) -> DResult<usize> {
+        self.st.reset();
+        self.st.index.push(index);
+        self.pos = pos;
+        self.end = self.data.len();
+        self.region_start = pos;
+        self.bitpos = 0;
+        self.depth = 0;
+        self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
+        let name = &self.plan.structs[sid as usize].name;
+        self.decode_struct(sid, &[], false, emit)
+            .map_err(|e| self.finish_err(e.in_index(index).in_field(name)))?;
+        self.align_bits();
+        Ok(self.pos)
+    }
+
+    #[cold]
+    fn finish_err(&self, mut e: DataError) -> DataError {
+        if e.here.is_empty() {
+            if let Some(rel) = e.offset.checked_sub(self.base) {
+                let rel = rel as usize;
+                if rel < self.data.len() {
+                    e.here = self.data[rel..(rel + 8).min(self.data.len())].to_vec();
+                }
+            }
+        }
+        e
+    }
+
+    // ------------------------------------------------------------ errors and positions
+
+    #[inline]
+    fn abs(&self, rel: usize) -> u64 {
+        self.base + rel as u64
+    }
+
+    #[cold]
+    fn err(&self, kind: DataErrorKind) -> DataError {
+        DataError::new(self.abs(self.pos), kind)
+    }
+
+    #[inline]
+    fn tick(&mut self) -> DResult<()> {
+        self.budget += 1;
+        if self.budget > self.budget_limit {
+            return Err(self.err(DataErrorKind::Budget(self.budget_limit)));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn align_bits(&mut self) {
+        if self.bitpos != 0 {
+            self.bitpos = 0;
+            self.pos += 1;
+        }
+    }
+
+    /// Takes `n` bytes at the cursor.
+    #[inline(always)]
+    fn take(&mut self, n: usize) -> DResult<&'a [u8]> {
+        self.align_bits();
+        let left = self.end.saturating_sub(self.pos);
+        if n > left {
+            return Err(self.truncated(n as u64, left as u64));
+        }
+        let s = &self.data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    #[cold]
+    fn truncated(&self, need: u64, left: u64) -> DataError {
+        self.err(DataErrorKind::Truncated { need, left })
+    }
+
+    fn remaining(&self) -> usize {
+        self.end.saturating_sub(self.pos)
+    }
+
+    // ------------------------------------------------------------ structs and fields
+
+    fn enter(&mut self) -> DResult<()> {
+        self.depth += 1;
+        if self.depth > self.opts.max_depth {
+            return Err(self.err(DataErrorKind::TooDeep(self.opts.max_depth)));
+        }
+        Ok(())
+    }
+
+    /// Decodes a struct. `embed`: its keys go into the enclosing object. `emit`: write to the
+    /// sink at all. Returns the struct value when `keep`, else `Absent` (and frees its frame).
+    fn decode_struct(&mut self, sid: StructId, args: &[Value], keep: bool, emit: bool) -> DResult<Value> {
+        self.decode_struct_in(sid, args, keep, emit, false)
+    }
+
+    fn decode_struct_in(&mut self, sid: StructId, args: &[Value], keep: bool, emit: bool, embed: bool) -> DResult<Value> {
+        self.enter()?;
+        let plan = self.plan;
+        let sp = &plan.structs[sid as usize];
+        let base = self.st.arena.len();
+        let arrays_mark = self.st.arrays_used;
+        self.st.arena.resize(base + sp.nslots as usize, Value::Absent);
+        self.st.arena[base..base + args.len()].copy_from_slice(args);
+        self.st.frames.push((base as u32, sid));
+        let saved_order = self.order;
+        let saved_bits = self.bit_little;
+        self.bit_little = sp.bits_little;
+        match &sp.endian {
+            EndianPlan::Inherit => {}
+            EndianPlan::Fixed(o) => self.order = *o,
+            EndianPlan::Match(on, arms) => {
+                let v = self.eval(*on)?;
+                self.order = match arms.iter().find(|(pats, _)| pats.is_empty() || pats.iter().any(|p| self.pat_matches(p, v))) {
+                    Some((_, o)) => *o,
+                    None => return Err(self.err(DataErrorKind::NoArm(self.show(v)))),
+                };
+            }
+        }
+        if emit && !embed {
+            if sp.tuple {
+                self.sink.begin_array();
+            } else {
+                self.sink.begin_object();
+            }
+        }
+        for f in &sp.fields {
+            if let Err(e) = self.decode_field(f, base, emit) {
+                return Err(if f.embed || f.name.is_empty() { e } else { e.in_field(&f.name) });
+            }
+        }
+        self.align_bits();
+        if let Some(v) = sp.valid {
+            let frame = Value::Struct { frame: base as u32, sid };
+            let saved = std::mem::replace(&mut self.this, frame);
+            let ok = self.eval(v).and_then(|r| self.truthy(r));
+            self.this = saved;
+            if !ok? {
+                return Err(self.err(DataErrorKind::Invalid {
+                    value: format!("of struct `{}`", sp.name),
+                    cond: "struct valid".into(),
+                }));
+            }
+        }
+        if emit && !embed {
+            if sp.tuple {
+                self.sink.end_array();
+            } else {
+                self.sink.end_object();
+            }
+        }
+        self.st.frames.pop();
+        self.order = saved_order;
+        self.bit_little = saved_bits;
+        self.depth -= 1;
+        if keep {
+            Ok(Value::Struct { frame: base as u32, sid })
+        } else {
+            self.st.arena.truncate(base);
+            self.st.arrays_used = arrays_mark;
+            Ok(Value::Absent)
+        }
+    }
+
+    #[inline]
+    fn decode_field(&mut self, f: &FieldPlan, frame: usize, emit: bool) -> DResult<()> {
+        if let Some(c) = f.spec.if_ {
+            let v = self.eval(c)?;
+            if !self.truthy(v)? {
+                if let Some(s) = f.slot {
+                    self.st.arena[frame + s as usize] = Value::Absent;
+                }
+                return Ok(());
+            }
+        }
+        let emit_key = emit && f.emit;
+        if emit_key {
+            if let Some(k) = &f.key {
+                self.sink.key(k);
+            }
+        }
+        let keep = f.slot.is_some();
+        if let (Some(s), TypePlan::Array(a)) = (f.slot, &f.spec.ty) {
+            if a.keep {
+                let id = self.new_array();
+                self.st.arena[frame + s as usize] = Value::Array(id);
+                self.pending_array = Some(id);
+            }
+        }
+        let (v, start) = if f.embed {
+            (self.decode_embed(&f.spec, emit)?, self.abs(self.pos))
+        } else {
+            self.decode_spec(&f.spec, keep, emit_key)?
+        };
+        if emit_key {
+            if let Some(k) = &f.key {
+                let end = if f.spec.at.is_some() { self.last_at_end } else { self.abs(self.pos) };
+                self.sink.span(k, start, end.saturating_sub(start));
+            }
+        }
+        if let Some(s) = f.slot {
+            self.st.arena[frame + s as usize] = v;
+        }
+        Ok(())
+    }
+
+    /// An embedded struct or match: keys go into the enclosing object.
+    fn decode_embed(&mut self, spec: &SpecPlan, emit: bool) -> DResult<Value> {
+        self.with_regions(spec, |d| {
+            let v = match &spec.ty {
+                TypePlan::Struct { id, args } => {
+                    let args = d.eval_args(args)?;
+                    d.decode_struct_in(*id, &args, true, emit, true)?
+                }
+                TypePlan::Match(m) => {
+                    let arm = d.choose_arm(m)?;
+                    d.decode_embed(arm, emit)?
+                }
+                other => d.decode_type(other, false, false)?,
+            };
+            Ok(v)
+        })
+        .map(|(v, _)| v)
+    }
+
+    fn eval_args(&mut self, args: &[ExprId]) -> DResult<smallargs::Args> {
+        let mut out = smallargs::Args::default();
+        for &a in args {
+            let v = self.eval(a)?;
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// Applies `at` and `size` around `f`; returns f's value and the absolute start offset.
+    #[inline]
+    fn with_regions(&mut self, spec: &SpecPlan, f: impl FnOnce(&mut Self) -> DResult<Value>) -> DResult<(Value, u64)> {
+        if spec.at.is_none() && spec.size.is_none() {
+            let start = self.abs(self.pos);
+            return Ok((f(self)?, start));
+        }
+        let saved = (self.pos, self.end, self.region_start, self.bitpos);
+        if let Some(at) = spec.at {
+            let target = self.eval_int(at)?;
+            let rel = target - self.base as i128;
+            let size = self.total.unwrap_or(self.base + self.data.len() as u64);
+            if target < 0 || target > size as i128 {
+                return Err(self.err(DataErrorKind::AtOutside { target, size }));
+            }
+            if rel < 0 || rel > self.data.len() as i128 {
+                return Err(self.err(DataErrorKind::NotStreamable("`at` outside the current buffer")));
+            }
+            self.enter()?;
+            self.pos = rel as usize;
+            self.end = self.data.len();
+            self.region_start = self.pos;
+            self.bitpos = 0;
+        } else {
+            self.align_bits();
+        }
+        let start = self.abs(self.pos);
+        if let Some(sz) = spec.size {
+            let n = self.eval_int(sz)?;
+            let left = self.remaining();
+            if n < 0 {
+                return Err(self.err(DataErrorKind::NegativeLength(n)));
+            }
+            if n > left as i128 {
+                return Err(self.err(DataErrorKind::RegionTooLarge { size: n, left: left as u64 }));
+            }
+            let region_end = self.pos + n as usize;
+            let outer_end = self.end;
+            let outer_start = self.region_start;
+            self.end = region_end;
+            self.region_start = self.pos;
+            let v = f(self)?;
+            self.align_bits();
+            self.pos = region_end;
+            self.end = outer_end;
+            self.region_start = outer_start;
+            if spec.at.is_some() {
+                self.last_at_end_set(region_end);
+                (self.pos, self.end, self.region_start, self.bitpos) = saved;
+                self.depth -= 1;
+            }
+            return Ok((v, start));
+        }
+        let v = f(self)?;
+        if spec.at.is_some() {
+            self.align_bits();
+            self.last_at_end_set(self.pos);
+            (self.pos, self.end, self.region_start, self.bitpos) = saved;
+            self.depth -= 1;
+        }
+        Ok((v, start))
+    }
+
+    fn last_at_end_set(&mut self, rel: usize) {
+        self.last_at_end = self.abs(rel);
+    }
+
+    /// Decodes a spec (at, size, type, valid). Returns the value (when `want`) and the
+    /// absolute offset where it started.
+    fn decode_spec(&mut self, spec: &SpecPlan, want: bool, emit: bool) -> DResult<(Value, u64)> {
+        let want = want || spec.valid.is_some();
+        let (v, start) = if spec.at.is_none() && spec.size.is_none() {
+            let start = self.abs(self.pos);
+            (self.decode_type(&spec.ty, want, emit)?, start)
+        } else {
+            self.with_regions(spec, |d| d.decode_type(&spec.ty, want, emit))?
+        };
+        if let Some(valid) = spec.valid {
+            let saved = std::mem::replace(&mut self.this, v);
+            let ok = self.eval(valid).and_then(|r| self.truthy(r));
+            self.this = saved;
+            if !ok? {
+                let mut e = DataError::new(start, DataErrorKind::Invalid { value: self.show(v), cond: String::new() });
+                if let DataErrorKind::Invalid { cond, .. } = &mut e.kind {
+                    *cond = "valid".into();
+                }
+                return Err(e);
+            }
+        }
+        Ok((v, start))
+    }
+
+    fn choose_arm<'m>(&mut self, m: &'m MatchPlan) -> DResult<&'m SpecPlan> {
+        let v = self.eval(m.on)?;
+        for (pats, spec) in &m.arms {
+            if pats.iter().any(|p| self.pat_matches(p, v)) {
+                return Ok(spec);
+            }
+        }
+        match &m.default {
+            Some(d) => Ok(d),
+            None => Err(self.err(DataErrorKind::NoArm(self.show(v)))),
+        }
+    }
+
+    fn pat_matches(&self, p: &PatPlan, v: Value) -> bool {
+        match (p, v) {
+            (PatPlan::Int(a), Value::Int(b) | Value::Enum { v: b, .. }) => *a == b,
+            (PatPlan::Int(a), Value::Bool(b)) => *a == b as i128,
+            (PatPlan::Bytes(a), v) => self.bytes_of(v).is_some_and(|b| b == &a[..]),
+            _ => false,
+        }
+    }
+
+    // ------------------------------------------------------------ types
+
+    #[inline]
+    fn decode_type(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
+        self.tick()?;
+        match ty {
+            TypePlan::Int { size, signed, order } => {
+                let b = self.take(*size as usize)?;
+                let raw = read_uint(b, order.unwrap_or(self.order));
+                if *signed {
+                    let v = sign_extend(raw, *size as usize);
+                    if emit {
+                        self.sink.i64(v);
+                    }
+                    Ok(Value::Int(v as i128))
+                } else {
+                    if emit {
+                        self.sink.u64(raw);
+                    }
+                    Ok(Value::Int(raw as i128))
+                }
+            }
+            TypePlan::Float { size, order } => {
+                let b = self.take(*size as usize)?;
+                let raw = read_uint(b, order.unwrap_or(self.order));
+                let v = match size {
+                    2 => {
+                        let f = f16_to_f32(raw as u16);
+                        if emit {
+                            self.sink.f32(f);
+                        }
+                        f as f64
+                    }
+                    4 => {
+                        let f = f32::from_bits(raw as u32);
+                        if emit {
+                            self.sink.f32(f);
+                        }
+                        f as f64
+                    }
+                    _ => {
+                        let f = f64::from_bits(raw);
+                        if emit {
+                            self.sink.f64(f);
+                        }
+                        f
+                    }
+                };
+                Ok(Value::Float(v))
+            }
+            TypePlan::Bool => {
+                let b = self.take(1)?[0] != 0;
+                if emit {
+                    self.sink.bool(b);
+                }
+                Ok(Value::Bool(b))
+            }
+            TypePlan::Bits { n, as_bool } => {
+                let v = self.read_bits(*n as u32)?;
+                if *as_bool {
+                    if emit {
+                        self.sink.bool(v != 0);
+                    }
+                    Ok(Value::Bool(v != 0))
+                } else {
+                    if emit {
+                        self.sink.u64(v);
+                    }
+                    Ok(Value::Int(v as i128))
+                }
+            }
+            TypePlan::Bytes(len) => {
+                let n = self.len_of(len)?;
+                let off = self.pos;
+                let b = self.take(n)?;
+                if emit {
+                    self.sink.bytes(b);
+                }
+                Ok(Value::Bytes { off, len: n })
+            }
+            TypePlan::Str { kind, len, enc, trim } => self.decode_str(*kind, len, *enc, trim.as_deref(), emit),
+            TypePlan::Pascal { len, text, enc } => {
+                let off = self.pos;
+                let b = self.take(*len as usize)?;
+                let n = if b.is_empty() { 0 } else { (b[0] as usize).min(b.len() - 1) };
+                let s = if b.is_empty() { off } else { off + 1 };
+                let body = &self.data[s..s + n];
+                if *text {
+                    self.emit_text(body, *enc, s, emit)?;
+                    Ok(Value::Str { off: s, len: n, enc: *enc })
+                } else {
+                    if emit {
+                        self.sink.bytes(body);
+                    }
+                    Ok(Value::Bytes { off: s, len: n })
+                }
+            }
+            TypePlan::Const { bytes, text } => {
+                let off = self.pos;
+                let start = self.abs(off);
+                self.align_bits();
+                let left = self.remaining();
+                let got = &self.data[self.pos..self.pos + left.min(bytes.len())];
+                if got != &bytes[..] {
+                    let mut e = DataError::new(
+                        start,
+                        DataErrorKind::Mismatch { expected: show_bytes(bytes, *text), found: show_bytes(got, *text) },
+                    );
+                    if left < bytes.len() && got == &bytes[..got.len()] {
+                        e.kind = DataErrorKind::Truncated { need: bytes.len() as u64, left: left as u64 };
+                    }
+                    return Err(e);
+                }
+                self.pos += bytes.len();
+                if emit {
+                    if *text {
+                        self.sink.text(bytes, Encoding::Utf8, false);
+                    } else {
+                        self.sink.bytes(bytes);
+                    }
+                }
+                Ok(if *text {
+                    Value::Str { off: self.pos - bytes.len(), len: bytes.len(), enc: Encoding::Utf8 }
+                } else {
+                    Value::Bytes { off: self.pos - bytes.len(), len: bytes.len() }
+                })
+            }
+            TypePlan::Pad(len) => {
+                let n = self.len_of(len)?;
+                self.take(n)?;
+                Ok(Value::Absent)
+            }
+            TypePlan::Align(e) => {
+                let n = self.eval_int(*e)?;
+                if n <= 0 {
+                    return Err(self.err(DataErrorKind::Type(format!("`align` needs a positive number, got {n}"))));
+                }
+                self.align_bits();
+                let rel = (self.pos - self.region_start) as i128;
+                let skip = ((n - rel % n) % n) as usize;
+                self.take(skip)?;
+                Ok(Value::Absent)
+            }
+            TypePlan::Struct { id, args } => {
+                let args = self.eval_args(args)?;
+                self.decode_struct(*id, &args, want, emit)
+            }
+            TypePlan::Enum { id, size, signed, order } => {
+                let b = self.take(*size as usize)?;
+                let raw = read_uint(b, order.unwrap_or(self.order));
+                let v = if *signed { sign_extend(raw, *size as usize) as i128 } else { raw as i128 };
+                if emit {
+                    self.emit_enum(*id, v);
+                }
+                Ok(Value::Int(v))
+            }
+            TypePlan::Array(a) => self.decode_array(a, want, emit),
+            TypePlan::Match(m) => {
+                let arm = self.choose_arm(m)?;
+                let (v, _) = self.decode_spec(arm, want, emit)?;
+                Ok(v)
+            }
+            TypePlan::Computed(e) => {
+                let v = self.eval(*e)?;
+                if emit {
+                    self.emit_value(v);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    fn read_bits(&mut self, n: u32) -> DResult<u64> {
+        let need_bits = self.bitpos + n;
+        let nbytes = need_bits.div_ceil(8) as usize;
+        let left = self.remaining();
+        if nbytes > left {
+            return Err(self.truncated(nbytes as u64, left as u64));
+        }
+        let bytes = &self.data[self.pos..self.pos + nbytes];
+        let v = if self.bit_little {
+            let mut acc: u128 = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                acc |= (b as u128) << (8 * i);
+            }
+            (acc >> self.bitpos) & mask(n)
+        } else {
+            let mut acc: u128 = 0;
+            for &b in bytes {
+                acc = (acc << 8) | b as u128;
+            }
+            (acc >> (nbytes as u32 * 8 - need_bits)) & mask(n)
+        };
+        self.pos += (need_bits / 8) as usize;
+        self.bitpos = need_bits % 8;
+        Ok(v as u64)
+    }
+
+    fn len_of(&mut self, len: &LenPlan) -> DResult<usize> {
+        match len {
+            LenPlan::Fixed(n) => usize::try_from(*n).map_err(|_| self.truncated(*n, self.remaining() as u64)),
+            LenPlan::Rest => {
+                self.align_bits();
+                Ok(self.remaining())
+            }
+            LenPlan::Expr(e) => {
+                let n = self.eval_int(*e)?;
+                if n < 0 {
+                    return Err(self.err(DataErrorKind::NegativeLength(n)));
+                }
+                let left = self.remaining();
+                if n > left as i128 {
+                    return Err(self.truncated(n.min(u64::MAX as i128) as u64, left as u64));
+                }
+                Ok(n as usize)
+            }
+        }
+    }
+
+    fn decode_str(&mut self, kind: StrKind, len: &LenPlan, enc: Encoding, trim: Option<&[u8]>, emit: bool) -> DResult<Value> {
+        let (off, mut n) = match kind {
+            StrKind::Z => {
+                self.align_bits();
+                let hay = &self.data[self.pos..self.end.max(self.pos)];
+                let unit = if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) { 2 } else { 1 };
+                let found = if unit == 1 {
+                    memchr::memchr(0, hay)
+                } else {
+                    hay.chunks_exact(2).position(|c| c == [0, 0]).map(|p| p * 2)
+                };
+                let Some(z) = found else {
+                    return Err(self.err(DataErrorKind::NoTerminator { left: hay.len() as u64 }));
+                };
+                let off = self.pos;
+                self.pos += z + unit;
+                (off, z)
+            }
+            StrKind::Fixed | StrKind::ZFixed => {
+                let n = self.len_of(len)?;
+                let off = self.pos;
+                let b = self.take(n)?;
+                let n = if kind == StrKind::ZFixed {
+                    if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
+                        b.chunks_exact(2).position(|c| c == [0, 0]).map_or(n, |p| p * 2)
+                    } else {
+                        memchr::memchr(0, b).unwrap_or(n)
+                    }
+                } else {
+                    n
+                };
+                (off, n)
+            }
+        };
+        if let Some(t) = trim {
+            while n >= t.len() && &self.data[off + n - t.len()..off + n] == t {
+                n -= t.len();
+            }
+        }
+        self.emit_text(&self.data[off..off + n], enc, off, emit)?;
+        Ok(Value::Str { off, len: n, enc })
+    }
+
+    #[inline]
+    fn emit_text(&mut self, raw: &'a [u8], enc: Encoding, off: usize, emit: bool) -> DResult<()> {
+        if !self.opts.lossy {
+            if let Err(p) = text::validate(raw, enc) {
+                return Err(DataError::new(
+                    self.abs(off + p),
+                    DataErrorKind::BadText { encoding: enc.name(), pos: p, byte: raw.get(p).copied().unwrap_or(0) },
+                ));
+            }
+        }
+        if emit {
+            self.sink.text(raw, enc, self.opts.lossy);
+        }
+        Ok(())
+    }
+
+    fn emit_enum(&mut self, id: EnumId, v: i128) {
+        let e = &self.plan.enums[id as usize];
+        if e.is_flags {
+            self.sink.begin_array();
+            let mut rest = v;
+            for (bit, name) in &e.members {
+                if *bit != 0 && v & bit == *bit {
+                    self.sink.str(name);
+                    rest &= !bit;
+                }
+            }
+            if rest != 0 {
+                self.sink.i128(rest);
+            }
+            self.sink.end_array();
+        } else {
+            match e.name_of(v) {
+                Some(n) => self.sink.str(n),
+                None => self.sink.i128(v),
+            }
+        }
+    }
+
+    fn emit_value(&mut self, v: Value) {
+        match v {
+            Value::Absent => self.sink.null(),
+            Value::Int(i) => self.sink.i128(i),
+            Value::Float(f) => self.sink.f64(f),
+            Value::Bool(b) => self.sink.bool(b),
+            Value::Bytes { off, len } => self.sink.bytes(&self.data[off..off + len]),
+            Value::Str { off, len, enc } => self.sink.text(&self.data[off..off + len], enc, true),
+            Value::Lit(id) => {
+                if let PExpr::Lit(b) = self.plan.expr(id) {
+                    self.sink.text(b, Encoding::Utf8, true);
+                }
+            }
+            Value::Enum { id, v } => self.emit_enum(id, v),
+            Value::Struct { .. } | Value::Array(_) => self.sink.null(),
+        }
+    }
+
+    // ------------------------------------------------------------ arrays
+
+    fn decode_array(&mut self, a: &ArrayPlan, want: bool, emit: bool) -> DResult<Value> {
+        self.enter()?;
+        let keep = want && a.keep;
+        let pending = self.pending_array.take();
+        let arr_id = if keep { Some(pending.unwrap_or_else(|| self.new_array())) } else { None };
+        // the array's own name inside its elements refers to the elements so far
+        let count = match &a.len {
+            LenPlan::Rest => None,
+            LenPlan::Fixed(n) => Some(*n as i128),
+            LenPlan::Expr(e) => Some(self.eval_int(*e)?),
+        };
+        if let Some(n) = count {
+            if n < 0 {
+                return Err(self.err(DataErrorKind::NegativeLength(n)));
+            }
+            let left = self.remaining() as u64;
+            let need = (n as u128).saturating_mul(a.min_elem as u128);
+            if a.each_at.is_none() && need > left as u128 {
+                return Err(self.err(DataErrorKind::CountTooLarge { count: n, need, left }));
+            }
+        }
+        if emit {
+            self.sink.begin_array();
+        }
+        self.st.index.push(0);
+        let elem_want = keep || a.until.is_some();
+        let mut i: u64 = 0;
+        loop {
+            match count {
+                Some(n) => {
+                    if i as i128 >= n {
+                        break;
+                    }
+                }
+                None => {
+                    if let Some(w) = a.while_ {
+                        if self.remaining() == 0 {
+                            break;
+                        }
+                        *self.st.index.last_mut().unwrap_or(&mut 0) = i;
+                        let c = self.eval(w)?;
+                        if !self.truthy(c)? {
+                            break;
+                        }
+                    } else if self.remaining() == 0 && self.bitpos == 0 {
+                        if a.until.is_some() {
+                            return Err(self.err(DataErrorKind::UntilEnd));
+                        }
+                        break;
+                    }
+                }
+            }
+            if let Some(ix) = self.st.index.last_mut() {
+                *ix = i;
+            }
+            let before = (self.pos, self.bitpos);
+            let v = self.decode_elem(a, elem_want, emit).map_err(|e| e.in_index(i))?;
+            if count.is_none() && a.each_at.is_none() && (self.pos, self.bitpos) == before {
+                return Err(self.err(DataErrorKind::NoProgress { index: i }));
+            }
+            if let Some(id) = arr_id {
+                self.st.arrays[id as usize].push(v);
+                // keep the slot's view current for expressions inside later elements
+            }
+            if let Some(u) = a.until {
+                let saved = std::mem::replace(&mut self.this, v);
+                let done = self.eval(u).and_then(|r| self.truthy(r));
+                self.this = saved;
+                if done.map_err(|e| e.in_index(i))? {
+                    break;
+                }
+            }
+            i += 1;
+        }
+        self.st.index.pop();
+        if emit {
+            self.sink.end_array();
+        }
+        self.depth -= 1;
+        Ok(match arr_id {
+            Some(id) => Value::Array(id),
+            None => Value::Absent,
+        })
+    }
+
+    fn decode_elem(&mut self, a: &ArrayPlan, want: bool, emit: bool) -> DResult<Value> {
+        if let Some(c) = a.each_if {
+            let v = self.eval(c)?;
+            if !self.truthy(v)? {
+                return Ok(Value::Absent);
+            }
+        }
+        if a.each_at.is_none() && a.each_size.is_none() {
+            return Ok(self.decode_spec(&a.elem, want, emit)?.0);
+        }
+        let outer = SpecPlan { ty: TypePlan::Computed(0), if_: None, at: a.each_at, size: a.each_size, valid: None };
+        let (v, _) = self.with_regions(&outer, |d| Ok(d.decode_spec(&a.elem, want, emit)?.0))?;
+        Ok(v)
+    }
+
+    fn new_array(&mut self) -> u32 {
+        let id = self.st.arrays_used;
+        if (id as usize) < self.st.arrays.len() {
+            self.st.arrays[id as usize].clear();
+        } else {
+            self.st.arrays.push(Vec::new());
+        }
+        self.st.arrays_used += 1;
+        id
+    }
+
+    fn show(&self, v: Value) -> String {
+        match v {
+            Value::Int(i) => i.to_string(),
+            Value::Enum { v, .. } => v.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Absent => "absent".into(),
+            _ => match self.bytes_of(v) {
+                Some(b) => show_bytes(&b[..b.len().min(32)], true),
+                None => v.kind_name().into(),
+            },
+        }
+    }
+}
+
+fn mask(n: u32) -> u128 {
+    if n >= 128 { u128::MAX } else { (1u128 << n) - 1 }
+}
+
+/// Shows bytes for an error message: as a quoted string when printable, else as hex.
+fn show_bytes(b: &[u8], text: bool) -> String {
+    if text && b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        format!("{:?}", String::from_utf8_lossy(b))
+    } else {
+        let hex: Vec<String> = b.iter().take(16).map(|x| format!("{x:02x}")).collect();
+        let more = if b.len() > 16 { " …" } else { "" };
+        format!("[{}{more}]", hex.join(" "))
+    }
+}
+
+/// Small argument lists for struct parameters without a heap allocation.
+mod smallargs {
+    use super::Value;
+    use std::ops::Deref;
+
+    const N: usize = 8;
+
+    #[derive(Default)]
+    pub struct Args {
+        vals: [Value; N],
+        len: usize,
+        more: Vec<Value>,
+    }
+
+    impl Args {
+        pub fn push(&mut self, v: Value) {
+            if self.len < N && self.more.is_empty() {
+                self.vals[self.len] = v;
+                self.len += 1;
+            } else {
+                if self.more.is_empty() {
+                    self.more.extend_from_slice(&self.vals[..self.len]);
+                }
+                self.more.push(v);
+            }
+        }
+    }
+
+    impl Deref for Args {
+        type Target = [Value];
+        fn deref(&self) -> &[Value] {
+            if self.more.is_empty() { &self.vals[..self.len] } else { &self.more }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Values kept while decoding: small and `Copy`, borrowing nothing (byte strings are ranges
+//! of the input, so frames can be reused record after record without lifetimes).
+
+use crate::plan::{EnumId, ExprId, StructId};
+use crate::text::Encoding;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Value {
+    /// A field whose `if` was false, an array hole, or a slot not yet written.
+    #[default]
+    Absent,
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    /// `len` bytes of the input at `off` (relative to the decoder's data).
+    Bytes { off: usize, len: usize },
+    /// Text: `len` bytes of the input at `off`, in `enc`.
+    Str { off: usize, len: usize, enc: Encoding },
+    /// A string literal of the plan (expression `id`).
+    Lit(ExprId),
+    /// A decoded struct: its frame in the arena.
+    Struct { frame: u32, sid: StructId },
+    /// A kept array (index into the decoder's array store).
+    Array(u32),
+    /// An enum value (emits the member name).
+    Enum { id: EnumId, v: i128 },
+}
+
+impl Value {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Absent => "absent",
+            Value::Int(_) | Value::Enum { .. } => "an integer",
+            Value::Float(_) => "a float",
+            Value::Bool(_) => "a boolean",
+            Value::Bytes { .. } => "bytes",
+            Value::Str { .. } | Value::Lit(_) => "text",
+            Value::Struct { .. } => "a struct",
+            Value::Array(_) => "an array",
+        }
+    }
+}

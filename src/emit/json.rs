@@ -1,0 +1,1 @@
+//! The JSON writer (compact, pretty, NDJSON).

@@ -1,0 +1,94 @@
+//! Output sinks: the decoder pushes borrowed values here as it goes.
+//!
+//! The decoder never builds a tree of the input. It calls a [`Sink`] in document order:
+//! `begin_object`, then for every emitted field `key` followed by exactly one value
+//! (a scalar call, or a nested `begin_*`/`end_*` pair), then `end_object`.
+
+pub mod json;
+
+use crate::text::Encoding;
+
+/// How byte strings (`bytes[N]`, byte-list constants) are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BytesStyle {
+    /// Lower-case hex, two digits per byte: `"89504e47"`.
+    #[default]
+    Hex,
+    /// Standard base64 with padding: `"iVBORw=="`.
+    Base64,
+    /// An array of numbers: `[137,80,78,71]`.
+    Array,
+}
+
+/// Receives decoded values in document order.
+///
+/// Keys are pre-rendered by the plan as JSON (`"sample_rate"` with quotes, already escaped),
+/// so the writer copies them whole.
+pub trait Sink {
+    fn begin_object(&mut self);
+    fn end_object(&mut self);
+    fn begin_array(&mut self);
+    fn end_array(&mut self);
+    /// The key of the next value, pre-rendered as a JSON string including its quotes.
+    fn key(&mut self, json_key: &[u8]);
+    /// Where the value of the field whose key was written last came from: absolute input
+    /// offset and size in bytes. Called after the value. Only used for `--offsets`.
+    fn span(&mut self, json_key: &[u8], offset: u64, size: u64);
+    fn null(&mut self);
+    fn bool(&mut self, v: bool);
+    fn u64(&mut self, v: u64);
+    fn i64(&mut self, v: i64);
+    /// Integers from expressions (evaluated in i128).
+    fn i128(&mut self, v: i128);
+    /// Floats that came from 64-bit input (or expressions).
+    fn f64(&mut self, v: f64);
+    /// Floats that came from 32-bit (or 16-bit) input: written shortest for f32.
+    fn f32(&mut self, v: f32);
+    /// Text already validated by the decoder for `enc` (or to be decoded lossily when `lossy`).
+    fn text(&mut self, raw: &[u8], enc: Encoding, lossy: bool);
+    /// A string known to be valid UTF-8 (enum member names, constants).
+    fn str(&mut self, s: &str);
+    /// Raw bytes, written in the configured [`BytesStyle`].
+    fn bytes(&mut self, b: &[u8]);
+    /// Called after every top-level record in records mode (writes the newline, may flush).
+    fn end_record(&mut self) -> std::io::Result<()>;
+    /// Flush everything written so far.
+    fn finish(&mut self) -> std::io::Result<()>;
+    /// A position in the output that [`Sink::rewind`] can return to, taken before a record is
+    /// decoded so that a record that fails half-way leaves no output. Writers only flush in
+    /// `end_record`/`finish`, so the mark stays valid until the record ends.
+    fn mark(&self) -> usize {
+        0
+    }
+    /// Drops everything written after `mark`.
+    fn rewind(&mut self, _mark: usize) {}
+}
+
+/// A sink that writes nothing (skipping records, `check`, benchmarks of the decoder alone).
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn begin_object(&mut self) {}
+    fn end_object(&mut self) {}
+    fn begin_array(&mut self) {}
+    fn end_array(&mut self) {}
+    fn key(&mut self, _: &[u8]) {}
+    fn span(&mut self, _: &[u8], _: u64, _: u64) {}
+    fn null(&mut self) {}
+    fn bool(&mut self, _: bool) {}
+    fn u64(&mut self, _: u64) {}
+    fn i64(&mut self, _: i64) {}
+    fn i128(&mut self, _: i128) {}
+    fn f64(&mut self, _: f64) {}
+    fn f32(&mut self, _: f32) {}
+    fn text(&mut self, _: &[u8], _: Encoding, _: bool) {}
+    fn str(&mut self, _: &str) {}
+    fn bytes(&mut self, _: &[u8]) {}
+    fn end_record(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! The parsed descriptor, as written (before names are resolved).
+//!
+//! Spans are stored as "remaining input length at the start" plus a length, so the parser
+//! needs no position state; [`Span::start`] turns them into byte offsets of the source.
+
+use crate::text::Encoding;
+
+/// A piece of the descriptor source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Length of the input that remained when the spanned text began.
+    pub rem: u32,
+    pub len: u32,
+}
+
+impl Span {
+    /// Byte offset of the span's start in a source of `src_len` bytes.
+    pub fn start(self, src_len: usize) -> usize {
+        src_len.saturating_sub(self.rem as usize)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endian {
+    Little,
+    Big,
+    Native,
+}
+
+#[derive(Clone, Debug)]
+pub enum EndianSpec {
+    Fixed(Endian),
+    Match(Expr, Vec<(Vec<Pattern>, Endian)>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Endian(Endian, Span),
+    Encoding(Ident),
+    Root(Ident),
+    Import(String, Span),
+    Struct(StructDecl),
+    Enum(EnumDecl),
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDecl {
+    pub name: Ident,
+    pub params: Vec<Ident>,
+    pub endian: Option<EndianSpec>,
+    pub bits_little: Option<bool>,
+    pub valid: Option<Expr>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub is_flags: bool,
+    pub base: Prim,
+    pub base_span: Span,
+    pub members: Vec<(Ident, i128)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldName {
+    /// `name: T`
+    Named(Ident),
+    /// `_name: T`: decoded and referenceable, never emitted.
+    Hidden(Ident),
+    /// `_: T`: decoded or skipped, never emitted or referenced.
+    Skip(Span),
+    /// A line without a name: the struct's keys join the enclosing object.
+    Embed,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: FieldName,
+    pub spec: TypeSpec,
+    pub span: Span,
+}
+
+/// A type with its modifiers (a field's type, an array element, a match arm).
+#[derive(Clone, Debug)]
+pub struct TypeSpec {
+    pub ty: TypeExpr,
+    pub span: Span,
+    pub if_: Option<Expr>,
+    pub at: Option<Expr>,
+    pub size: Option<Expr>,
+    pub valid: Option<Expr>,
+    pub each_if: Option<Expr>,
+    pub each_at: Option<Expr>,
+    pub each_size: Option<Expr>,
+}
+
+impl TypeSpec {
+    pub fn bare(ty: TypeExpr, span: Span) -> TypeSpec {
+        TypeSpec {
+            ty,
+            span,
+            if_: None,
+            at: None,
+            size: None,
+            valid: None,
+            each_if: None,
+            each_at: None,
+            each_size: None,
+        }
+    }
+}
+
+/// Primitive numeric types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prim {
+    Int { size: u8, signed: bool, endian: Option<Endian> },
+    Float { size: u8, endian: Option<Endian> },
+    Bool,
+}
+
+impl Prim {
+    pub fn size(self) -> u8 {
+        match self {
+            Prim::Int { size, .. } | Prim::Float { size, .. } => size,
+            Prim::Bool => 1,
+        }
+    }
+}
+
+/// A length in brackets: `[N]` or `[..]`.
+#[derive(Clone, Debug)]
+pub enum Len {
+    Count(Expr),
+    Rest,
+}
+
+#[derive(Clone, Debug)]
+pub enum StrKind {
+    /// `str[N]`, `str[..]`
+    Fixed(Len),
+    /// `strz`
+    Z,
+    /// `strz[N]`
+    ZFixed(Len),
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExpr {
+    Prim(Prim),
+    Bits { n: u8, as_bool: bool },
+    Bytes(Len),
+    Str { kind: StrKind, enc: Option<Encoding>, trim: Option<Vec<u8>> },
+    /// `"RIFF"` (text) or `[0x89, 0x50]` (bytes).
+    Const { bytes: Vec<u8>, text: bool },
+    Pad(Len),
+    Align(Expr),
+    Named { name: Ident, args: Vec<Expr> },
+    Array(Box<ArrayType>),
+    Match { on: Expr, arms: Vec<MatchArm> },
+    Computed(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayType {
+    pub elem: TypeSpec,
+    pub len: Len,
+    pub until: Option<Expr>,
+    pub while_: Option<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    pub patterns: Vec<Pattern>,
+    pub spec: TypeSpec,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    Int(i128, Span),
+    Bytes(Vec<u8>, Span),
+    /// `E::member`, or a bare `member` when the matched value has an enum type.
+    Member(Option<Ident>, Ident),
+    Wildcard(Span),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Mul,
+    Div,
+    Rem,
+    Add,
+    Sub,
+    Shl,
+    Shr,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    BitAnd,
+    BitXor,
+    BitOr,
+    And,
+    Or,
+    Coalesce,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::BitAnd => "&",
+            BinOp::BitXor => "^",
+            BinOp::BitOr => "|",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
+            BinOp::Coalesce => "??",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    BitNot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Offset,
+    Remaining,
+    InputSize,
+    Index,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i128),
+    Bool(bool),
+    Str(Vec<u8>),
+    /// `_`: the value being checked (`valid`, `until`).
+    This,
+    Name(Ident),
+    Builtin(Builtin),
+    Member(Box<Expr>, Ident),
+    Index(Box<Expr>, Box<Expr>),
+    EnumMember(Ident, Ident),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    Call(Ident, Vec<Expr>),
+    /// `(T at E)`
+    Peek(Box<TypeExpr>, Box<Expr>),
+    /// `x as E`
+    Cast(Box<Expr>, Ident),
+}

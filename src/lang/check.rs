@@ -1,0 +1,1094 @@
+//! The checking pass: resolves names, rejects unknown types, forward references, duplicate
+//! names and type errors in expressions, and lowers the AST to a [`Plan`].
+
+use std::collections::{HashMap, HashSet};
+
+use super::Source;
+use super::ast::{self, *};
+use crate::error::{DescriptorError, closest};
+use crate::plan::{self, *};
+use crate::text::Encoding;
+
+/// Static types of expressions (as precise as the checker needs).
+#[derive(Clone, Debug, PartialEq)]
+enum Ty {
+    Int,
+    Float,
+    Bool,
+    Text,
+    Bytes,
+    Struct(Option<StructId>),
+    Array(Box<Ty>),
+    Enum(EnumId),
+    /// Not emitted and has no value (`pad`, `align`).
+    Nothing,
+    Any,
+}
+
+impl Ty {
+    fn name(&self) -> String {
+        match self {
+            Ty::Int => "an integer".into(),
+            Ty::Float => "a float".into(),
+            Ty::Bool => "a boolean".into(),
+            Ty::Text => "text".into(),
+            Ty::Bytes => "bytes".into(),
+            Ty::Struct(_) => "a struct".into(),
+            Ty::Array(_) => "an array".into(),
+            Ty::Enum(_) => "an enum value".into(),
+            Ty::Nothing => "nothing".into(),
+            Ty::Any => "a value".into(),
+        }
+    }
+    fn intlike(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Enum(_) | Ty::Bool | Ty::Any)
+    }
+    fn stringlike(&self) -> bool {
+        matches!(self, Ty::Text | Ty::Bytes | Ty::Any)
+    }
+}
+
+type CResult<T> = Result<T, DescriptorError>;
+
+#[derive(Clone, Debug)]
+enum Entry {
+    Slot(u32, Ty),
+    /// Known name, not kept (never referenced; only used to produce good errors).
+    Unkept,
+    Embedded { slot: u32, candidates: Vec<StructId> },
+}
+
+/// Names visible inside a struct while its fields are checked.
+#[derive(Default)]
+struct Scope {
+    names: Vec<(String, Entry)>,
+    /// All field names of the struct, to tell "declared later" from "unknown".
+    later: Vec<(String, Span)>,
+    this: Option<Ty>,
+}
+
+struct Checker<'a> {
+    sources: &'a [Source],
+    structs: Vec<(usize, &'a StructDecl)>,
+    enums: Vec<(usize, &'a EnumDecl)>,
+    struct_ix: HashMap<&'a str, StructId>,
+    enum_ix: HashMap<&'a str, EnumId>,
+    referenced: HashSet<String>,
+    encodings: Vec<Encoding>,
+    plan: Plan,
+    file: usize,
+}
+
+/// Checks parsed files (index 0 is the main file) and lowers them to a plan.
+pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CResult<Plan> {
+    let mut c = Checker {
+        sources,
+        structs: Vec::new(),
+        enums: Vec::new(),
+        struct_ix: HashMap::new(),
+        enum_ix: HashMap::new(),
+        referenced: HashSet::new(),
+        encodings: vec![Encoding::Utf8; files.len()],
+        plan: Plan::default(),
+        file: 0,
+    };
+    let mut root_directive: Option<&Ident> = None;
+    for (f, items) in files.iter().enumerate() {
+        c.file = f;
+        for item in items {
+            match item {
+                Item::Struct(s) => {
+                    if c.struct_ix.contains_key(s.name.name.as_str()) || c.enum_ix.contains_key(s.name.name.as_str()) {
+                        return Err(c.err(s.name.span, format!("`{}` is declared twice", s.name.name)));
+                    }
+                    if prim_name(&s.name.name) || RESERVED_TYPES.contains(&s.name.name.as_str()) {
+                        return Err(c.err(s.name.span, format!("`{}` is a built-in type name", s.name.name)));
+                    }
+                    c.struct_ix.insert(&s.name.name, c.structs.len() as StructId);
+                    c.structs.push((f, s));
+                }
+                Item::Enum(e) => {
+                    if c.struct_ix.contains_key(e.name.name.as_str()) || c.enum_ix.contains_key(e.name.name.as_str()) {
+                        return Err(c.err(e.name.span, format!("`{}` is declared twice", e.name.name)));
+                    }
+                    c.enum_ix.insert(&e.name.name, c.enums.len() as EnumId);
+                    c.enums.push((f, e));
+                }
+                Item::Endian(e, span) => {
+                    if f == 0 {
+                        if c.plan.endian.is_some() {
+                            return Err(c.err(*span, "`endian` is given twice".into()));
+                        }
+                        c.plan.endian = Some(resolve_endian(*e));
+                    }
+                }
+                Item::Encoding(name) => match Encoding::from_name(&name.name) {
+                    Some(e) => c.encodings[f] = e,
+                    None => return Err(c.unknown(name, "encoding", Encoding::ALL.iter().map(|(n, _)| *n))),
+                },
+                Item::Root(name) => {
+                    if f == 0 {
+                        root_directive = Some(name);
+                    }
+                }
+                Item::Import(..) => {}
+            }
+        }
+    }
+    c.file = 0;
+    // every name that an expression mentions: those fields are kept while decoding
+    for (_, s) in &c.structs {
+        let mut names = HashSet::new();
+        collect_struct_names(s, &mut names);
+        c.referenced.extend(names);
+    }
+    // enums
+    for i in 0..c.enums.len() {
+        let (f, e) = c.enums[i];
+        c.file = f;
+        let mut members: Vec<(i128, String)> = Vec::new();
+        for (m, v) in &e.members {
+            if members.iter().any(|(_, n)| *n == m.name) {
+                return Err(c.err(m.span, format!("member `{}` is declared twice", m.name)));
+            }
+            members.push((*v, m.name.clone()));
+        }
+        members.sort_by_key(|(v, _)| *v);
+        c.plan.enums.push(EnumPlan { name: e.name.name.clone(), is_flags: e.is_flags, members });
+    }
+    // structs: placeholders first so that ids are stable, then lower each
+    for (_, s) in &c.structs {
+        c.plan.structs.push(StructPlan {
+            name: s.name.name.clone(),
+            params: s.params.len() as u32,
+            nslots: 0,
+            fields: Vec::new(),
+            endian: EndianPlan::Inherit,
+            bits_little: false,
+            valid: None,
+            lookup: Vec::new(),
+            static_size: None,
+            tuple: false,
+        });
+    }
+    for i in 0..c.structs.len() {
+        c.lower_struct(i as StructId)?;
+    }
+    // the root
+    let main_first = c.structs.iter().position(|(f, _)| *f == 0);
+    let root_id = match root.map(|r| (r, None)).or(root_directive.map(|r| (r.name.as_str(), Some(r.span)))) {
+        Some((name, span)) => match c.struct_ix.get(name) {
+            Some(&id) => id,
+            None => {
+                let msg = format!("no struct named `{name}` for the root");
+                let help = closest(name, c.struct_ix.keys().copied()).map(|s| format!("did you mean `{s}`?"));
+                let mut e = c.err(span.unwrap_or_default(), msg);
+                e.help = help;
+                return Err(e);
+            }
+        },
+        None => match main_first {
+            Some(i) => i as StructId,
+            None => return Err(c.err(Span::default(), "the descriptor declares no struct".into())),
+        },
+    };
+    c.plan.root = root_id;
+    if c.plan.structs[root_id as usize].params > 0 && root.is_none() {
+        let span = c.structs[root_id as usize].1.name.span;
+        return Err(c.err(span, "the root struct cannot take parameters (choose another with `root NAME`)".into()));
+    }
+    for i in 0..c.plan.structs.len() {
+        let mut visiting = vec![false; c.plan.structs.len()];
+        let size = static_struct_size(&c.plan, i as StructId, &mut visiting);
+        c.plan.structs[i].static_size = size;
+    }
+    Ok(c.plan)
+}
+
+const RESERVED_TYPES: &[&str] = &["bytes", "str", "strz", "pad", "align", "match", "bool"];
+
+fn prim_name(n: &str) -> bool {
+    super::grammar::prim_from_name(n).is_some()
+        || (n.starts_with('b') && n[1..].parse::<u8>().is_ok_and(|v| (1..=64).contains(&v)))
+}
+
+fn resolve_endian(e: Endian) -> ByteOrder {
+    match e {
+        Endian::Little => ByteOrder::Little,
+        Endian::Big => ByteOrder::Big,
+        Endian::Native => ByteOrder::NATIVE,
+    }
+}
+
+/// All identifiers that expressions in a struct mention as names or members.
+fn collect_struct_names(s: &StructDecl, out: &mut HashSet<String>) {
+    if let Some(EndianSpec::Match(e, _)) = &s.endian {
+        collect_expr_names(e, out);
+    }
+    if let Some(v) = &s.valid {
+        collect_expr_names(v, out);
+    }
+    for f in &s.fields {
+        collect_spec_names(&f.spec, out);
+    }
+}
+
+fn collect_spec_names(t: &TypeSpec, out: &mut HashSet<String>) {
+    for e in [&t.if_, &t.at, &t.size, &t.valid, &t.each_if, &t.each_at, &t.each_size].into_iter().flatten() {
+        collect_expr_names(e, out);
+    }
+    collect_type_names(&t.ty, out);
+}
+
+fn collect_len(l: &Len, out: &mut HashSet<String>) {
+    if let Len::Count(e) = l {
+        collect_expr_names(e, out);
+    }
+}
+
+fn collect_type_names(t: &TypeExpr, out: &mut HashSet<String>) {
+    match t {
+        TypeExpr::Bytes(l) | TypeExpr::Pad(l) => collect_len(l, out),
+        TypeExpr::Str { kind: ast::StrKind::Fixed(l) | ast::StrKind::ZFixed(l), .. } => collect_len(l, out),
+        TypeExpr::Align(e) | TypeExpr::Computed(e) => collect_expr_names(e, out),
+        TypeExpr::Named { args, .. } => args.iter().for_each(|a| collect_expr_names(a, out)),
+        TypeExpr::Array(a) => {
+            collect_spec_names(&a.elem, out);
+            collect_len(&a.len, out);
+            for e in [&a.until, &a.while_].into_iter().flatten() {
+                collect_expr_names(e, out);
+            }
+        }
+        TypeExpr::Match { on, arms } => {
+            collect_expr_names(on, out);
+            arms.iter().for_each(|a| collect_spec_names(&a.spec, out));
+        }
+        _ => {}
+    }
+}
+
+fn collect_expr_names(e: &Expr, out: &mut HashSet<String>) {
+    match &e.kind {
+        ExprKind::Name(n) => {
+            out.insert(n.name.clone());
+        }
+        ExprKind::Member(b, n) => {
+            out.insert(n.name.clone());
+            collect_expr_names(b, out);
+        }
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            collect_expr_names(a, out);
+            collect_expr_names(b, out);
+        }
+        ExprKind::Unary(_, a) | ExprKind::Cast(a, _) => collect_expr_names(a, out),
+        ExprKind::Cond(a, b, c) => {
+            collect_expr_names(a, out);
+            collect_expr_names(b, out);
+            collect_expr_names(c, out);
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_expr_names(a, out)),
+        ExprKind::Peek(t, at) => {
+            collect_type_names(t, out);
+            collect_expr_names(at, out);
+        }
+        _ => {}
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn err(&self, span: Span, message: String) -> DescriptorError {
+        let src = &self.sources[self.file];
+        let start = span.start(src.text.len());
+        DescriptorError {
+            file: src.name.clone(),
+            source: src.text.clone(),
+            start,
+            end: start + span.len as usize,
+            message,
+            help: None,
+        }
+    }
+
+    fn unknown<'c>(&self, name: &Ident, what: &str, candidates: impl IntoIterator<Item = &'c str>) -> DescriptorError {
+        let mut e = self.err(name.span, format!("unknown {what} `{}`", name.name));
+        e.help = closest(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
+        e
+    }
+
+    fn push(&mut self, e: PExpr) -> ExprId {
+        self.plan.exprs.push(e);
+        (self.plan.exprs.len() - 1) as ExprId
+    }
+
+    fn lower_struct(&mut self, id: StructId) -> CResult<()> {
+        let (file, decl) = self.structs[id as usize];
+        self.file = file;
+        let mut scope = Scope::default();
+        let mut nslots = 0u32;
+        let mut lookup = Vec::new();
+        for p in &decl.params {
+            if scope.names.iter().any(|(n, _)| *n == p.name) {
+                return Err(self.err(p.span, format!("parameter `{}` is declared twice", p.name)));
+            }
+            scope.names.push((p.name.clone(), Entry::Slot(nslots, Ty::Any)));
+            lookup.push((p.name.clone(), Lookup::Slot(nslots)));
+            nslots += 1;
+        }
+        for f in &decl.fields {
+            if let FieldName::Named(n) | FieldName::Hidden(n) = &f.name {
+                scope.later.push((n.name.clone(), n.span));
+            }
+        }
+        let endian = match &decl.endian {
+            None => EndianPlan::Inherit,
+            Some(EndianSpec::Fixed(e)) => EndianPlan::Fixed(resolve_endian(*e)),
+            Some(EndianSpec::Match(on, arms)) => {
+                let (on_id, on_ty) = self.expr(on, &scope)?;
+                let mut parms = Vec::new();
+                for (pats, e) in arms {
+                    let mut ps = Vec::new();
+                    for p in pats {
+                        match self.pattern(p, &on_ty)? {
+                            Some(p) => ps.push(p),
+                            None => ps.clear(),
+                        }
+                    }
+                    parms.push((ps, resolve_endian(*e)));
+                }
+                EndianPlan::Match(on_id, parms)
+            }
+        };
+        let mut fields = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for f in &decl.fields {
+            let (name, key, referenceable) = match &f.name {
+                FieldName::Named(n) => (n.name.clone(), Some(n), true),
+                FieldName::Hidden(n) => (n.name.clone(), None, true),
+                FieldName::Skip(_) => ("_".to_string(), None, false),
+                FieldName::Embed => (String::new(), None, false),
+            };
+            if let Some(n) = key.or(match &f.name {
+                FieldName::Hidden(n) => Some(n),
+                _ => None,
+            }) {
+                if n.name == "parent" || n.name == "root" {
+                    return Err(self.err(n.span, format!("`{}` is reserved for outer structs", n.name)));
+                }
+                if scope.names.iter().any(|(x, _)| *x == n.name) {
+                    return Err(self.err(n.span, format!("`{}` is declared twice", n.name)));
+                }
+                if keys.contains(&n.name) {
+                    return Err(self.err(n.span, format!("`{}` clashes with a key of an embedded struct", n.name)));
+                }
+            }
+            let keep = referenceable && self.referenced.contains(&name);
+            let embed = matches!(f.name, FieldName::Embed);
+            let (spec, ty) = self.spec(&f.spec, &scope, keep, embed)?;
+            if let Some(n) = key {
+                keys.push(n.name.clone());
+            }
+            let slot = if keep || embed {
+                nslots += 1;
+                Some(nslots - 1)
+            } else {
+                None
+            };
+            if embed {
+                let candidates = embedded_structs(&spec.ty);
+                if candidates.is_empty() && !matches!(ty, Ty::Nothing) {
+                    return Err(self.err(
+                        f.spec.span,
+                        "a field without a name must be a struct (or a match whose arms are structs)".into(),
+                    ));
+                }
+                for &sid in &candidates {
+                    for k in self.struct_keys(sid, &mut Vec::new()) {
+                        if keys.contains(&k) && !candidates.is_empty() && candidates.len() == 1 {
+                            return Err(self.err(
+                                f.spec.span,
+                                format!("embedded field `{k}` clashes with a field of the same name"),
+                            ));
+                        }
+                        if !keys.contains(&k) {
+                            keys.push(k);
+                        }
+                    }
+                    for n in self.struct_field_names(sid) {
+                        if !scope.names.iter().any(|(x, _)| *x == n) {
+                            lookup.push((n.clone(), Lookup::Embedded(slot.unwrap_or(0))));
+                        }
+                    }
+                }
+                scope.names.push((String::new(), Entry::Embedded { slot: slot.unwrap_or(0), candidates }));
+            } else if referenceable {
+                let entry = match slot {
+                    Some(s) => {
+                        lookup.push((name.clone(), Lookup::Slot(s)));
+                        Entry::Slot(s, ty)
+                    }
+                    None => Entry::Unkept,
+                };
+                scope.names.push((name.clone(), entry));
+            }
+            let key_bytes = key.map(|n| {
+                serde_json::to_string(&n.name).unwrap_or_else(|_| format!("\"{}\"", n.name)).into_bytes().into_boxed_slice()
+            });
+            let emit = key_bytes.is_some() || embed;
+            fields.push(FieldPlan { name, key: key_bytes, emit, slot, embed, spec });
+        }
+        let valid = match &decl.valid {
+            Some(v) => {
+                let mut s2 = Scope { names: scope.names.clone(), later: Vec::new(), this: Some(Ty::Struct(Some(id))) };
+                s2.this = Some(Ty::Struct(Some(id)));
+                let (e, t) = self.expr(v, &s2)?;
+                self.want_cond(v, &t)?;
+                Some(e)
+            }
+            None => None,
+        };
+        let sp = &mut self.plan.structs[id as usize];
+        sp.nslots = nslots;
+        sp.fields = fields;
+        sp.endian = endian;
+        sp.bits_little = decl.bits_little.unwrap_or(false);
+        sp.valid = valid;
+        sp.lookup = lookup;
+        Ok(())
+    }
+
+    /// Field names of a struct as declared (including those of embedded structs).
+    fn struct_field_names(&self, sid: StructId) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = vec![sid];
+        self.names_into(sid, &mut out, &mut seen);
+        out
+    }
+
+    fn names_into(&self, sid: StructId, out: &mut Vec<String>, seen: &mut Vec<StructId>) {
+        let decl = self.structs[sid as usize].1;
+        for f in &decl.fields {
+            match &f.name {
+                FieldName::Named(n) | FieldName::Hidden(n) => out.push(n.name.clone()),
+                FieldName::Embed => {
+                    for inner in self.ast_embedded(&f.spec.ty) {
+                        if !seen.contains(&inner) {
+                            seen.push(inner);
+                            self.names_into(inner, out, seen);
+                        }
+                    }
+                }
+                FieldName::Skip(_) => {}
+            }
+        }
+    }
+
+    /// JSON keys a struct writes (for clash checks of embedding).
+    fn struct_keys(&self, sid: StructId, seen: &mut Vec<StructId>) -> Vec<String> {
+        let decl = self.structs[sid as usize].1;
+        let mut out = Vec::new();
+        seen.push(sid);
+        for f in &decl.fields {
+            match &f.name {
+                FieldName::Named(n) => out.push(n.name.clone()),
+                FieldName::Embed => {
+                    for inner in self.ast_embedded(&f.spec.ty) {
+                        if !seen.contains(&inner) {
+                            out.extend(self.struct_keys(inner, seen));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn ast_embedded(&self, t: &TypeExpr) -> Vec<StructId> {
+        match t {
+            TypeExpr::Named { name, .. } => self.struct_ix.get(name.name.as_str()).copied().into_iter().collect(),
+            TypeExpr::Match { arms, .. } => arms.iter().flat_map(|a| self.ast_embedded(&a.spec.ty)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn want_cond(&self, e: &Expr, t: &Ty) -> CResult<()> {
+        if t.intlike() {
+            Ok(())
+        } else {
+            Err(self.err(e.span, format!("a condition must be a boolean or an integer, this is {}", t.name())))
+        }
+    }
+
+    fn want_int(&self, e: &Expr, t: &Ty) -> CResult<()> {
+        if t.intlike() {
+            Ok(())
+        } else {
+            Err(self.err(e.span, format!("expected an integer, this is {}", t.name())))
+        }
+    }
+
+    fn int_expr(&mut self, e: &Expr, scope: &Scope) -> CResult<ExprId> {
+        let (id, t) = self.expr(e, scope)?;
+        self.want_int(e, &t)?;
+        Ok(id)
+    }
+
+    fn len(&mut self, l: &Len, scope: &Scope) -> CResult<LenPlan> {
+        Ok(match l {
+            Len::Rest => LenPlan::Rest,
+            Len::Count(e) => match &e.kind {
+                ExprKind::Int(v) if *v >= 0 => LenPlan::Fixed(*v as u64),
+                ExprKind::Int(v) => return Err(self.err(e.span, format!("negative length {v}"))),
+                _ => LenPlan::Expr(self.int_expr(e, scope)?),
+            },
+        })
+    }
+
+    /// Lowers a type with modifiers. `keep`: the value will be referenced by name.
+    fn spec(&mut self, t: &TypeSpec, scope: &Scope, keep: bool, embed: bool) -> CResult<(SpecPlan, Ty)> {
+        let if_ = t.if_.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
+        let at = t.at.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+        let size = t.size.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+        let has_each = t.each_if.is_some() || t.each_at.is_some() || t.each_size.is_some();
+        let (mut ty, vty) = self.ty(&t.ty, t.span, scope, keep, embed)?;
+        if has_each {
+            let TypePlan::Array(arr) = &mut ty else {
+                let e = t.each_if.as_ref().or(t.each_at.as_ref()).or(t.each_size.as_ref());
+                let span = e.map_or(t.span, |e| e.span);
+                return Err(self.err(span, "`each` modifiers apply to arrays".into()));
+            };
+            arr.each_if = t.each_if.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
+            arr.each_at = t.each_at.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+            arr.each_size = t.each_size.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+        }
+        let valid = match &t.valid {
+            Some(v) => {
+                let s2 = Scope { names: scope.names.clone(), later: scope.later.clone(), this: Some(vty.clone()) };
+                let (e, et) = self.expr(v, &s2)?;
+                self.want_cond(v, &et)?;
+                Some(e)
+            }
+            None => None,
+        };
+        Ok((SpecPlan { ty, if_, at, size, valid }, vty))
+    }
+
+    fn cond_expr(&mut self, e: &Expr, scope: &Scope) -> CResult<ExprId> {
+        let (id, t) = self.expr(e, scope)?;
+        self.want_cond(e, &t)?;
+        Ok(id)
+    }
+
+    fn ty(&mut self, t: &TypeExpr, span: Span, scope: &Scope, keep: bool, embed: bool) -> CResult<(TypePlan, Ty)> {
+        let enc = self.encodings[self.file];
+        Ok(match t {
+            TypeExpr::Prim(Prim::Int { size, signed, endian }) => (
+                TypePlan::Int { size: *size, signed: *signed, order: endian.map(resolve_endian) },
+                Ty::Int,
+            ),
+            TypeExpr::Prim(Prim::Float { size, endian }) => {
+                (TypePlan::Float { size: *size, order: endian.map(resolve_endian) }, Ty::Float)
+            }
+            TypeExpr::Prim(Prim::Bool) => (TypePlan::Bool, Ty::Bool),
+            TypeExpr::Bits { n, as_bool } => {
+                (TypePlan::Bits { n: *n, as_bool: *as_bool }, if *as_bool { Ty::Bool } else { Ty::Int })
+            }
+            TypeExpr::Bytes(l) => (TypePlan::Bytes(self.len(l, scope)?), Ty::Bytes),
+            TypeExpr::Str { kind, enc: e, trim } => {
+                let (k, len) = match kind {
+                    ast::StrKind::Fixed(l) => (plan::StrKind::Fixed, self.len(l, scope)?),
+                    ast::StrKind::Z => (plan::StrKind::Z, LenPlan::Rest),
+                    ast::StrKind::ZFixed(l) => (plan::StrKind::ZFixed, self.len(l, scope)?),
+                };
+                (
+                    TypePlan::Str {
+                        kind: k,
+                        len,
+                        enc: e.unwrap_or(enc),
+                        trim: trim.as_ref().map(|t| t.clone().into_boxed_slice()),
+                    },
+                    Ty::Text,
+                )
+            }
+            TypeExpr::Const { bytes, text } => {
+                let text = *text && std::str::from_utf8(bytes).is_ok();
+                (
+                    TypePlan::Const { bytes: bytes.clone().into_boxed_slice(), text },
+                    if text { Ty::Text } else { Ty::Bytes },
+                )
+            }
+            TypeExpr::Pad(l) => (TypePlan::Pad(self.len(l, scope)?), Ty::Nothing),
+            TypeExpr::Align(e) => {
+                if let ExprKind::Int(v) = e.kind {
+                    if v <= 0 {
+                        return Err(self.err(e.span, "`align` needs a positive number".into()));
+                    }
+                }
+                (TypePlan::Align(self.int_expr(e, scope)?), Ty::Nothing)
+            }
+            TypeExpr::Computed(e) => {
+                let (id, et) = self.expr(e, scope)?;
+                (TypePlan::Computed(id), et)
+            }
+            TypeExpr::Named { name, args } => {
+                if let Some(&sid) = self.struct_ix.get(name.name.as_str()) {
+                    let nparams = self.structs[sid as usize].1.params.len();
+                    if args.len() != nparams {
+                        return Err(self.err(
+                            name.span,
+                            format!("`{}` takes {nparams} argument(s), {} given", name.name, args.len()),
+                        ));
+                    }
+                    let mut ids = Vec::new();
+                    for a in args {
+                        ids.push(self.expr(a, scope)?.0);
+                    }
+                    (TypePlan::Struct { id: sid, args: ids.into_boxed_slice() }, Ty::Struct(Some(sid)))
+                } else if let Some(&eid) = self.enum_ix.get(name.name.as_str()) {
+                    if !args.is_empty() {
+                        return Err(self.err(name.span, format!("enum `{}` takes no arguments", name.name)));
+                    }
+                    let Prim::Int { size, signed, endian } = self.enums[eid as usize].1.base else {
+                        return Err(self.err(name.span, "enum base must be an integer".into()));
+                    };
+                    (
+                        TypePlan::Enum { id: eid, size, signed, order: endian.map(resolve_endian) },
+                        Ty::Enum(eid),
+                    )
+                } else {
+                    let mut cands: Vec<&str> = self.struct_ix.keys().copied().collect();
+                    cands.extend(self.enum_ix.keys().copied());
+                    cands.extend(BUILTIN_TYPE_NAMES);
+                    return Err(self.unknown(name, "type", cands));
+                }
+            }
+            TypeExpr::Array(a) => {
+                let len = self.len(&a.len, scope)?;
+                // elements must be kept when the array is referenced, or `until` looks at them
+                let (elem, ety) = self.spec(&a.elem, scope, keep, false)?;
+                let until = match &a.until {
+                    Some(e) => {
+                        let s2 = Scope { names: scope.names.clone(), later: scope.later.clone(), this: Some(ety.clone()) };
+                        let (id, t) = self.expr(e, &s2)?;
+                        self.want_cond(e, &t)?;
+                        Some(id)
+                    }
+                    None => None,
+                };
+                let while_ = a.while_.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
+                if matches!(a.len, Len::Count(_)) && (until.is_some() || while_.is_some()) {
+                    return Err(self.err(span, "`until` and `while` go with `[..]`".into()));
+                }
+                let min_elem = min_size(&self.plan, &elem);
+                (
+                    TypePlan::Array(Box::new(ArrayPlan {
+                        elem,
+                        len,
+                        until,
+                        while_,
+                        each_if: None,
+                        each_at: None,
+                        each_size: None,
+                        keep,
+                        min_elem,
+                    })),
+                    Ty::Array(Box::new(ety)),
+                )
+            }
+            TypeExpr::Match { on, arms } => {
+                let (on_id, on_ty) = self.expr(on, scope)?;
+                let mut parms = Vec::new();
+                let mut default = None;
+                let mut result_ty: Option<Ty> = None;
+                for arm in arms {
+                    let (spec, aty) = self.spec(&arm.spec, scope, keep, embed)?;
+                    if embed && embedded_structs(&spec.ty).is_empty() && aty != Ty::Nothing {
+                        return Err(self.err(arm.spec.span, "arms of an embedded match must be structs".into()));
+                    }
+                    result_ty = Some(match result_ty {
+                        None => aty,
+                        Some(t) if t == aty => t,
+                        Some(_) => Ty::Any,
+                    });
+                    let mut pats = Vec::new();
+                    let mut is_default = false;
+                    for p in &arm.patterns {
+                        match self.pattern(p, &on_ty)? {
+                            Some(p) => pats.push(p),
+                            None => is_default = true,
+                        }
+                    }
+                    if is_default {
+                        if default.is_some() {
+                            return Err(self.err(arm.spec.span, "a match takes one `_` arm".into()));
+                        }
+                        default = Some(spec);
+                    } else {
+                        parms.push((pats, spec));
+                    }
+                }
+                (
+                    TypePlan::Match(Box::new(MatchPlan { on: on_id, arms: parms, default })),
+                    result_ty.unwrap_or(Ty::Any),
+                )
+            }
+        })
+    }
+
+    /// Lowers a pattern; `None` is the wildcard.
+    fn pattern(&mut self, p: &Pattern, on: &Ty) -> CResult<Option<PatPlan>> {
+        Ok(match p {
+            Pattern::Wildcard(_) => None,
+            Pattern::Int(v, span) => {
+                if !on.intlike() {
+                    return Err(self.err(*span, format!("an integer pattern cannot match {}", on.name())));
+                }
+                Some(PatPlan::Int(*v))
+            }
+            Pattern::Bytes(b, span) => {
+                if !on.stringlike() {
+                    return Err(self.err(*span, format!("a string pattern cannot match {}", on.name())));
+                }
+                Some(PatPlan::Bytes(b.clone().into_boxed_slice()))
+            }
+            Pattern::Member(en, m) => {
+                let eid = match en {
+                    Some(en) => match self.enum_ix.get(en.name.as_str()) {
+                        Some(&e) => e,
+                        None => return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>())),
+                    },
+                    None => match on {
+                        Ty::Enum(e) => *e,
+                        _ => {
+                            return Err(self.err(
+                                m.span,
+                                format!("`{}` is not a pattern here: write a literal, `Enum::{}` or `_`", m.name, m.name),
+                            ));
+                        }
+                    },
+                };
+                Some(PatPlan::Int(self.member(eid, m)?))
+            }
+        })
+    }
+
+    fn member(&self, eid: EnumId, m: &Ident) -> CResult<i128> {
+        let e = self.enums[eid as usize].1;
+        match e.members.iter().find(|(n, _)| n.name == m.name) {
+            Some((_, v)) => Ok(*v),
+            None => Err(self.unknown(
+                m,
+                &format!("member of `{}`", e.name.name),
+                e.members.iter().map(|(n, _)| n.name.as_str()),
+            )),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, scope: &Scope) -> CResult<(ExprId, Ty)> {
+        let (pe, ty) = match &e.kind {
+            ExprKind::Int(v) => (PExpr::Int(*v), Ty::Int),
+            ExprKind::Bool(b) => (PExpr::Bool(*b), Ty::Bool),
+            ExprKind::Str(s) => (PExpr::Lit(s.clone().into_boxed_slice()), Ty::Text),
+            ExprKind::This => match &scope.this {
+                Some(t) => (PExpr::This, t.clone()),
+                None => return Err(self.err(e.span, "`_` means the value being checked; it is only allowed in `valid` and `until`".into())),
+            },
+            ExprKind::Builtin(b) => (PExpr::Builtin(*b), Ty::Int),
+            ExprKind::Name(n) => return self.name(n, scope),
+            ExprKind::Member(base, m) => {
+                let (b, bt) = self.expr(base, scope)?;
+                match bt {
+                    Ty::Struct(Some(sid)) => {
+                        let names = self.struct_field_names(sid);
+                        if !names.contains(&m.name) {
+                            let mut err = self.err(
+                                m.span,
+                                format!("struct `{}` has no field `{}`", self.structs[sid as usize].1.name.name, m.name),
+                            );
+                            err.help = closest(&m.name, names.iter().map(|s| s.as_str())).map(|c| format!("did you mean `{c}`?"));
+                            return Err(err);
+                        }
+                    }
+                    Ty::Struct(None) | Ty::Any => {}
+                    other => return Err(self.err(e.span, format!("`.{}` needs a struct, this is {}", m.name, other.name()))),
+                }
+                (PExpr::Member(b, m.name.clone().into_boxed_str()), Ty::Any)
+            }
+            ExprKind::Index(a, i) => {
+                let (aid, at) = self.expr(a, scope)?;
+                let iid = self.int_expr(i, scope)?;
+                let ty = match at {
+                    Ty::Array(t) => *t,
+                    Ty::Text | Ty::Bytes => Ty::Int,
+                    Ty::Any => Ty::Any,
+                    other => return Err(self.err(e.span, format!("indexing needs an array, text or bytes, this is {}", other.name()))),
+                };
+                (PExpr::Index(aid, iid), ty)
+            }
+            ExprKind::EnumMember(en, m) => {
+                let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
+                    return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>()));
+                };
+                (PExpr::EnumConst(eid, self.member(eid, m)?), Ty::Enum(eid))
+            }
+            ExprKind::Unary(op, a) => {
+                let (aid, at) = self.expr(a, scope)?;
+                match op {
+                    UnOp::Not => self.want_cond(a, &at)?,
+                    _ => self.want_int(a, &at)?,
+                }
+                (PExpr::Unary(*op, aid), if *op == UnOp::Not { Ty::Bool } else { Ty::Int })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (aid, at) = self.expr(a, scope)?;
+                let (bid, bt) = self.expr(b, scope)?;
+                let ty = self.binary_ty(*op, e, (a, &at), (b, &bt))?;
+                (PExpr::Binary(*op, aid, bid), ty)
+            }
+            ExprKind::Cond(c, a, b) => {
+                let cid = self.cond_expr(c, scope)?;
+                let (aid, at) = self.expr(a, scope)?;
+                let (bid, bt) = self.expr(b, scope)?;
+                (PExpr::Cond(cid, aid, bid), if at == bt { at } else { Ty::Any })
+            }
+            ExprKind::Call(f, args) => {
+                let Some(&(_, func)) = Func::ALL.iter().find(|(n, _)| *n == f.name) else {
+                    return Err(self.unknown(f, "function", Func::ALL.iter().map(|(n, _)| *n)));
+                };
+                let (lo, hi) = match func {
+                    Func::Len | Func::Abs | Func::Crc32 => (1, 1),
+                    Func::Int => (2, 2),
+                    Func::Min | Func::Max => (2, usize::MAX),
+                    Func::Find | Func::Rfind => (3, 3),
+                };
+                if args.len() < lo || args.len() > hi {
+                    let want = if hi == usize::MAX { format!("at least {lo}") } else { lo.to_string() };
+                    return Err(self.err(e.span, format!("`{}` takes {want} argument(s), {} given", f.name, args.len())));
+                }
+                let mut ids = Vec::new();
+                for (k, a) in args.iter().enumerate() {
+                    let (id, t) = self.expr(a, scope)?;
+                    let ok = match (func, k) {
+                        (Func::Len, _) => matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any),
+                        (Func::Int, 0) | (Func::Crc32, _) | (Func::Find | Func::Rfind, 0) => t.stringlike(),
+                        _ => t.intlike(),
+                    };
+                    if !ok {
+                        return Err(self.err(a.span, format!("argument {} of `{}` cannot be {}", k + 1, f.name, t.name())));
+                    }
+                    ids.push(id);
+                }
+                (PExpr::Call(func, ids.into_boxed_slice()), Ty::Int)
+            }
+            ExprKind::Peek(t, at) => {
+                let at_id = self.int_expr(at, scope)?;
+                let (ty, vty) = self.ty(t, e.span, scope, false, false)?;
+                (PExpr::Peek { ty, at: at_id }, vty)
+            }
+            ExprKind::Cast(a, en) => {
+                let (aid, at) = self.expr(a, scope)?;
+                self.want_int(a, &at)?;
+                let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
+                    return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>()));
+                };
+                (PExpr::Cast(aid, eid), Ty::Enum(eid))
+            }
+        };
+        Ok((self.push(pe), ty))
+    }
+
+    fn binary_ty(&self, op: BinOp, e: &Expr, (a, at): (&Expr, &Ty), (b, bt): (&Expr, &Ty)) -> CResult<Ty> {
+        use BinOp::*;
+        Ok(match op {
+            Coalesce => {
+                if at == bt {
+                    at.clone()
+                } else {
+                    Ty::Any
+                }
+            }
+            And | Or => {
+                self.want_cond(a, at)?;
+                self.want_cond(b, bt)?;
+                Ty::Bool
+            }
+            Eq | Ne => {
+                let numeric = |t: &Ty| t.intlike() || *t == Ty::Float;
+                let ok = (numeric(at) && numeric(bt))
+                    || (at.stringlike() && bt.stringlike())
+                    || *at == Ty::Any
+                    || *bt == Ty::Any;
+                if !ok {
+                    return Err(self.err(e.span, format!("cannot compare {} with {}", at.name(), bt.name())));
+                }
+                Ty::Bool
+            }
+            Lt | Le | Gt | Ge => {
+                let numeric = |t: &Ty| t.intlike() || *t == Ty::Float;
+                if !(numeric(at) && numeric(bt)) {
+                    return Err(self.err(e.span, format!("`{}` compares numbers, not {} and {}", op.symbol(), at.name(), bt.name())));
+                }
+                Ty::Bool
+            }
+            _ => {
+                self.want_int(a, at)?;
+                self.want_int(b, bt)?;
+                Ty::Int
+            }
+        })
+    }
+
+    fn name(&mut self, n: &Ident, scope: &Scope) -> CResult<(ExprId, Ty)> {
+        match n.name.as_str() {
+            "parent" => return Ok((self.push(PExpr::Frame(1)), Ty::Struct(None))),
+            "root" => return Ok((self.push(PExpr::Frame(u32::MAX)), Ty::Struct(None))),
+            _ => {}
+        }
+        for (name, entry) in scope.names.iter().rev() {
+            match entry {
+                Entry::Slot(slot, ty) if *name == n.name => {
+                    return Ok((self.push(PExpr::Slot(*slot)), ty.clone()));
+                }
+                Entry::Unkept if *name == n.name => {
+                    // cannot happen: every referenced name is kept
+                    return Err(self.err(n.span, format!("`{}` is not kept", n.name)));
+                }
+                Entry::Embedded { slot, candidates } => {
+                    if candidates.iter().any(|&sid| self.struct_field_names(sid).contains(&n.name)) {
+                        return Ok((
+                            self.push(PExpr::Embedded { slot: *slot, name: n.name.clone().into_boxed_str() }),
+                            Ty::Any,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some((_, span)) = scope.later.iter().find(|(x, _)| *x == n.name) {
+            let src = &self.sources[self.file];
+            let line = src.text[..span.start(src.text.len())].matches('\n').count() + 1;
+            return Err(self.err(
+                n.span,
+                format!(
+                    "`{}` is declared later (line {line}); a field can only refer to fields decoded before it",
+                    n.name
+                ),
+            ));
+        }
+        let mut cands: Vec<&str> = scope.names.iter().map(|(x, _)| x.as_str()).filter(|x| !x.is_empty()).collect();
+        cands.extend(["parent", "root"]);
+        let mut err = self.unknown(n, "name", cands);
+        if let Some(b) = ["offset", "remaining", "input_size", "index"].iter().find(|b| **b == n.name) {
+            err.help = Some(format!("the builtin is written `@{b}`"));
+        }
+        Err(err)
+    }
+}
+
+const BUILTIN_TYPE_NAMES: [&str; 20] = [
+    "u8", "u16", "u24", "u32", "u64", "i8", "i16", "i24", "i32", "i64", "f16", "f32", "f64", "bool", "bytes",
+    "str", "strz", "pad", "align", "b1",
+];
+
+/// The structs a field without a name would embed.
+fn embedded_structs(t: &TypePlan) -> Vec<StructId> {
+    match t {
+        TypePlan::Struct { id, .. } => vec![*id],
+        TypePlan::Match(m) => {
+            let mut v: Vec<StructId> = m.arms.iter().flat_map(|(_, s)| embedded_structs(&s.ty)).collect();
+            if let Some(d) = &m.default {
+                v.extend(embedded_structs(&d.ty));
+            }
+            v.sort_unstable();
+            v.dedup();
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A lower bound of the bytes one value of a spec consumes (0 when unknown).
+fn min_size(plan: &Plan, s: &SpecPlan) -> u64 {
+    if s.at.is_some() || s.if_.is_some() {
+        return 0;
+    }
+    if let Some(sz) = s.size {
+        if let PExpr::Int(v) = plan.expr(sz) {
+            return (*v).max(0) as u64;
+        }
+        return 0;
+    }
+    match &s.ty {
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => *size as u64,
+        TypePlan::Bool => 1,
+        TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
+        TypePlan::Str { kind: plan::StrKind::Z, .. } => 1,
+        TypePlan::Str { len: LenPlan::Fixed(n), .. } => *n,
+        TypePlan::Pascal { len, .. } => *len,
+        TypePlan::Const { bytes, .. } => bytes.len() as u64,
+        TypePlan::Array(a) => match a.len {
+            LenPlan::Fixed(n) if a.each_at.is_none() && a.each_if.is_none() => n.saturating_mul(a.min_elem),
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// The fixed size of a struct, when no field depends on the data.
+pub fn static_struct_size(plan: &Plan, id: StructId, visiting: &mut Vec<bool>) -> Option<u64> {
+    if visiting[id as usize] {
+        return None;
+    }
+    visiting[id as usize] = true;
+    let s = &plan.structs[id as usize];
+    let mut bits: u64 = 0;
+    for f in &s.fields {
+        let (sz, is_bits) = static_spec_size(plan, &f.spec, visiting)?;
+        if is_bits {
+            bits = bits.checked_add(sz)?;
+        } else {
+            bits = bits.div_ceil(8).checked_mul(8)?.checked_add(sz.checked_mul(8)?)?;
+        }
+    }
+    visiting[id as usize] = false;
+    Some(bits.div_ceil(8))
+}
+
+/// (size, true if counted in bits) of a spec, when static.
+pub fn static_spec_size(plan: &Plan, s: &SpecPlan, visiting: &mut Vec<bool>) -> Option<(u64, bool)> {
+    if s.if_.is_some() {
+        return None;
+    }
+    if s.at.is_some() {
+        return Some((0, false));
+    }
+    if let Some(sz) = s.size {
+        return match plan.expr(sz) {
+            PExpr::Int(v) if *v >= 0 => Some((*v as u64, false)),
+            _ => None,
+        };
+    }
+    Some(match &s.ty {
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => (*size as u64, false),
+        TypePlan::Bool => (1, false),
+        TypePlan::Bits { n, .. } => (*n as u64, true),
+        TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => (*n, false),
+        TypePlan::Str { kind: plan::StrKind::Fixed | plan::StrKind::ZFixed, len: LenPlan::Fixed(n), .. } => (*n, false),
+        TypePlan::Pascal { len, .. } => (*len, false),
+        TypePlan::Const { bytes, .. } => (bytes.len() as u64, false),
+        TypePlan::Computed(_) => (0, false),
+        TypePlan::Struct { id, .. } => (static_struct_size(plan, *id, visiting)?, false),
+        TypePlan::Array(a) => {
+            let LenPlan::Fixed(n) = a.len else { return None };
+            if a.each_if.is_some() || a.each_at.is_some() || a.each_size.is_some() {
+                return None;
+            }
+            let (e, is_bits) = static_spec_size(plan, &a.elem, visiting)?;
+            if is_bits {
+                return None;
+            }
+            (e.checked_mul(n)?, false)
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,1044 @@
+//! The descriptor grammar, written with nom.
+//!
+//! Layout rules: a field ends at the end of its line (or at `;` or `}`); inside brackets,
+//! parentheses, match blocks and after a binary operator a field may continue on the next line.
+//! `#` starts a comment that runs to the end of the line. Keywords are not reserved as names:
+//! a keyword that follows a complete operand ends the expression, so `size size` is the
+//! modifier `size` applied to the field named `size`.
+
+use nom::{
+    IResult, Parser,
+    bytes::complete::{tag, take_while},
+    character::complete::{char, satisfy},
+    combinator::recognize,
+    error::{ErrorKind, ParseError},
+    sequence::pair,
+};
+
+use super::ast::*;
+use crate::text::Encoding;
+
+/// A syntax error: where (as remaining input length) and what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub rem: usize,
+    pub message: String,
+}
+
+impl<'a> ParseError<&'a str> for SyntaxError {
+    fn from_error_kind(input: &'a str, kind: ErrorKind) -> Self {
+        SyntaxError { rem: input.len(), message: format!("unexpected input ({kind:?})") }
+    }
+    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+    fn or(self, other: Self) -> Self {
+        // keep the error that got furthest into the input
+        if other.rem < self.rem { other } else { self }
+    }
+}
+
+type In<'a> = &'a str;
+type R<'a, T> = IResult<In<'a>, T, SyntaxError>;
+
+/// A recoverable "expected ..." error at `i`.
+fn expected<T>(i: In, what: &str) -> R<'static, T> {
+    Err(nom::Err::Error(SyntaxError { rem: i.len(), message: format!("expected {what}") }))
+}
+
+/// An unrecoverable error at `i` (after a keyword has committed the parser).
+fn fatal<T>(i: In, message: impl Into<String>) -> R<'static, T> {
+    Err(nom::Err::Failure(SyntaxError { rem: i.len(), message: message.into() }))
+}
+
+/// Turns a recoverable error into a fatal one (like nom's `cut`, for a finished result).
+fn cut_err<T>(r: R<'_, T>) -> R<'_, T> {
+    match r {
+        Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
+        other => other,
+    }
+}
+
+fn span_from(start: In, end: In) -> Span {
+    Span { rem: start.len() as u32, len: (start.len() - end.len()) as u32 }
+}
+
+// ---------------------------------------------------------------- whitespace and tokens
+
+fn comment(i: In) -> R<In> {
+    recognize(pair(char('#'), take_while(|c| c != '\n'))).parse(i)
+}
+
+/// Spaces, tabs and comments, but not newlines.
+fn sp(mut i: In) -> R<()> {
+    loop {
+        let (r, _) = take_while(|c| c == ' ' || c == '\t' || c == '\r').parse(i)?;
+        i = r;
+        match comment(i) {
+            Ok((r, _)) => i = r,
+            Err(_) => {
+                // a backslash at the end of a line continues it
+                if let Some(r) = i.strip_prefix("\\\n").or_else(|| i.strip_prefix("\\\r\n")) {
+                    i = r;
+                    continue;
+                }
+                return Ok((i, ()));
+            }
+        }
+    }
+}
+
+/// All whitespace, newlines and comments.
+fn spnl(mut i: In) -> R<()> {
+    loop {
+        let (r, _) = take_while(|c: char| c.is_whitespace()).parse(i)?;
+        i = r;
+        match comment(i) {
+            Ok((r, _)) => i = r,
+            Err(_) => return Ok((i, ())),
+        }
+    }
+}
+
+/// `s` after optional spaces.
+fn sym<'a>(s: &'static str) -> impl Fn(In<'a>) -> R<'a, In<'a>> {
+    move |i| {
+        let (i, _) = sp(i)?;
+        match tag::<_, _, SyntaxError>(s).parse(i) {
+            Ok(r) => Ok(r),
+            Err(_) => expected(i, &format!("`{s}`")),
+        }
+    }
+}
+
+/// `s` after optional whitespace including newlines.
+fn symnl<'a>(s: &'static str) -> impl Fn(In<'a>) -> R<'a, In<'a>> {
+    move |i| {
+        let (i, _) = spnl(i)?;
+        sym(s)(i)
+    }
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn raw_ident(i: In) -> R<In> {
+    recognize(pair(satisfy(is_ident_start), take_while(is_ident_char))).parse(i)
+}
+
+/// An identifier after optional spaces.
+fn ident(i: In) -> R<Ident> {
+    let (i, _) = sp(i)?;
+    match raw_ident(i) {
+        Ok((r, name)) => Ok((r, Ident { name: name.to_string(), span: span_from(i, r) })),
+        Err(_) => expected(i, "a name"),
+    }
+}
+
+/// The keyword `w` (not a prefix of a longer name) after optional spaces.
+fn kw<'a>(w: &'static str) -> impl Fn(In<'a>) -> R<'a, In<'a>> {
+    move |i| {
+        let (i, _) = sp(i)?;
+        match raw_ident(i) {
+            Ok((r, name)) if name == w => Ok((r, name)),
+            _ => expected(i, &format!("`{w}`")),
+        }
+    }
+}
+
+/// Peeks whether the next word is `w`.
+fn at_kw(i: In, w: &str) -> bool {
+    let (i, _) = match sp(i) {
+        Ok(r) => r,
+        Err(_) => return false,
+    };
+    matches!(raw_ident(i), Ok((_, name)) if name == w)
+}
+
+// ---------------------------------------------------------------- literals
+
+fn int_literal(i: In) -> R<i128> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    let (radix, body) = if let Some(r) = i.strip_prefix("0x").or_else(|| i.strip_prefix("0X")) {
+        (16, r)
+    } else if let Some(r) = i.strip_prefix("0b").or_else(|| i.strip_prefix("0B")) {
+        (2, r)
+    } else if let Some(r) = i.strip_prefix("0o").or_else(|| i.strip_prefix("0O")) {
+        (8, r)
+    } else {
+        (10, i)
+    };
+    let (rest, digits) =
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_').parse(body)?;
+    if digits.is_empty() || !digits.starts_with(|c: char| c.is_digit(radix)) {
+        return if radix == 10 { expected(start, "a number") } else { fatal(body, "expected digits") };
+    }
+    let mut v: i128 = 0;
+    for c in digits.chars().filter(|&c| c != '_') {
+        let Some(d) = c.to_digit(radix) else {
+            return fatal(start, format!("invalid digit `{c}` in number"));
+        };
+        v = match v.checked_mul(radix as i128).and_then(|v| v.checked_add(d as i128)) {
+            Some(v) if v <= u64::MAX as i128 => v,
+            _ => return fatal(start, "number too large (the limit is 2^64-1)"),
+        };
+    }
+    Ok((rest, v))
+}
+
+/// A string literal with escapes `\0 \n \r \t \\ \" \xHH`, as bytes.
+fn string_literal(i: In) -> R<Vec<u8>> {
+    let (i, _) = sp(i)?;
+    let Some(mut rest) = i.strip_prefix('"') else {
+        return expected(i, "a string");
+    };
+    let mut out = Vec::new();
+    loop {
+        let mut chars = rest.chars();
+        match chars.next() {
+            None | Some('\n') => return fatal(i, "unterminated string"),
+            Some('"') => return Ok((chars.as_str(), out)),
+            Some('\\') => {
+                let esc = chars.next();
+                let after = chars.as_str();
+                match esc {
+                    Some('0') => out.push(0),
+                    Some('n') => out.push(b'\n'),
+                    Some('r') => out.push(b'\r'),
+                    Some('t') => out.push(b'\t'),
+                    Some('\\') => out.push(b'\\'),
+                    Some('"') => out.push(b'"'),
+                    Some('x') => {
+                        let hex = after.get(..2).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+                        let Some(hex) = hex else {
+                            return fatal(rest, "`\\x` needs two hex digits");
+                        };
+                        out.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+                        rest = &after[2..];
+                        continue;
+                    }
+                    _ => return fatal(rest, "unknown escape (use \\0 \\n \\r \\t \\\\ \\\" or \\xHH)"),
+                }
+                rest = after;
+            }
+            Some(c) => {
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                rest = chars.as_str();
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- expressions
+
+pub fn expr(i: In) -> R<Expr> {
+    cond_expr(i)
+}
+
+fn boxed(e: Expr) -> Box<Expr> {
+    Box::new(e)
+}
+
+fn cond_expr(i: In) -> R<Expr> {
+    let start = i;
+    let (i, c) = coalesce_expr(i)?;
+    let (i2, _) = sp(i)?;
+    if i2.starts_with('?') && !i2.starts_with("??") {
+        let (i, _) = spnl(&i2[1..])?;
+        let (i, a) = cut_err(cond_expr(i))?;
+        let (i, _) = cut_err(symnl(":")(i))?;
+        let (i, _) = spnl(i)?;
+        let (i, b) = cut_err(cond_expr(i))?;
+        let span = span_from(start, i);
+        return Ok((i, Expr { kind: ExprKind::Cond(boxed(c), boxed(a), boxed(b)), span }));
+    }
+    Ok((i, c))
+}
+
+fn coalesce_expr(i: In) -> R<Expr> {
+    let start = i;
+    let (i, a) = binary_level(i, 0)?;
+    let (i2, _) = sp(i)?;
+    if let Some(r) = i2.strip_prefix("??") {
+        let (r, _) = spnl(r)?;
+        let (r, b) = cut_err(coalesce_expr(r))?;
+        let span = span_from(start, r);
+        return Ok((r, Expr { kind: ExprKind::Binary(BinOp::Coalesce, boxed(a), boxed(b)), span }));
+    }
+    Ok((i, a))
+}
+
+/// Binary operator levels from loosest to tightest; each entry lists (token, op), longest
+/// tokens first, with tokens that must not follow (so `|` is not read from `||`).
+const LEVELS: &[&[(&str, BinOp)]] = &[
+    &[("||", BinOp::Or)],
+    &[("&&", BinOp::And)],
+    &[("|", BinOp::BitOr)],
+    &[("^", BinOp::BitXor)],
+    &[("&", BinOp::BitAnd)],
+    &[("==", BinOp::Eq), ("!=", BinOp::Ne)],
+    &[("<=", BinOp::Le), (">=", BinOp::Ge), ("<", BinOp::Lt), (">", BinOp::Gt)],
+    &[("<<", BinOp::Shl), (">>", BinOp::Shr)],
+    &[("+", BinOp::Add), ("-", BinOp::Sub)],
+    &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Rem)],
+];
+
+fn match_op(i: In, level: usize) -> Option<(In, BinOp)> {
+    for &(tok, op) in LEVELS[level] {
+        if let Some(r) = i.strip_prefix(tok) {
+            // do not split a longer operator: `|` in `||`, `&` in `&&`, `<` in `<<`/`<=`,
+            // `=` of `=>` and `==`
+            let bad_next = match tok {
+                "|" => r.starts_with('|'),
+                "&" => r.starts_with('&'),
+                "<" => r.starts_with('<') || r.starts_with('='),
+                ">" => r.starts_with('>') || r.starts_with('='),
+                "<<" | ">>" => r.starts_with('='),
+                _ => false,
+            };
+            if !bad_next {
+                return Some((r, op));
+            }
+        }
+    }
+    None
+}
+
+fn binary_level(i: In, level: usize) -> R<Expr> {
+    if level == LEVELS.len() {
+        return unary_expr(i);
+    }
+    let start = i;
+    let (mut i, mut lhs) = binary_level(i, level + 1)?;
+    loop {
+        let (i2, _) = sp(i)?;
+        let Some((r, op)) = match_op(i2, level) else {
+            return Ok((i, lhs));
+        };
+        let (r, _) = spnl(r)?;
+        let (r, rhs) = cut_err(binary_level(r, level + 1))?;
+        let span = span_from(start, r);
+        lhs = Expr { kind: ExprKind::Binary(op, boxed(lhs), boxed(rhs)), span };
+        i = r;
+    }
+}
+
+fn unary_expr(i: In) -> R<Expr> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    let op = if i.starts_with('-') {
+        Some(UnOp::Neg)
+    } else if i.starts_with('!') && !i.starts_with("!=") {
+        Some(UnOp::Not)
+    } else if i.starts_with('~') {
+        Some(UnOp::BitNot)
+    } else {
+        None
+    };
+    if let Some(op) = op {
+        let (r, e) = cut_err(unary_expr(&i[1..]))?;
+        let span = span_from(start, r);
+        // fold negative literals so `-1` is a literal (keeps i128 literal range symmetric)
+        if let (UnOp::Neg, ExprKind::Int(v)) = (op, &e.kind) {
+            return Ok((r, Expr { kind: ExprKind::Int(-*v), span }));
+        }
+        return Ok((r, Expr { kind: ExprKind::Unary(op, boxed(e)), span }));
+    }
+    postfix_expr(i)
+}
+
+fn postfix_expr(i: In) -> R<Expr> {
+    let start = i;
+    let (mut i, mut e) = primary(i)?;
+    loop {
+        let (i2, _) = sp(i)?;
+        if let Some(r) = i2.strip_prefix('.') {
+            let (r, name) = cut_err(ident(r))?;
+            e = Expr { kind: ExprKind::Member(boxed(e), name), span: span_from(start, r) };
+            i = r;
+        } else if let Some(r) = i2.strip_prefix('[') {
+            let (r, _) = spnl(r)?;
+            let (r, idx) = cut_err(expr(r))?;
+            let (r, _) = cut_err(symnl("]")(r))?;
+            e = Expr { kind: ExprKind::Index(boxed(e), boxed(idx)), span: span_from(start, r) };
+            i = r;
+        } else if at_kw(i2, "as") {
+            let (r, _) = kw("as")(i2)?;
+            let (r, name) = cut_err(ident(r))?;
+            e = Expr { kind: ExprKind::Cast(boxed(e), name), span: span_from(start, r) };
+            i = r;
+        } else {
+            return Ok((i, e));
+        }
+    }
+}
+
+fn builtin(i: In) -> R<Builtin> {
+    let Some(r) = i.strip_prefix('@') else {
+        return expected(i, "`@`");
+    };
+    let (r2, name) = match raw_ident(r) {
+        Ok(x) => x,
+        Err(_) => return fatal(r, "expected a builtin name after `@`"),
+    };
+    let b = match name {
+        "offset" => Builtin::Offset,
+        "remaining" => Builtin::Remaining,
+        "input_size" => Builtin::InputSize,
+        "index" => Builtin::Index,
+        _ => {
+            return fatal(
+                i,
+                format!("unknown builtin `@{name}` (known: @offset, @remaining, @input_size, @index)"),
+            );
+        }
+    };
+    Ok((r2, b))
+}
+
+fn primary(i: In) -> R<Expr> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    let mk = |kind, r: In<'_>| Expr { kind, span: span_from(start, r) };
+    if i.starts_with('"') {
+        let (r, s) = string_literal(i)?;
+        return Ok((r, mk(ExprKind::Str(s), r)));
+    }
+    if i.starts_with(|c: char| c.is_ascii_digit()) {
+        let (r, v) = int_literal(i)?;
+        return Ok((r, mk(ExprKind::Int(v), r)));
+    }
+    if i.starts_with('@') {
+        let (r, b) = builtin(i)?;
+        return Ok((r, mk(ExprKind::Builtin(b), r)));
+    }
+    if let Some(r) = i.strip_prefix('(') {
+        let (r, _) = spnl(r)?;
+        // a peek: `(T at E)` where T is a primitive, bytes[N] or str[N]
+        if let Ok((r2, ty)) = peek_type(r) {
+            if at_kw(r2, "at") {
+                let (r2, _) = kw("at")(r2)?;
+                let (r2, _) = spnl(r2)?;
+                let (r2, off) = cut_err(expr(r2))?;
+                let (r2, _) = cut_err(symnl(")")(r2))?;
+                return Ok((r2, mk(ExprKind::Peek(Box::new(ty), boxed(off)), r2)));
+            }
+        }
+        let (r, e) = cut_err(expr(r))?;
+        let (r, _) = cut_err(symnl(")")(r))?;
+        return Ok((r, Expr { kind: e.kind, span: span_from(start, r) }));
+    }
+    if let Ok((r, name)) = raw_ident(i) {
+        let id = Ident { name: name.to_string(), span: span_from(i, r) };
+        match name {
+            "true" => return Ok((r, mk(ExprKind::Bool(true), r))),
+            "false" => return Ok((r, mk(ExprKind::Bool(false), r))),
+            "_" => return Ok((r, mk(ExprKind::This, r))),
+            _ => {}
+        }
+        if let Some(r2) = r.strip_prefix("::") {
+            let (r2, member) = cut_err(ident(r2))?;
+            return Ok((r2, mk(ExprKind::EnumMember(id, member), r2)));
+        }
+        let (r2, _) = sp(r)?;
+        if let Some(r3) = r2.strip_prefix('(') {
+            let (r3, args) = cut_err(arg_list(r3))?;
+            return Ok((r3, mk(ExprKind::Call(id, args), r3)));
+        }
+        return Ok((r, mk(ExprKind::Name(id), r)));
+    }
+    expected(i, "an expression")
+}
+
+/// Arguments after `(` up to and including `)`.
+fn arg_list(i: In) -> R<Vec<Expr>> {
+    let mut args = Vec::new();
+    let (mut i, _) = spnl(i)?;
+    if let Some(r) = i.strip_prefix(')') {
+        return Ok((r, args));
+    }
+    loop {
+        let (r, _) = spnl(i)?;
+        let (r, e) = cut_err(expr(r))?;
+        args.push(e);
+        let (r, _) = spnl(r)?;
+        if let Some(r) = r.strip_prefix(',') {
+            i = r;
+        } else if let Some(r) = r.strip_prefix(')') {
+            return Ok((r, args));
+        } else {
+            return fatal(r, "expected `,` or `)`");
+        }
+    }
+}
+
+/// Types allowed in a peek `(T at E)`.
+fn peek_type(i: In) -> R<TypeExpr> {
+    let (r, ty) = type_atom(i)?;
+    match ty {
+        TypeExpr::Prim(_) | TypeExpr::Bytes(Len::Count(_)) => Ok((r, ty)),
+        TypeExpr::Str { kind: StrKind::Fixed(Len::Count(_)) | StrKind::ZFixed(Len::Count(_)), .. } => {
+            Ok((r, ty))
+        }
+        _ => expected(i, "a peek type"),
+    }
+}
+
+// ---------------------------------------------------------------- types
+
+/// Parses a primitive type name such as `u32`, `i16be`, `f64le`, `bool`.
+pub fn prim_from_name(name: &str) -> Option<Prim> {
+    if name == "bool" {
+        return Some(Prim::Bool);
+    }
+    let (body, endian) = if let Some(b) = name.strip_suffix("le") {
+        (b, Some(Endian::Little))
+    } else if let Some(b) = name.strip_suffix("be") {
+        (b, Some(Endian::Big))
+    } else {
+        (name, None)
+    };
+    let (kind, bits) = body.split_at_checked(1)?;
+    let bits: u32 = bits.parse().ok()?;
+    if bits.to_string().len() != body.len() - 1 {
+        return None;
+    }
+    match (kind, bits) {
+        ("u", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int { size: (bits / 8) as u8, signed: false, endian }),
+        ("i", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int { size: (bits / 8) as u8, signed: true, endian }),
+        ("f", 16 | 32 | 64) => Some(Prim::Float { size: (bits / 8) as u8, endian }),
+        _ => None,
+    }
+}
+
+/// `b1` … `b64`
+fn bits_from_name(name: &str) -> Option<u8> {
+    let n: u8 = name.strip_prefix('b')?.parse().ok()?;
+    ((1..=64).contains(&n) && name.len() == n.to_string().len() + 1).then_some(n)
+}
+
+/// `[N]` or `[..]`
+fn bracket_len(i: In) -> R<Len> {
+    let (i, _) = sym("[")(i)?;
+    let (i, _) = spnl(i)?;
+    if let Some(r) = i.strip_prefix("..") {
+        let (r, _) = cut_err(symnl("]")(r))?;
+        return Ok((r, Len::Rest));
+    }
+    let (i, e) = cut_err(expr(i))?;
+    let (i, _) = cut_err(symnl("]")(i))?;
+    Ok((i, Len::Count(e)))
+}
+
+fn str_options(i: In) -> R<(Option<Encoding>, Option<Vec<u8>>)> {
+    let mut enc = None;
+    let mut trim = None;
+    let mut i = i;
+    loop {
+        let Ok((r, name)) = ident(i) else {
+            return Ok((i, (enc, trim)));
+        };
+        if let Some(e) = Encoding::from_name(&name.name) {
+            enc = Some(e);
+            i = r;
+        } else if name.name == "trim" {
+            let (r, s) = cut_err(string_literal(r))?;
+            if s.is_empty() {
+                return fatal(r, "`trim` needs at least one character");
+            }
+            trim = Some(s);
+            i = r;
+        } else {
+            return Ok((i, (enc, trim)));
+        }
+    }
+}
+
+/// A type without array suffixes.
+fn type_atom(i: In) -> R<TypeExpr> {
+    let (i, _) = sp(i)?;
+    if i.starts_with('"') {
+        let (r, bytes) = string_literal(i)?;
+        return Ok((r, TypeExpr::Const { bytes, text: true }));
+    }
+    if let Some(r) = i.strip_prefix('[') {
+        // a byte list constant
+        let mut bytes = Vec::new();
+        let mut r = r;
+        loop {
+            let (r2, _) = spnl(r)?;
+            if let Some(r3) = r2.strip_prefix(']') {
+                return Ok((r3, TypeExpr::Const { bytes, text: false }));
+            }
+            let (r2, v) = cut_err(int_literal(r2))?;
+            let Ok(b) = u8::try_from(v) else {
+                return fatal(r2, "byte values must be 0..255");
+            };
+            bytes.push(b);
+            let (r2, _) = spnl(r2)?;
+            r = r2.strip_prefix(',').unwrap_or(r2);
+            if r.len() == r2.len() && !r2.starts_with(']') {
+                return fatal(r2, "expected `,` or `]` in a byte list");
+            }
+        }
+    }
+    if let Some(r) = i.strip_prefix('=') {
+        if !r.starts_with(['=', '>']) {
+            let (r, e) = cut_err(expr(r))?;
+            return Ok((r, TypeExpr::Computed(e)));
+        }
+    }
+    let (r, name) = match raw_ident(i) {
+        Ok(x) => x,
+        Err(_) => return expected(i, "a type"),
+    };
+    let name_id = Ident { name: name.to_string(), span: span_from(i, r) };
+    if let Some(p) = prim_from_name(name) {
+        return Ok((r, TypeExpr::Prim(p)));
+    }
+    if let Some(n) = bits_from_name(name) {
+        if at_kw(r, "as") {
+            let (r, _) = kw("as")(r)?;
+            let (r, _) = cut_err(kw("bool")(r))?;
+            return Ok((r, TypeExpr::Bits { n, as_bool: true }));
+        }
+        return Ok((r, TypeExpr::Bits { n, as_bool: false }));
+    }
+    match name {
+        "bytes" => {
+            let (r, len) = cut_err(bracket_len(r))?;
+            Ok((r, TypeExpr::Bytes(len)))
+        }
+        "str" => {
+            let (r, len) = cut_err(bracket_len(r))?;
+            let (r, (enc, trim)) = str_options(r)?;
+            Ok((r, TypeExpr::Str { kind: StrKind::Fixed(len), enc, trim }))
+        }
+        "strz" => {
+            let (r2, _) = sp(r)?;
+            let (r, kind) = if r2.starts_with('[') {
+                let (r, len) = cut_err(bracket_len(r2))?;
+                (r, StrKind::ZFixed(len))
+            } else {
+                (r, StrKind::Z)
+            };
+            let (r, (enc, trim)) = str_options(r)?;
+            Ok((r, TypeExpr::Str { kind, enc, trim }))
+        }
+        "pad" => {
+            let (r, len) = cut_err(bracket_len(r))?;
+            Ok((r, TypeExpr::Pad(len)))
+        }
+        "align" => {
+            let (r, e) = cut_err(unary_expr(r))?;
+            Ok((r, TypeExpr::Align(e)))
+        }
+        "match" => {
+            let (r, on) = cut_err(expr(r))?;
+            let (r, arms) = cut_err(match_arms(r))?;
+            Ok((r, TypeExpr::Match { on, arms }))
+        }
+        _ => {
+            let (r2, _) = sp(r)?;
+            if let Some(r3) = r2.strip_prefix('(') {
+                let (r3, args) = cut_err(arg_list(r3))?;
+                return Ok((r3, TypeExpr::Named { name: name_id, args }));
+            }
+            Ok((r, TypeExpr::Named { name: name_id, args: Vec::new() }))
+        }
+    }
+}
+
+fn pattern(i: In) -> R<Pattern> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    if i.starts_with('"') {
+        let (r, s) = string_literal(i)?;
+        return Ok((r, Pattern::Bytes(s, span_from(start, r))));
+    }
+    if i.starts_with('-') || i.starts_with(|c: char| c.is_ascii_digit()) {
+        let neg = i.starts_with('-');
+        let (r, v) = cut_err(int_literal(if neg { &i[1..] } else { i }))?;
+        return Ok((r, Pattern::Int(if neg { -v } else { v }, span_from(start, r))));
+    }
+    let (r, first) = ident(i)?;
+    if first.name == "_" {
+        return Ok((r, Pattern::Wildcard(first.span)));
+    }
+    if let Some(r2) = r.strip_prefix("::") {
+        let (r2, member) = cut_err(ident(r2))?;
+        return Ok((r2, Pattern::Member(Some(first), member)));
+    }
+    Ok((r, Pattern::Member(None, first)))
+}
+
+fn patterns(i: In) -> R<Vec<Pattern>> {
+    let (mut i, first) = pattern(i)?;
+    let mut out = vec![first];
+    loop {
+        let (i2, _) = sp(i)?;
+        match i2.strip_prefix('|') {
+            Some(r) if !r.starts_with('|') => {
+                let (r, _) = spnl(r)?;
+                let (r, p) = cut_err(pattern(r))?;
+                out.push(p);
+                i = r;
+            }
+            _ => return Ok((i, out)),
+        }
+    }
+}
+
+/// `{ P => T, ... }` (arms separated by `,` or newlines).
+fn match_arms(i: In) -> R<Vec<MatchArm>> {
+    let (mut i, _) = symnl("{")(i)?;
+    let mut arms = Vec::new();
+    loop {
+        let (r, _) = spnl(i)?;
+        if let Some(r) = r.strip_prefix('}') {
+            return Ok((r, arms));
+        }
+        let (r, pats) = cut_err(patterns(r))?;
+        let (r, _) = cut_err(sym("=>")(r))?;
+        let (r, _) = spnl(r)?;
+        let (r, spec) = cut_err(type_spec(r))?;
+        arms.push(MatchArm { patterns: pats, spec });
+        let (r, _) = sp(r)?;
+        i = if let Some(r) = r.strip_prefix(',') {
+            r
+        } else if r.starts_with('\n') || r.starts_with('}') {
+            r
+        } else {
+            return fatal(r, "expected `,`, a new line or `}` after a match arm");
+        };
+    }
+}
+
+/// A type with its array suffixes and modifiers.
+pub fn type_spec(i: In) -> R<TypeSpec> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    let (mut i, mut ty) = type_atom(i)?;
+    // array suffixes: T[R][C] is R rows of C elements
+    let mut dims = Vec::new();
+    loop {
+        let (i2, _) = sp(i)?;
+        if !i2.starts_with('[') {
+            break;
+        }
+        let (r, len) = cut_err(bracket_len(i2))?;
+        dims.push((len, span_from(start, r)));
+        i = r;
+    }
+    for (len, span) in dims.into_iter().rev() {
+        let elem = TypeSpec::bare(ty, span);
+        ty = TypeExpr::Array(Box::new(ArrayType { elem, len, until: None, while_: None }));
+    }
+    let mut spec = TypeSpec::bare(ty, Span::default());
+    // modifiers, in any order
+    loop {
+        let (i2, _) = sp(i)?;
+        let Ok((r, word)) = raw_ident(i2) else { break };
+        let slot: &mut Option<Expr> = match word {
+            "if" => &mut spec.if_,
+            "at" => &mut spec.at,
+            "size" => &mut spec.size,
+            "valid" => &mut spec.valid,
+            "until" | "while" => {
+                let TypeExpr::Array(arr) = &mut spec.ty else {
+                    return fatal(i2, format!("`{word}` applies to arrays (`T[..] {word} E`)"));
+                };
+                if arr.until.is_some() || arr.while_.is_some() {
+                    return fatal(i2, "an array takes one `until` or `while`");
+                }
+                let (r, e) = cut_err(expr(r))?;
+                if word == "until" {
+                    arr.until = Some(e);
+                } else {
+                    arr.while_ = Some(e);
+                }
+                i = r;
+                continue;
+            }
+            "each" => {
+                let (r, which) = cut_err(ident(r))?;
+                let slot = match which.name.as_str() {
+                    "if" => &mut spec.each_if,
+                    "at" => &mut spec.each_at,
+                    "size" => &mut spec.each_size,
+                    _ => return fatal(r, "expected `if`, `at` or `size` after `each`"),
+                };
+                if slot.is_some() {
+                    return fatal(i2, format!("`each {}` given twice", which.name));
+                }
+                let (r, e) = cut_err(expr(r))?;
+                *slot = Some(e);
+                i = r;
+                continue;
+            }
+            _ => break,
+        };
+        if slot.is_some() {
+            return fatal(i2, format!("`{word}` given twice"));
+        }
+        let (r, e) = cut_err(expr(r))?;
+        *slot = Some(e);
+        i = r;
+    }
+    spec.span = span_from(start, i);
+    Ok((i, spec))
+}
+
+// ---------------------------------------------------------------- declarations
+
+fn field(i: In) -> R<Field> {
+    let (i, _) = sp(i)?;
+    let start = i;
+    // `name:` (but not `Enum::member`)
+    let named = raw_ident(i).ok().and_then(|(r, name)| {
+        let (r2, _) = sp(r).ok()?;
+        let r3 = r2.strip_prefix(':')?;
+        (!r3.starts_with(':')).then(|| (r3, Ident { name: name.to_string(), span: span_from(i, r) }))
+    });
+    let (i, name) = match named {
+        Some((r, id)) if id.name == "_" => (r, FieldName::Skip(id.span)),
+        Some((r, id)) if id.name.starts_with('_') => (r, FieldName::Hidden(id)),
+        Some((r, id)) => (r, FieldName::Named(id)),
+        None => (i, FieldName::Embed),
+    };
+    let (i, spec) = cut_err(type_spec(i))?;
+    Ok((i, Field { name, spec, span: span_from(start, i) }))
+}
+
+/// Fields up to and including the closing `}`.
+fn field_block(i: In) -> R<Vec<Field>> {
+    let mut fields = Vec::new();
+    let mut i = i;
+    loop {
+        let (r, _) = spnl(i)?;
+        if let Some(r) = r.strip_prefix('}') {
+            return Ok((r, fields));
+        }
+        if r.is_empty() {
+            return fatal(r, "expected `}` to close the struct");
+        }
+        let (r, f) = cut_err(field(r))?;
+        fields.push(f);
+        let (r, _) = sp(r)?;
+        i = if let Some(r) = r.strip_prefix(';') {
+            r
+        } else if r.starts_with('\n') || r.starts_with('}') {
+            r
+        } else {
+            return fatal(r, "expected the end of the field (a new line, `;` or `}`)");
+        };
+    }
+}
+
+fn endian_word(i: In) -> R<Endian> {
+    let (r, w) = ident(i)?;
+    match w.name.as_str() {
+        "little" => Ok((r, Endian::Little)),
+        "big" => Ok((r, Endian::Big)),
+        "native" => Ok((r, Endian::Native)),
+        _ => fatal(i, "expected `little`, `big` or `native`"),
+    }
+}
+
+fn endian_spec(i: In) -> R<EndianSpec> {
+    if at_kw(i, "match") {
+        let (r, _) = kw("match")(i)?;
+        let (r, on) = cut_err(expr(r))?;
+        let (mut r, _) = cut_err(symnl("{")(r))?;
+        let mut arms = Vec::new();
+        loop {
+            let (r2, _) = spnl(r)?;
+            if let Some(r2) = r2.strip_prefix('}') {
+                return Ok((r2, EndianSpec::Match(on, arms)));
+            }
+            let (r2, pats) = cut_err(patterns(r2))?;
+            let (r2, _) = cut_err(sym("=>")(r2))?;
+            let (r2, e) = cut_err(endian_word(r2))?;
+            arms.push((pats, e));
+            let (r2, _) = sp(r2)?;
+            r = r2.strip_prefix(',').unwrap_or(r2);
+        }
+    }
+    let (r, e) = cut_err(endian_word(i))?;
+    Ok((r, EndianSpec::Fixed(e)))
+}
+
+fn struct_decl(i: In) -> R<StructDecl> {
+    let (i, name) = cut_err(ident(i))?;
+    let (i2, _) = sp(i)?;
+    let (mut i, params) = if let Some(r) = i2.strip_prefix('(') {
+        let mut params = Vec::new();
+        let mut r = r;
+        loop {
+            let (r2, _) = spnl(r)?;
+            if let Some(r2) = r2.strip_prefix(')') {
+                r = r2;
+                break;
+            }
+            let (r2, p) = cut_err(ident(r2))?;
+            params.push(p);
+            let (r2, _) = spnl(r2)?;
+            r = r2.strip_prefix(',').unwrap_or(r2);
+            if r.len() == r2.len() && !r2.starts_with(')') {
+                return fatal(r2, "expected `,` or `)` in the parameter list");
+            }
+        }
+        (r, params)
+    } else {
+        (i, Vec::new())
+    };
+    let mut decl =
+        StructDecl { name, params, endian: None, bits_little: None, valid: None, fields: Vec::new() };
+    loop {
+        let (r, _) = spnl(i)?;
+        if let Some(r) = r.strip_prefix('{') {
+            let (r, fields) = cut_err(field_block(r))?;
+            decl.fields = fields;
+            return Ok((r, decl));
+        }
+        let (r2, w) = match ident(r) {
+            Ok(x) => x,
+            Err(_) => return fatal(r, "expected `{`, `endian`, `bits` or `valid`"),
+        };
+        match w.name.as_str() {
+            "endian" => {
+                let (r2, e) = cut_err(endian_spec(r2))?;
+                decl.endian = Some(e);
+                i = r2;
+            }
+            "bits" => {
+                let (r2, e) = cut_err(ident(r2))?;
+                decl.bits_little = Some(match e.name.as_str() {
+                    "little" => true,
+                    "big" => false,
+                    _ => return fatal(r2, "expected `little` or `big` after `bits`"),
+                });
+                i = r2;
+            }
+            "valid" => {
+                let (r2, e) = cut_err(expr(r2))?;
+                decl.valid = Some(e);
+                i = r2;
+            }
+            _ => return fatal(r, "expected `{`, `endian`, `bits` or `valid`"),
+        }
+    }
+}
+
+fn enum_decl(i: In, is_flags: bool) -> R<EnumDecl> {
+    let (i, name) = cut_err(ident(i))?;
+    let (i, _) = cut_err(sym(":")(i))?;
+    let (i, _) = sp(i)?;
+    let base_start = i;
+    let (i, base_name) = cut_err(ident(i))?;
+    let base_span = span_from(base_start, i);
+    let base = match prim_from_name(&base_name.name) {
+        Some(p @ Prim::Int { .. }) => p,
+        _ => return fatal(base_start, "an enum's base type must be an integer type such as `u16`"),
+    };
+    let (mut i, _) = cut_err(symnl("{")(i))?;
+    let mut members = Vec::new();
+    loop {
+        let (r, _) = spnl(i)?;
+        if let Some(r) = r.strip_prefix('}') {
+            return Ok((r, EnumDecl { name, is_flags, base, base_span, members }));
+        }
+        let (r, m) = cut_err(ident(r))?;
+        let (r, _) = cut_err(sym("=")(r))?;
+        let (r, _) = sp(r)?;
+        let (r, neg) = match r.strip_prefix('-') {
+            Some(r) => (r, true),
+            None => (r, false),
+        };
+        let (r, v) = cut_err(int_literal(r))?;
+        members.push((m, if neg { -v } else { v }));
+        let (r, _) = sp(r)?;
+        i = r.strip_prefix(',').unwrap_or(r);
+    }
+}
+
+fn item(i: In) -> R<Item> {
+    let (i, _) = spnl(i)?;
+    let start = i;
+    let (r, w) = ident(i)?;
+    match w.name.as_str() {
+        "struct" => {
+            let (r, s) = struct_decl(r)?;
+            Ok((r, Item::Struct(s)))
+        }
+        "enum" | "flags" => {
+            let (r, e) = enum_decl(r, w.name == "flags")?;
+            Ok((r, Item::Enum(e)))
+        }
+        "endian" => {
+            let (r, e) = cut_err(endian_word(r))?;
+            Ok((r, Item::Endian(e, span_from(start, r))))
+        }
+        "encoding" => {
+            let (r, e) = cut_err(ident(r))?;
+            Ok((r, Item::Encoding(e)))
+        }
+        "root" => {
+            let (r, e) = cut_err(ident(r))?;
+            Ok((r, Item::Root(e)))
+        }
+        "import" => {
+            let (r, s) = cut_err(string_literal(r))?;
+            let path = String::from_utf8_lossy(&s).into_owned();
+            Ok((r, Item::Import(path, span_from(start, r))))
+        }
+        _ => fatal(
+            start,
+            format!("expected `struct`, `enum`, `flags`, `endian`, `encoding`, `root` or `import`, found `{}`", w.name),
+        ),
+    }
+}
+
+/// Parses a whole descriptor file.
+pub fn parse_file(src: &str) -> Result<Vec<Item>, SyntaxError> {
+    let mut items = Vec::new();
+    let mut i = src;
+    loop {
+        let (r, _) = spnl(i).map_err(unwrap_err)?;
+        if r.is_empty() {
+            return Ok(items);
+        }
+        let (r, it) = item(r).map_err(unwrap_err)?;
+        items.push(it);
+        // the rest of the line must be empty
+        let (r, _) = sp(r).map_err(unwrap_err)?;
+        if !(r.is_empty() || r.starts_with('\n')) {
+            return Err(SyntaxError { rem: r.len(), message: "expected a new line".into() });
+        }
+        i = r;
+    }
+}
+
+fn unwrap_err(e: nom::Err<SyntaxError>) -> SyntaxError {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e,
+        nom::Err::Incomplete(_) => SyntaxError { rem: 0, message: "unexpected end of input".into() },
+    }
+}
+
+/// Parses a standalone expression (used by tests and `--where`-like options).
+pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
+    let (r, e) = expr(src).map_err(unwrap_err)?;
+    let (r, _) = spnl(r).map_err(unwrap_err)?;
+    if !r.is_empty() {
+        return Err(SyntaxError { rem: r.len(), message: "unexpected input after the expression".into() });
+    }
+    Ok(e)
+}

@@ -1,0 +1,21 @@
+//! unstruct: decode binary files into JSON from declarative descriptors or Python `struct`
+//! format strings.
+//!
+//! The path of the data: descriptor text → [`lang::grammar`] (nom) → AST → [`lang::check`]
+//! → [`plan::Plan`] → [`decode::Decoder`] over `&[u8]` → [`emit::Sink`] (the JSON writer).
+
+pub mod decode;
+pub mod emit;
+pub mod error;
+pub mod formats;
+pub mod input;
+pub mod lang;
+pub mod layout;
+pub mod plan;
+pub mod records;
+pub mod structfmt;
+pub mod text;
+
+pub use decode::{Input, Options};
+pub use error::{DataError, DescriptorError};
+pub use plan::Plan;

@@ -1,0 +1,247 @@
+//! The checked, resolved plan that the decoder runs.
+//!
+//! Both front ends (descriptors and Python struct strings) lower to this. Everything is
+//! addressed by index into flat vectors; names are resolved to frame slots; JSON keys are
+//! pre-rendered; constant lengths are folded.
+
+use crate::lang::ast::Builtin;
+use crate::text::Encoding;
+
+pub type ExprId = u32;
+pub type StructId = u32;
+pub type EnumId = u32;
+
+/// A byte order after `native` has been resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+impl ByteOrder {
+    pub const NATIVE: ByteOrder =
+        if cfg!(target_endian = "big") { ByteOrder::Big } else { ByteOrder::Little };
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub structs: Vec<StructPlan>,
+    pub enums: Vec<EnumPlan>,
+    pub exprs: Vec<PExpr>,
+    pub root: StructId,
+    /// Byte order the root struct starts with.
+    pub endian: Option<ByteOrder>,
+}
+
+impl Plan {
+    pub fn struct_by_name(&self, name: &str) -> Option<StructId> {
+        self.structs.iter().position(|s| s.name == name).map(|i| i as StructId)
+    }
+
+    pub fn expr(&self, id: ExprId) -> &PExpr {
+        &self.exprs[id as usize]
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum EndianPlan {
+    Inherit,
+    Fixed(ByteOrder),
+    Match(ExprId, Vec<(Vec<PatPlan>, ByteOrder)>),
+}
+
+#[derive(Clone, Debug)]
+pub struct StructPlan {
+    pub name: String,
+    pub params: u32,
+    pub nslots: u32,
+    pub fields: Vec<FieldPlan>,
+    pub endian: EndianPlan,
+    pub bits_little: bool,
+    pub valid: Option<ExprId>,
+    /// Names that expressions can look up at run time (`parent.x`, `hdr.x`): (name, slot),
+    /// including the fields of embedded structs as (name, slot of the embed) chains.
+    pub lookup: Vec<(String, Lookup)>,
+    /// The struct's size when it does not depend on the data.
+    pub static_size: Option<u64>,
+    /// Written as a JSON array of its emitted fields (Python struct strings without names).
+    pub tuple: bool,
+}
+
+impl StructPlan {
+    pub fn find(&self, name: &str) -> Option<Lookup> {
+        self.lookup.iter().find(|(n, _)| n == name).map(|(_, l)| *l)
+    }
+}
+
+/// Where a name lives in a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Slot(u32),
+    /// A field of the struct embedded at `slot` (looked up by name in that struct).
+    Embedded(u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldPlan {
+    /// The name used in error paths (`_` for skipped fields).
+    pub name: String,
+    /// The pre-rendered JSON key (`"name"`, with quotes) when the field is emitted.
+    pub key: Option<Box<[u8]>>,
+    /// Whether the field writes a value (named fields; every value field of a tuple struct).
+    pub emit: bool,
+    /// The frame slot that keeps the value, when an expression refers to it.
+    pub slot: Option<u32>,
+    pub embed: bool,
+    pub spec: SpecPlan,
+}
+
+#[derive(Clone, Debug)]
+pub struct SpecPlan {
+    pub ty: TypePlan,
+    pub if_: Option<ExprId>,
+    pub at: Option<ExprId>,
+    pub size: Option<ExprId>,
+    pub valid: Option<ExprId>,
+}
+
+impl SpecPlan {
+    pub fn bare(ty: TypePlan) -> SpecPlan {
+        SpecPlan { ty, if_: None, at: None, size: None, valid: None }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum LenPlan {
+    Fixed(u64),
+    Expr(ExprId),
+    Rest,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrKind {
+    /// Exactly the given length.
+    Fixed,
+    /// Up to a NUL, the NUL consumed (length is ignored).
+    Z,
+    /// A fixed-length field, text up to the first NUL.
+    ZFixed,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypePlan {
+    Int { size: u8, signed: bool, order: Option<ByteOrder> },
+    Float { size: u8, order: Option<ByteOrder> },
+    Bool,
+    Bits { n: u8, as_bool: bool },
+    Bytes(LenPlan),
+    Str { kind: StrKind, len: LenPlan, enc: Encoding, trim: Option<Box<[u8]>> },
+    /// Python struct `p`: a length byte then up to `len - 1` bytes.
+    Pascal { len: u64, text: bool, enc: Encoding },
+    Const { bytes: Box<[u8]>, text: bool },
+    Pad(LenPlan),
+    Align(ExprId),
+    Struct { id: StructId, args: Box<[ExprId]> },
+    Enum { id: EnumId, size: u8, signed: bool, order: Option<ByteOrder> },
+    Array(Box<ArrayPlan>),
+    Match(Box<MatchPlan>),
+    Computed(ExprId),
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayPlan {
+    pub elem: SpecPlan,
+    pub len: LenPlan,
+    pub until: Option<ExprId>,
+    pub while_: Option<ExprId>,
+    pub each_if: Option<ExprId>,
+    pub each_at: Option<ExprId>,
+    pub each_size: Option<ExprId>,
+    /// Elements are kept because an expression indexes the array or takes its length.
+    pub keep: bool,
+    /// Smallest number of bytes one element can take (for rejecting impossible counts early).
+    pub min_elem: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchPlan {
+    pub on: ExprId,
+    pub arms: Vec<(Vec<PatPlan>, SpecPlan)>,
+    pub default: Option<SpecPlan>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatPlan {
+    Int(i128),
+    Bytes(Box<[u8]>),
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumPlan {
+    pub name: String,
+    pub is_flags: bool,
+    /// Members sorted by value.
+    pub members: Vec<(i128, String)>,
+}
+
+impl EnumPlan {
+    pub fn name_of(&self, v: i128) -> Option<&str> {
+        self.members
+            .binary_search_by_key(&v, |(k, _)| *k)
+            .ok()
+            .map(|i| self.members[i].1.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Len,
+    Int,
+    Min,
+    Max,
+    Abs,
+    Find,
+    Rfind,
+    Crc32,
+}
+
+impl Func {
+    pub const ALL: [(&'static str, Func); 8] = [
+        ("len", Func::Len),
+        ("int", Func::Int),
+        ("min", Func::Min),
+        ("max", Func::Max),
+        ("abs", Func::Abs),
+        ("find", Func::Find),
+        ("rfind", Func::Rfind),
+        ("crc32", Func::Crc32),
+    ];
+}
+
+pub use crate::lang::ast::{BinOp, UnOp};
+
+#[derive(Clone, Debug)]
+pub enum PExpr {
+    Int(i128),
+    Bool(bool),
+    /// A string literal (compared as bytes).
+    Lit(Box<[u8]>),
+    /// `_`
+    This,
+    /// A field or parameter of the current frame.
+    Slot(u32),
+    /// A field of the struct embedded at `slot`.
+    Embedded { slot: u32, name: Box<str> },
+    /// The frame `n` levels up (`parent` = 1); `u32::MAX` is the root.
+    Frame(u32),
+    Member(ExprId, Box<str>),
+    Index(ExprId, ExprId),
+    Builtin(Builtin),
+    Unary(UnOp, ExprId),
+    Binary(BinOp, ExprId, ExprId),
+    Cond(ExprId, ExprId, ExprId),
+    Call(Func, Box<[ExprId]>),
+    Peek { ty: TypePlan, at: ExprId },
+    Cast(ExprId, EnumId),
+    EnumConst(EnumId, i128),
+}

@@ -1,0 +1,299 @@
+//! Records mode: decode one struct again and again until the input ends, one JSON value per
+//! record. Over a slice (files are memory-mapped) or a stream (stdin) with bounded memory.
+
+use std::io::Read;
+
+use crate::decode::{Decoder, Input, Options, Scratch};
+use crate::emit::Sink;
+use crate::error::{DataError, DataErrorKind};
+use crate::plan::{Plan, StructId};
+
+/// What to do with a record that fails to decode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop at the first error (after writing every complete record before it).
+    #[default]
+    Stop,
+    /// Report the bad byte range on stderr and go on with the next record.
+    Skip,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RecordsConfig {
+    /// Records to skip before writing.
+    pub skip: u64,
+    /// Most records to write.
+    pub count: Option<u64>,
+    pub on_error: OnError,
+    /// For fixed-size records: allow bytes after the last whole record (reported, not an error).
+    pub allow_remainder: bool,
+}
+
+/// What a records run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub written: u64,
+    pub skipped_bad: u64,
+    /// Bytes after the last whole record (only with `allow_remainder`).
+    pub remainder: u64,
+}
+
+/// A range of input that was skipped because it did not decode (`--on-error skip`).
+pub type SkipReport<'r> = &'r mut dyn FnMut(&DataError, u64, u64);
+
+/// The fixed size of records of `sid`, when every record has the same size.
+pub fn record_size(plan: &Plan, sid: StructId) -> Option<u64> {
+    plan.structs[sid as usize].static_size.filter(|&s| s > 0)
+}
+
+/// Decodes records over a whole input slice.
+pub fn run_slice<S: Sink>(
+    plan: &Plan,
+    sid: StructId,
+    input: Input,
+    opts: Options,
+    cfg: &RecordsConfig,
+    sink: &mut S,
+    on_skip: SkipReport,
+) -> Result<Summary, DataError> {
+    let mut st = Scratch::default();
+    let mut summary = Summary::default();
+    let data = input.data;
+    let fixed = record_size(plan, sid);
+    let mut pos = 0usize;
+    let mut index = 0u64;
+    if let Some(size) = fixed {
+        if !cfg.allow_remainder && data.len() as u64 % size != 0 && cfg.count.is_none() {
+            // like struct.iter_unpack: the length must be a multiple of the record size;
+            // every whole record is still written first
+        }
+        let skip_bytes = cfg.skip.saturating_mul(size).min(data.len() as u64 / size * size);
+        pos = skip_bytes as usize;
+        index = skip_bytes / size;
+    }
+    let mut d = Decoder::new(plan, input, opts, sink, &mut st);
+    // variable-size records are skipped by decoding them without output
+    while index < cfg.skip && pos < data.len() {
+        match d.decode_record(sid, pos, index, false) {
+            Ok(next) if next > pos => pos = next,
+            Ok(_) => return Err(no_progress(input.base + pos as u64, index)),
+            Err(e) => return Err(e),
+        }
+        index += 1;
+    }
+    let mut bad_start: Option<(u64, DataError)> = None;
+    while pos < data.len() {
+        if cfg.count.is_some_and(|c| summary.written >= c) {
+            break;
+        }
+        if let (Some(size), false) = (fixed, cfg.allow_remainder) {
+            let left = (data.len() - pos) as u64;
+            if left < size && cfg.on_error == OnError::Stop {
+                d.sink().finish().map_err(io_err)?;
+                let mut e = DataError::new(input.base + pos as u64, DataErrorKind::Remainder { left, size });
+                e.path.push(crate::error::PathSeg::Field(plan.structs[sid as usize].name.clone()));
+                e.path.push(crate::error::PathSeg::Index(index));
+                return Err(e);
+            }
+        }
+        if let Some(size) = fixed {
+            if cfg.allow_remainder && ((data.len() - pos) as u64) < size {
+                summary.remainder = (data.len() - pos) as u64;
+                break;
+            }
+        }
+        let mark = d.sink().mark();
+        match d.decode_record(sid, pos, index, true) {
+            Ok(next) if next > pos => {
+                if let Some((start, e)) = bad_start.take() {
+                    on_skip(&e, start, input.base + pos as u64);
+                }
+                pos = next;
+                d.sink().end_record().map_err(io_err)?;
+                summary.written += 1;
+                index += 1;
+            }
+            Ok(_) => {
+                d.sink().rewind(mark);
+                return Err(no_progress(input.base + pos as u64, index));
+            }
+            Err(e) => {
+                d.sink().rewind(mark);
+                if cfg.on_error == OnError::Stop {
+                    d.sink().finish().map_err(io_err)?;
+                    return Err(e);
+                }
+                summary.skipped_bad += 1;
+                if bad_start.is_none() {
+                    bad_start = Some((input.base + pos as u64, e));
+                }
+                // resynchronise: the next record slot for fixed sizes, the next byte otherwise
+                pos += fixed.map_or(1, |s| s as usize);
+                index += 1;
+            }
+        }
+    }
+    if let Some((start, e)) = bad_start.take() {
+        on_skip(&e, start, input.base + data.len() as u64);
+    }
+    d.sink().finish().map_err(io_err)?;
+    Ok(summary)
+}
+
+#[cold]
+fn no_progress(offset: u64, index: u64) -> DataError {
+    DataError::new(offset, DataErrorKind::NoProgress { index })
+}
+
+fn io_err(e: std::io::Error) -> DataError {
+    // output errors are reported by the caller from the sink; this keeps the types simple
+    DataError::new(0, DataErrorKind::Type(format!("output error: {e}")))
+}
+
+/// Largest record the streaming reader holds (a larger one is an error with its offset).
+pub const MAX_STREAM_RECORD: usize = 256 << 20;
+
+/// Decodes records from a stream with memory bounded by the largest record: a buffer that is
+/// refilled, and a record is retried with more data when it ran into the buffer's end.
+pub fn run_stream<S: Sink>(
+    plan: &Plan,
+    sid: StructId,
+    mut reader: impl Read,
+    opts: Options,
+    cfg: &RecordsConfig,
+    sink: &mut S,
+    on_skip: SkipReport,
+) -> Result<Summary, StreamError> {
+    let mut st = Scratch::default();
+    let mut summary = Summary::default();
+    let mut buf: Vec<u8> = vec![0; 4 << 20];
+    let mut filled = 0usize;
+    let mut base = 0u64;
+    let mut eof = false;
+    let mut index = 0u64;
+    let mut pos = 0usize;
+    let fixed = record_size(plan, sid);
+    let mut bad_start: Option<(u64, DataError)> = None;
+    loop {
+        // fill the buffer
+        while !eof && filled < buf.len() {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => eof = true,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(StreamError::Io(e)),
+            }
+        }
+        let input = Input { data: &buf[..filled], base, total: if eof { Some(base + filled as u64) } else { None } };
+        let mut d = Decoder::new(plan, input, opts, sink, &mut st);
+        let mut need_more = false;
+        while pos < filled {
+            if cfg.count.is_some_and(|c| summary.written >= c) {
+                d.sink().finish().map_err(StreamError::Io)?;
+                return Ok(summary);
+            }
+            if let Some(size) = fixed {
+                let left = (filled - pos) as u64;
+                if left < size {
+                    if !eof {
+                        need_more = true;
+                        break;
+                    }
+                    if cfg.allow_remainder {
+                        summary.remainder = left;
+                        pos = filled;
+                        break;
+                    }
+                    if cfg.on_error == OnError::Stop {
+                        d.sink().finish().map_err(StreamError::Io)?;
+                        let mut e = DataError::new(base + pos as u64, DataErrorKind::Remainder { left, size });
+                        e.path.push(crate::error::PathSeg::Field(plan.structs[sid as usize].name.clone()));
+                        e.path.push(crate::error::PathSeg::Index(index));
+                        return Err(StreamError::Data(e));
+                    }
+                }
+            }
+            let emit = index >= cfg.skip;
+            let mark = d.sink().mark();
+            match d.decode_record(sid, pos, index, emit) {
+                // a record that reaches the buffer end may have been cut short by the buffer
+                Ok(next) if next == filled && !eof => {
+                    d.sink().rewind(mark);
+                    need_more = true;
+                    break;
+                }
+                Ok(next) if next > pos => {
+                    if let Some((start, e)) = bad_start.take() {
+                        on_skip(&e, start, base + pos as u64);
+                    }
+                    pos = next;
+                    if emit {
+                        d.sink().end_record().map_err(StreamError::Io)?;
+                        summary.written += 1;
+                    }
+                    index += 1;
+                }
+                Ok(_) => {
+                    d.sink().rewind(mark);
+                    return Err(StreamError::Data(no_progress(base + pos as u64, index)));
+                }
+                Err(e) if !eof && e.is_truncation() => {
+                    d.sink().rewind(mark);
+                    need_more = true;
+                    break;
+                }
+                Err(e) => {
+                    d.sink().rewind(mark);
+                    if cfg.on_error == OnError::Stop {
+                        d.sink().finish().map_err(StreamError::Io)?;
+                        return Err(StreamError::Data(e));
+                    }
+                    summary.skipped_bad += 1;
+                    if bad_start.is_none() {
+                        bad_start = Some((base + pos as u64, e));
+                    }
+                    pos += fixed.map_or(1, |s| s as usize);
+                    index += 1;
+                }
+            }
+        }
+        drop(d);
+        if eof && !need_more {
+            break;
+        }
+        if eof && need_more {
+            break;
+        }
+        // keep the unfinished record, drop the rest; grow if one record fills the buffer
+        if pos == 0 && filled == buf.len() {
+            if buf.len() >= MAX_STREAM_RECORD {
+                return Err(StreamError::Data(DataError::new(
+                    base,
+                    DataErrorKind::Type(format!(
+                        "a record larger than {} MiB cannot be streamed from stdin; pass a file",
+                        MAX_STREAM_RECORD >> 20
+                    )),
+                )));
+            }
+            buf.resize(buf.len() * 2, 0);
+        }
+        buf.copy_within(pos..filled, 0);
+        filled -= pos;
+        base += pos as u64;
+        pos = 0;
+    }
+    if let Some((start, e)) = bad_start.take() {
+        on_skip(&e, start, base + filled as u64);
+    }
+    sink.finish().map_err(StreamError::Io)?;
+    Ok(summary)
+}
+
+/// An error of a streamed run: reading the input, or the data.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error("cannot read the input: {0}")]
+    Io(std::io::Error),
+    #[error("{0}")]
+    Data(DataError),
+}
