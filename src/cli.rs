@@ -14,6 +14,7 @@ use unstruct::emit::{BytesStyle, Sink};
 use unstruct::error::{DataError, DescriptorError};
 use unstruct::input::{self, InputBytes};
 use unstruct::lang::{self, DefaultResolver, Source};
+use unstruct::parallel;
 use unstruct::plan::{Plan, StructId};
 use unstruct::records::{self, OnError, RecordsConfig, StreamError};
 use unstruct::structfmt::{self, lower::StringMode};
@@ -74,7 +75,12 @@ struct DecodeArgs {
     #[arg(short = 'f', long = "format", value_name = "DESCRIPTOR")]
     format: Option<String>,
     /// A Python struct format string such as '<IhHd12sI' (decodes records like struct.iter_unpack).
-    #[arg(short = 's', long = "struct", value_name = "FMT", conflicts_with = "format")]
+    #[arg(
+        short = 's',
+        long = "struct",
+        value_name = "FMT",
+        conflicts_with = "format"
+    )]
     struct_fmt: Option<String>,
     /// Names for the values of a struct format, comma-separated (`_` skips a value).
     #[arg(long, value_delimiter = ',', requires = "struct_fmt")]
@@ -119,6 +125,10 @@ struct DecodeArgs {
     /// Records mode: stop at the first bad record, or skip it and report its range on stderr.
     #[arg(long, value_enum, default_value = "stop", value_name = "ACTION")]
     on_error: OnErrorArg,
+    /// Records mode on a file with fixed-size records: decode with N threads (default: all
+    /// cores). Output order is always input order.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Deepest nesting of structs, arrays and `at` jumps.
     #[arg(long, value_name = "N", default_value_t = 128)]
     max_depth: u32,
@@ -200,13 +210,21 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Check { descriptor }) => {
             let plan = load_descriptor(&descriptor, None)?;
             let n = plan.structs.len();
-            println!("{descriptor}: ok ({n} struct{}, {} enum{})", plural(n), plan.enums.len(), plural(plan.enums.len()));
+            println!(
+                "{descriptor}: ok ({n} struct{}, {} enum{})",
+                plural(n),
+                plan.enums.len(),
+                plural(plan.enums.len())
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Layout { descriptor, root }) => {
             let plan = load_descriptor(&descriptor, None)?;
             let only = match root {
-                Some(r) => Some(plan.struct_by_name(&r).ok_or_else(|| usage(format!("no struct named `{r}`")))?),
+                Some(r) => Some(
+                    plan.struct_by_name(&r)
+                        .ok_or_else(|| usage(format!("no struct named `{r}`")))?,
+                ),
                 None => None,
             };
             let mut out = io::stdout().lock();
@@ -215,7 +233,11 @@ pub fn run() -> Result<ExitCode> {
         }
         Some(Cmd::Formats) => {
             let mut out = io::stdout().lock();
-            let w = unstruct::formats::ALL.iter().map(|f| f.name.len()).max().unwrap_or(0);
+            let w = unstruct::formats::ALL
+                .iter()
+                .map(|f| f.name.len())
+                .max()
+                .unwrap_or(0);
             for f in unstruct::formats::ALL {
                 writeln!(out, "{:w$}  {}", f.name, f.description)?;
             }
@@ -242,17 +264,28 @@ fn struct_error(fmt_str: &str, e: structfmt::StructFormatError) -> anyhow::Error
 fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
     let path = Path::new(spec);
     let source = if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read descriptor `{spec}`: {e}")))?;
-        Source { name: spec.to_string(), text, dir: path.parent().map(|p| p.to_path_buf()) }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read descriptor `{spec}`: {e}")))?;
+        Source {
+            name: spec.to_string(),
+            text,
+            dir: path.parent().map(|p| p.to_path_buf()),
+        }
     } else if let Some(f) = unstruct::formats::get(spec.strip_suffix(".struct").unwrap_or(spec)) {
-        Source { name: format!("<bundled:{}>", f.name), text: f.text.to_string(), dir: None }
+        Source {
+            name: format!("<bundled:{}>", f.name),
+            text: f.text.to_string(),
+            dir: None,
+        }
     } else {
         let names = unstruct::formats::ALL.iter().map(|f| f.name);
         let hint = match unstruct::error::closest(spec, names) {
             Some(c) => format!("; did you mean the bundled format `{c}`?"),
             None => "; `unstruct formats` lists the bundled formats".to_string(),
         };
-        return Err(usage(format!("no descriptor file `{spec}` and no bundled format of that name{hint}")));
+        return Err(usage(format!(
+            "no descriptor file `{spec}` and no bundled format of that name{hint}"
+        )));
     };
     lang::compile(source, root, &DefaultResolver).map_err(descriptor_error)
 }
@@ -267,19 +300,29 @@ struct Job {
     offset: u64,
     length: Option<u64>,
     file: Option<PathBuf>,
+    threads: usize,
 }
 
 fn build_job(a: DecodeArgs) -> Result<Job> {
     let (plan, records) = if let Some(fmt_str) = &a.struct_fmt {
         if a.records.as_deref().is_some_and(|r| !r.is_empty()) {
-            return Err(usage("--records takes no TYPE with --struct (every record is the format)"));
+            return Err(usage(
+                "--records takes no TYPE with --struct (every record is the format)",
+            ));
         }
         let f = structfmt::parse(fmt_str).map_err(|e| struct_error(fmt_str, e))?;
         if f.size == 0 {
-            return Err(usage(format!("struct format {fmt_str:?} has size 0, so it cannot be repeated over the input")));
+            return Err(usage(format!(
+                "struct format {fmt_str:?} has size 0, so it cannot be repeated over the input"
+            )));
         }
-        let strings = if a.raw_bytes { StringMode::Raw } else { StringMode::Text };
-        let plan = structfmt::lower::to_plan(&f, a.names.as_deref(), strings).map_err(|e| usage(format!("--names: {e}")))?;
+        let strings = if a.raw_bytes {
+            StringMode::Raw
+        } else {
+            StringMode::Text
+        };
+        let plan = structfmt::lower::to_plan(&f, a.names.as_deref(), strings)
+            .map_err(|e| usage(format!("--names: {e}")))?;
         (plan, Some(0))
     } else if let Some(desc) = &a.format {
         let plan = load_descriptor(desc, a.root.as_deref())?;
@@ -288,18 +331,29 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
             Some("") => Some(plan.root),
             Some(name) => match plan.struct_by_name(name) {
                 Some(id) if plan.structs[id as usize].params == 0 => Some(id),
-                Some(_) => return Err(usage(format!("--records {name}: the struct takes parameters, so it cannot be a record"))),
+                Some(_) => {
+                    return Err(usage(format!(
+                        "--records {name}: the struct takes parameters, so it cannot be a record"
+                    )));
+                }
                 None => {
-                    let hint = unstruct::error::closest(name, plan.structs.iter().map(|s| s.name.as_str()))
-                        .map(|c| format!("; did you mean `{c}`?"))
-                        .unwrap_or_default();
-                    return Err(usage(format!("--records {name}: no struct of that name{hint}")));
+                    let hint = unstruct::error::closest(
+                        name,
+                        plan.structs.iter().map(|s| s.name.as_str()),
+                    )
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                    return Err(usage(format!(
+                        "--records {name}: no struct of that name{hint}"
+                    )));
                 }
             },
         };
         (plan, records)
     } else {
-        return Err(usage("give a descriptor with -f/--format or a struct format with -s/--struct (see --help)"));
+        return Err(usage(
+            "give a descriptor with -f/--format or a struct format with -s/--struct (see --help)",
+        ));
     };
     if records.is_none() && (a.skip > 0 || a.count.is_some()) {
         return Err(usage("--skip and --count need records mode (--records)"));
@@ -325,8 +379,16 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
         plan,
         records,
         style,
-        json: JsonOptions { style, bytes, offsets: a.offsets },
-        opts: Options { lossy: a.lossy, max_depth: a.max_depth, max_values: a.max_values },
+        json: JsonOptions {
+            style,
+            bytes,
+            offsets: a.offsets,
+        },
+        opts: Options {
+            lossy: a.lossy,
+            max_depth: a.max_depth,
+            max_values: a.max_values,
+        },
         cfg: RecordsConfig {
             skip: a.skip,
             count: a.count,
@@ -339,6 +401,11 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
         offset: a.offset.unwrap_or(0),
         length: a.length,
         file: a.file.filter(|f| f.as_os_str() != "-"),
+        threads: match a.threads {
+            Some(0) => return Err(usage("--threads must be at least 1")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
     })
 }
 
@@ -364,29 +431,77 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                 Some(n) => Box::new(io::Read::take(stdin, n)),
                 None => Box::new(stdin),
             };
-            match records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut w, &mut report) {
+            match records::run_stream(
+                &job.plan,
+                sid,
+                reader,
+                job.opts,
+                &job.cfg,
+                &mut w,
+                &mut report,
+            ) {
                 Ok(s) => Ok(s),
                 Err(StreamError::Data(e)) => Err(e),
-                Err(StreamError::Io(e)) => return Err(anyhow::Error::new(e).context("reading stdin")),
+                Err(StreamError::Io(e)) => {
+                    return Err(anyhow::Error::new(e).context("reading stdin"));
+                }
             }
         }
         (file, records) => {
             let bytes: InputBytes = match file {
-                Some(p) => input::open_file(p).map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?,
+                Some(p) => input::open_file(p)
+                    .map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?,
                 None => input::read_all(io::stdin().lock()).context("reading stdin")?,
             };
             let all = bytes.bytes();
             let start = (job.offset.min(all.len() as u64)) as usize;
             if job.offset > all.len() as u64 {
-                return Err(usage(format!("--offset {} is past the end of the input ({} bytes)", job.offset, all.len())));
+                return Err(usage(format!(
+                    "--offset {} is past the end of the input ({} bytes)",
+                    job.offset,
+                    all.len()
+                )));
             }
             let end = match job.length {
-                Some(n) => start.saturating_add(n.min(usize::MAX as u64) as usize).min(all.len()),
+                Some(n) => start
+                    .saturating_add(n.min(usize::MAX as u64) as usize)
+                    .min(all.len()),
                 None => all.len(),
             };
             let input = Input::whole(&all[start..end]);
+            let fixed =
+                records.and_then(|sid| records::record_size(&job.plan, sid).map(|s| (sid, s)));
             match records {
-                Some(sid) => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut w, &mut report),
+                Some(_) if job.threads > 1 && fixed.is_some() && input.data.len() >= 4 << 20 => {
+                    let (sid, size) = fixed.unwrap_or_default();
+                    w.finish()?;
+                    let out = w.get_mut();
+                    match parallel::run(
+                        &job.plan,
+                        sid,
+                        size,
+                        input,
+                        job.opts,
+                        &job.cfg,
+                        job.json,
+                        job.threads,
+                        out,
+                        &mut report,
+                    ) {
+                        Ok(s) => Ok(s),
+                        Err(parallel::RunError::Data(e)) => Err(e),
+                        Err(parallel::RunError::Io(e)) => return Err(e.into()),
+                    }
+                }
+                Some(sid) => records::run_slice(
+                    &job.plan,
+                    sid,
+                    input,
+                    job.opts,
+                    &job.cfg,
+                    &mut w,
+                    &mut report,
+                ),
                 None => match decode::decode_document(&job.plan, input, job.opts, &mut w) {
                     Ok(_) => {
                         w.end_record()?;
@@ -406,10 +521,16 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
         Ok(summary) => {
             w.finish()?;
             if summary.remainder > 0 {
-                eprintln!("unstruct: note: {} trailing bytes after the last whole record were not decoded", summary.remainder);
+                eprintln!(
+                    "unstruct: note: {} trailing bytes after the last whole record were not decoded",
+                    summary.remainder
+                );
             }
             if summary.skipped_bad > 0 {
-                eprintln!("unstruct: {} bad record position(s) skipped", summary.skipped_bad);
+                eprintln!(
+                    "unstruct: {} bad record position(s) skipped",
+                    summary.skipped_bad
+                );
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)

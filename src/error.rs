@@ -24,7 +24,11 @@ pub enum DataErrorKind {
     Invalid { value: String, cond: String },
     /// Text that is not valid in its encoding.
     #[error("invalid {encoding} text (bad byte 0x{byte:02x} at position {pos} of the string)")]
-    BadText { encoding: &'static str, pos: usize, byte: u8 },
+    BadText {
+        encoding: &'static str,
+        pos: usize,
+        byte: u8,
+    },
     /// `strz` without a NUL before the region ends.
     #[error("no NUL terminator before the end of the region ({left} bytes searched)")]
     NoTerminator { left: u64 },
@@ -57,7 +61,9 @@ pub enum DataErrorKind {
     #[error("no match arm for value {0}")]
     NoArm(String),
     /// Reading a field that is absent (its `if` was false) without `??`.
-    #[error("`{0}` is absent here (its `if` was false, or it was not decoded); use `{0} ?? default`")]
+    #[error(
+        "`{0}` is absent here (its `if` was false, or it was not decoded); use `{0} ?? default`"
+    )]
     Absent(String),
     #[error("index {index} is out of range for an array of {len} elements")]
     IndexOut { index: i128, len: u64 },
@@ -98,7 +104,12 @@ pub struct DataError {
 
 impl DataError {
     pub fn new(offset: u64, kind: DataErrorKind) -> DataError {
-        DataError { offset, path: Vec::new(), kind, here: Vec::new() }
+        DataError {
+            offset,
+            path: Vec::new(),
+            kind,
+            here: Vec::new(),
+        }
     }
 
     /// Adds the enclosing field name (the error travels outwards).
@@ -153,7 +164,11 @@ impl fmt::Display for DataError {
         if !path.is_empty() {
             write!(f, "{path} ")?;
         }
-        write!(f, "at offset {:#x} ({}): {}", self.offset, self.offset, self.kind)?;
+        write!(
+            f,
+            "at offset {:#x} ({}): {}",
+            self.offset, self.offset, self.kind
+        )?;
         if !self.here.is_empty() {
             write!(f, " [bytes here:")?;
             for b in &self.here {
@@ -215,7 +230,13 @@ impl fmt::Display for DescriptorError {
             let seg = &self.source[s..e];
             seg.split('\n').next().unwrap_or("").chars().count().max(1)
         };
-        write!(f, "{:gutter$} | {}{}", "", " ".repeat(col - 1), "^".repeat(width))?;
+        write!(
+            f,
+            "{:gutter$} | {}{}",
+            "",
+            " ".repeat(col - 1),
+            "^".repeat(width)
+        )?;
         if let Some(help) = &self.help {
             write!(f, "\n{:gutter$} = help: {help}", "")?;
         }
@@ -228,26 +249,46 @@ impl std::error::Error for DescriptorError {}
 /// The closest candidate to `name` by edit distance, if it is close enough to be a typo.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let max = (name.chars().count() / 3).max(1);
+    let sorted = |s: &str| {
+        let mut v: Vec<char> = s.chars().collect();
+        v.sort_unstable();
+        v
+    };
+    let key = sorted(name);
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
         .filter(|&(d, _)| d <= max)
-        .min_by_key(|&(d, _)| d)
+        // among equally close names prefer one with the same letters (a transposition)
+        .min_by_key(|&(d, c)| (d, sorted(c) != key))
         .map(|(_, c)| c)
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions and adjacent
+/// transpositions each cost 1 (`u23` → `u32` is one edit).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ pub fn render(plan: &Plan, only: Option<StructId>) -> String {
         if only.is_some_and(|o| o as usize != i) {
             continue;
         }
-        let size = s.static_size.map_or("variable size".to_string(), |n| format!("{n} bytes"));
+        let size = s
+            .static_size
+            .map_or("variable size".to_string(), |n| format!("{n} bytes"));
         let _ = writeln!(out, "struct {} ({size})", s.name);
         let _ = writeln!(out, "  {:>8}  {:>8}  field", "offset", "size");
         let mut off: Option<u64> = Some(0);
@@ -20,7 +22,11 @@ pub fn render(plan: &Plan, only: Option<StructId>) -> String {
         for f in &s.fields {
             let mut visiting = vec![false; plan.structs.len()];
             let sz = static_spec_size(plan, &f.spec, &mut visiting);
-            let name = if f.embed { "(embedded)".to_string() } else { f.name.clone() };
+            let name = if f.embed {
+                "(embedded)".to_string()
+            } else {
+                f.name.clone()
+            };
             let desc = describe(plan, &f.spec.ty);
             let (off_s, size_s) = match sz {
                 Some((n, true)) => {
@@ -60,7 +66,9 @@ pub fn render(plan: &Plan, only: Option<StructId>) -> String {
 
 fn describe(plan: &Plan, t: &TypePlan) -> String {
     match t {
-        TypePlan::Int { size, signed, .. } => format!("{}{}", if *signed { "i" } else { "u" }, size * 8),
+        TypePlan::Int { size, signed, .. } => {
+            format!("{}{}", if *signed { "i" } else { "u" }, size * 8)
+        }
         TypePlan::Float { size, .. } => format!("f{}", size * 8),
         TypePlan::Bool => "bool".into(),
         TypePlan::Bits { n, .. } => format!("b{n}"),

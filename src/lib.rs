@@ -11,6 +11,7 @@ pub mod formats;
 pub mod input;
 pub mod lang;
 pub mod layout;
+pub mod parallel;
 pub mod plan;
 pub mod records;
 pub mod structfmt;

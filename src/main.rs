@@ -9,7 +9,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // a closed pipe (`unstruct ... | head`) is not an error
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             match e.downcast_ref::<cli::Failure>() {

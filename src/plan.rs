@@ -19,8 +19,11 @@ pub enum ByteOrder {
 }
 
 impl ByteOrder {
-    pub const NATIVE: ByteOrder =
-        if cfg!(target_endian = "big") { ByteOrder::Big } else { ByteOrder::Little };
+    pub const NATIVE: ByteOrder = if cfg!(target_endian = "big") {
+        ByteOrder::Big
+    } else {
+        ByteOrder::Little
+    };
 }
 
 #[derive(Clone, Debug, Default)]
@@ -35,7 +38,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn struct_by_name(&self, name: &str) -> Option<StructId> {
-        self.structs.iter().position(|s| s.name == name).map(|i| i as StructId)
+        self.structs
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as StructId)
     }
 
     pub fn expr(&self, id: ExprId) -> &PExpr {
@@ -107,7 +113,13 @@ pub struct SpecPlan {
 
 impl SpecPlan {
     pub fn bare(ty: TypePlan) -> SpecPlan {
-        SpecPlan { ty, if_: None, at: None, size: None, valid: None }
+        SpecPlan {
+            ty,
+            if_: None,
+            at: None,
+            size: None,
+            valid: None,
+        }
     }
 }
 
@@ -130,19 +142,49 @@ pub enum StrKind {
 
 #[derive(Clone, Debug)]
 pub enum TypePlan {
-    Int { size: u8, signed: bool, order: Option<ByteOrder> },
-    Float { size: u8, order: Option<ByteOrder> },
+    Int {
+        size: u8,
+        signed: bool,
+        order: Option<ByteOrder>,
+    },
+    Float {
+        size: u8,
+        order: Option<ByteOrder>,
+    },
     Bool,
-    Bits { n: u8, as_bool: bool },
+    Bits {
+        n: u8,
+        as_bool: bool,
+    },
     Bytes(LenPlan),
-    Str { kind: StrKind, len: LenPlan, enc: Encoding, trim: Option<Box<[u8]>> },
+    Str {
+        kind: StrKind,
+        len: LenPlan,
+        enc: Encoding,
+        trim: Option<Box<[u8]>>,
+    },
     /// Python struct `p`: a length byte then up to `len - 1` bytes.
-    Pascal { len: u64, text: bool, enc: Encoding },
-    Const { bytes: Box<[u8]>, text: bool },
+    Pascal {
+        len: u64,
+        text: bool,
+        enc: Encoding,
+    },
+    Const {
+        bytes: Box<[u8]>,
+        text: bool,
+    },
     Pad(LenPlan),
     Align(ExprId),
-    Struct { id: StructId, args: Box<[ExprId]> },
-    Enum { id: EnumId, size: u8, signed: bool, order: Option<ByteOrder> },
+    Struct {
+        id: StructId,
+        args: Box<[ExprId]>,
+    },
+    Enum {
+        id: EnumId,
+        size: u8,
+        signed: bool,
+        order: Option<ByteOrder>,
+    },
     Array(Box<ArrayPlan>),
     Match(Box<MatchPlan>),
     Computed(ExprId),
@@ -231,7 +273,10 @@ pub enum PExpr {
     /// A field or parameter of the current frame.
     Slot(u32),
     /// A field of the struct embedded at `slot`.
-    Embedded { slot: u32, name: Box<str> },
+    Embedded {
+        slot: u32,
+        name: Box<str>,
+    },
     /// The frame `n` levels up (`parent` = 1); `u32::MAX` is the root.
     Frame(u32),
     Member(ExprId, Box<str>),
@@ -241,7 +286,10 @@ pub enum PExpr {
     Binary(BinOp, ExprId, ExprId),
     Cond(ExprId, ExprId, ExprId),
     Call(Func, Box<[ExprId]>),
-    Peek { ty: TypePlan, at: ExprId },
+    Peek {
+        ty: TypePlan,
+        at: ExprId,
+    },
     Cast(ExprId, EnumId),
     EnumConst(EnumId, i128),
 }

@@ -57,21 +57,15 @@ pub fn run_slice<S: Sink>(
     on_skip: SkipReport,
 ) -> Result<Summary, DataError> {
     let mut st = Scratch::default();
-    let mut summary = Summary::default();
     let data = input.data;
     let fixed = record_size(plan, sid);
-    let mut pos = 0usize;
-    let mut index = 0u64;
-    if let Some(size) = fixed {
-        if !cfg.allow_remainder && data.len() as u64 % size != 0 && cfg.count.is_none() {
-            // like struct.iter_unpack: the length must be a multiple of the record size;
-            // every whole record is still written first
-        }
-        let skip_bytes = cfg.skip.saturating_mul(size).min(data.len() as u64 / size * size);
-        pos = skip_bytes as usize;
-        index = skip_bytes / size;
-    }
     let mut d = Decoder::new(plan, input, opts, sink, &mut st);
+    let (mut pos, mut index) = (0usize, 0u64);
+    if let Some(size) = fixed {
+        let whole = data.len() as u64 / size;
+        index = cfg.skip.min(whole);
+        pos = (index * size) as usize;
+    }
     // variable-size records are skipped by decoding them without output
     while index < cfg.skip && pos < data.len() {
         match d.decode_record(sid, pos, index, false) {
@@ -81,32 +75,66 @@ pub fn run_slice<S: Sink>(
         }
         index += 1;
     }
+    let summary = run_range(
+        &mut d,
+        plan,
+        sid,
+        pos..data.len(),
+        index,
+        cfg,
+        cfg.count,
+        on_skip,
+    )?;
+    d.sink().finish().map_err(io_err)?;
+    Ok(summary)
+}
+
+/// Decodes the records that start in `range` (record `index` first), writing at most
+/// `count`. Used for whole inputs and for the chunks that parallel workers take.
+#[allow(clippy::too_many_arguments)]
+pub fn run_range<S: Sink>(
+    d: &mut Decoder<'_, '_, '_, S>,
+    plan: &Plan,
+    sid: StructId,
+    range: std::ops::Range<usize>,
+    mut index: u64,
+    cfg: &RecordsConfig,
+    count: Option<u64>,
+    on_skip: SkipReport,
+) -> Result<Summary, DataError> {
+    let mut summary = Summary::default();
+    let fixed = record_size(plan, sid);
+    let base = d.base();
+    let end = range.end;
+    let mut pos = range.start;
     let mut bad_start: Option<(u64, DataError)> = None;
-    while pos < data.len() {
-        if cfg.count.is_some_and(|c| summary.written >= c) {
+    while pos < end {
+        if count.is_some_and(|c| summary.written >= c) {
             break;
         }
-        if let (Some(size), false) = (fixed, cfg.allow_remainder) {
-            let left = (data.len() - pos) as u64;
-            if left < size && cfg.on_error == OnError::Stop {
-                d.sink().finish().map_err(io_err)?;
-                let mut e = DataError::new(input.base + pos as u64, DataErrorKind::Remainder { left, size });
-                e.path.push(crate::error::PathSeg::Field(plan.structs[sid as usize].name.clone()));
-                e.path.push(crate::error::PathSeg::Index(index));
-                return Err(e);
-            }
-        }
         if let Some(size) = fixed {
-            if cfg.allow_remainder && ((data.len() - pos) as u64) < size {
-                summary.remainder = (data.len() - pos) as u64;
-                break;
+            let left = (d.data_len() - pos) as u64;
+            if left < size {
+                if cfg.allow_remainder {
+                    summary.remainder = left;
+                    break;
+                }
+                if cfg.on_error == OnError::Stop {
+                    let mut e =
+                        DataError::new(base + pos as u64, DataErrorKind::Remainder { left, size });
+                    e.path.push(crate::error::PathSeg::Field(
+                        plan.structs[sid as usize].name.clone(),
+                    ));
+                    e.path.push(crate::error::PathSeg::Index(index));
+                    return Err(e);
+                }
             }
         }
         let mark = d.sink().mark();
         match d.decode_record(sid, pos, index, true) {
             Ok(next) if next > pos => {
                 if let Some((start, e)) = bad_start.take() {
-                    on_skip(&e, start, input.base + pos as u64);
+                    on_skip(&e, start, base + pos as u64);
                 }
                 pos = next;
                 d.sink().end_record().map_err(io_err)?;
@@ -115,17 +143,16 @@ pub fn run_slice<S: Sink>(
             }
             Ok(_) => {
                 d.sink().rewind(mark);
-                return Err(no_progress(input.base + pos as u64, index));
+                return Err(no_progress(base + pos as u64, index));
             }
             Err(e) => {
                 d.sink().rewind(mark);
                 if cfg.on_error == OnError::Stop {
-                    d.sink().finish().map_err(io_err)?;
                     return Err(e);
                 }
                 summary.skipped_bad += 1;
                 if bad_start.is_none() {
-                    bad_start = Some((input.base + pos as u64, e));
+                    bad_start = Some((base + pos as u64, e));
                 }
                 // resynchronise: the next record slot for fixed sizes, the next byte otherwise
                 pos += fixed.map_or(1, |s| s as usize);
@@ -134,9 +161,8 @@ pub fn run_slice<S: Sink>(
         }
     }
     if let Some((start, e)) = bad_start.take() {
-        on_skip(&e, start, input.base + data.len() as u64);
+        on_skip(&e, start, base + pos.min(end) as u64);
     }
-    d.sink().finish().map_err(io_err)?;
     Ok(summary)
 }
 
@@ -184,7 +210,15 @@ pub fn run_stream<S: Sink>(
                 Err(e) => return Err(StreamError::Io(e)),
             }
         }
-        let input = Input { data: &buf[..filled], base, total: if eof { Some(base + filled as u64) } else { None } };
+        let input = Input {
+            data: &buf[..filled],
+            base,
+            total: if eof {
+                Some(base + filled as u64)
+            } else {
+                None
+            },
+        };
         let mut d = Decoder::new(plan, input, opts, sink, &mut st);
         let mut need_more = false;
         while pos < filled {
@@ -206,8 +240,13 @@ pub fn run_stream<S: Sink>(
                     }
                     if cfg.on_error == OnError::Stop {
                         d.sink().finish().map_err(StreamError::Io)?;
-                        let mut e = DataError::new(base + pos as u64, DataErrorKind::Remainder { left, size });
-                        e.path.push(crate::error::PathSeg::Field(plan.structs[sid as usize].name.clone()));
+                        let mut e = DataError::new(
+                            base + pos as u64,
+                            DataErrorKind::Remainder { left, size },
+                        );
+                        e.path.push(crate::error::PathSeg::Field(
+                            plan.structs[sid as usize].name.clone(),
+                        ));
                         e.path.push(crate::error::PathSeg::Index(index));
                         return Err(StreamError::Data(e));
                     }

@@ -32,18 +32,388 @@ impl Encoding {
     }
 
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, e)| *e == self).map_or("utf8", |(n, _)| n)
+        Self::ALL
+            .iter()
+            .find(|(_, e)| *e == self)
+            .map_or("utf8", |(n, _)| n)
     }
 }
 
 /// Checks that `raw` is valid text in `enc`. On failure returns the index of the first
 /// byte that is not part of a valid character.
+///
+/// - `utf8`: well-formed UTF-8 (as [`std::str::from_utf8`]).
+/// - `ascii`: every byte below 0x80.
+/// - `latin1`, `cp437`: every byte string is valid.
+/// - `utf16le`, `utf16be`: an even number of bytes and properly paired surrogates; an odd
+///   length fails at the last byte (unless an earlier unit is already invalid).
+/// - `mutf8`: Java's modified UTF-8 in its canonical form: no raw 0x00 byte (NUL is
+///   `C0 80`), 1- to 3-byte sequences only, no other overlong forms, supplementary
+///   characters as a pair of 3-byte surrogates. A lone surrogate (which Java accepts) is
+///   rejected because it cannot be written as valid JSON text.
 pub fn validate(raw: &[u8], enc: Encoding) -> Result<(), usize> {
-    todo!("{raw:?} {enc:?}")
+    match enc {
+        Encoding::Utf8 => std::str::from_utf8(raw)
+            .map(|_| ())
+            .map_err(|e| e.valid_up_to()),
+        Encoding::Ascii => {
+            if raw.is_ascii() {
+                Ok(())
+            } else {
+                Err(raw.iter().position(|&b| b >= 0x80).unwrap_or(0))
+            }
+        }
+        Encoding::Latin1 | Encoding::Cp437 => Ok(()),
+        Encoding::Utf16le => validate_utf16(raw, u16::from_le_bytes),
+        Encoding::Utf16be => validate_utf16(raw, u16::from_be_bytes),
+        Encoding::Mutf8 => {
+            let mut i = 0;
+            while i < raw.len() {
+                if raw[i] < 0x80 && raw[i] != 0 {
+                    i += 1;
+                    continue;
+                }
+                match mutf8_next(raw, i) {
+                    Some((_, n)) => i += n,
+                    None => return Err(i),
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Calls `f` with each character of `raw` decoded from `enc`; invalid sequences become
 /// U+FFFD (the writer only sees invalid input when the user asked for lossy decoding).
-pub fn decode_chars(raw: &[u8], enc: Encoding, f: impl FnMut(char)) {
-    todo!("{raw:?} {enc:?}")
+///
+/// Replacement granularity: for `utf8` one U+FFFD per maximal invalid subpart (as
+/// [`String::from_utf8_lossy`]); for `ascii` and `mutf8` one per byte that does not start
+/// a valid character (a raw 0x00 in `mutf8` is invalid, so it becomes U+FFFD too); for
+/// `utf16*` one per unpaired surrogate and one for a trailing odd byte.
+#[inline]
+pub fn decode_chars(raw: &[u8], enc: Encoding, mut f: impl FnMut(char)) {
+    match enc {
+        Encoding::Utf8 => {
+            for chunk in raw.utf8_chunks() {
+                chunk.valid().chars().for_each(&mut f);
+                if !chunk.invalid().is_empty() {
+                    f(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+        Encoding::Ascii => {
+            for &b in raw {
+                f(if b < 0x80 {
+                    b as char
+                } else {
+                    char::REPLACEMENT_CHARACTER
+                });
+            }
+        }
+        Encoding::Latin1 => raw.iter().for_each(|&b| f(b as char)),
+        Encoding::Cp437 => raw.iter().for_each(|&b| f(cp437_char(b))),
+        Encoding::Utf16le => decode_utf16(raw, u16::from_le_bytes, f),
+        Encoding::Utf16be => decode_utf16(raw, u16::from_be_bytes, f),
+        Encoding::Mutf8 => {
+            let mut i = 0;
+            while i < raw.len() {
+                let b = raw[i];
+                if b < 0x80 && b != 0 {
+                    f(b as char);
+                    i += 1;
+                    continue;
+                }
+                match mutf8_next(raw, i) {
+                    Some((c, n)) => {
+                        f(c);
+                        i += n;
+                    }
+                    None => {
+                        f(char::REPLACEMENT_CHARACTER);
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The character of a CP437 byte (0x00-0x7F are ASCII, control codes included).
+#[inline]
+pub fn cp437_char(b: u8) -> char {
+    if b < 0x80 {
+        b as char
+    } else {
+        CP437_HIGH[(b - 0x80) as usize]
+    }
+}
+
+/// CP437 0x80-0xFF (the IBM PC glyphs, as Python's `cp437` codec).
+const CP437_HIGH: [char; 128] = [
+    'Ç', 'ü', 'é', 'â', 'ä', 'à', 'å', 'ç', 'ê', 'ë', 'è', 'ï', 'î', 'ì', 'Ä', 'Å', //
+    'É', 'æ', 'Æ', 'ô', 'ö', 'ò', 'û', 'ù', 'ÿ', 'Ö', 'Ü', '¢', '£', '¥', '₧', 'ƒ', //
+    'á', 'í', 'ó', 'ú', 'ñ', 'Ñ', 'ª', 'º', '¿', '⌐', '¬', '½', '¼', '¡', '«', '»', //
+    '░', '▒', '▓', '│', '┤', '╡', '╢', '╖', '╕', '╣', '║', '╗', '╝', '╜', '╛', '┐', //
+    '└', '┴', '┬', '├', '─', '┼', '╞', '╟', '╚', '╔', '╩', '╦', '╠', '═', '╬', '╧', //
+    '╨', '╤', '╥', '╙', '╘', '╒', '╓', '╫', '╪', '┘', '┌', '█', '▄', '▌', '▐', '▀', //
+    'α', 'ß', 'Γ', 'π', 'Σ', 'σ', 'µ', 'τ', 'Φ', 'Θ', 'Ω', 'δ', '∞', 'φ', 'ε', '∩', //
+    '≡', '±', '≥', '≤', '⌠', '⌡', '÷', '≈', '°', '∙', '·', '√', 'ⁿ', '²', '■', '\u{a0}',
+];
+
+fn validate_utf16(raw: &[u8], unit: fn([u8; 2]) -> u16) -> Result<(), usize> {
+    let n = raw.len() / 2;
+    let u = |k: usize| unit([raw[2 * k], raw[2 * k + 1]]);
+    let mut k = 0;
+    while k < n {
+        let a = u(k);
+        match a {
+            0xD800..=0xDBFF => {
+                if k + 1 < n && (0xDC00..=0xDFFF).contains(&u(k + 1)) {
+                    k += 2;
+                } else {
+                    return Err(2 * k);
+                }
+            }
+            0xDC00..=0xDFFF => return Err(2 * k),
+            _ => k += 1,
+        }
+    }
+    if raw.len() % 2 == 1 {
+        return Err(raw.len() - 1);
+    }
+    Ok(())
+}
+
+#[inline]
+fn decode_utf16(raw: &[u8], unit: fn([u8; 2]) -> u16, mut f: impl FnMut(char)) {
+    let units = raw.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+    for r in char::decode_utf16(units) {
+        f(r.unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    if raw.len() % 2 == 1 {
+        f(char::REPLACEMENT_CHARACTER);
+    }
+}
+
+#[inline]
+fn is_cont(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+/// Decodes one canonical modified-UTF-8 character starting at `raw[i]`: its char and
+/// length in bytes, or `None` if no valid character starts there.
+fn mutf8_next(raw: &[u8], i: usize) -> Option<(char, usize)> {
+    let b0 = raw[i];
+    match b0 {
+        0x01..=0x7F => Some((b0 as char, 1)),
+        0xC0..=0xDF => {
+            let b1 = *raw.get(i + 1)?;
+            if !is_cont(b1) {
+                return None;
+            }
+            let v = (u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F);
+            if v >= 0x80 || (b0 == 0xC0 && b1 == 0x80) {
+                Some((char::from_u32(v)?, 2))
+            } else {
+                None
+            }
+        }
+        0xE0..=0xEF => {
+            let hi = mutf8_three(raw, i)?;
+            match hi {
+                0xD800..=0xDBFF => {
+                    let lo = mutf8_three(raw, i + 3)?;
+                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                        return None;
+                    }
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    Some((char::from_u32(c)?, 6))
+                }
+                0xDC00..=0xDFFF => None,
+                _ => Some((char::from_u32(hi)?, 3)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The 16-bit value of a canonical 3-byte sequence at `raw[i]` (surrogates included).
+#[inline]
+fn mutf8_three(raw: &[u8], i: usize) -> Option<u32> {
+    let s = raw.get(i..i + 3)?;
+    if !(0xE0..=0xEF).contains(&s[0]) || !is_cont(s[1]) || !is_cont(s[2]) {
+        return None;
+    }
+    let v = (u32::from(s[0] & 0x0F) << 12) | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+    if v < 0x800 { None } else { Some(v) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(raw: &[u8], enc: Encoding) -> String {
+        let mut s = String::new();
+        decode_chars(raw, enc, |c| s.push(c));
+        s
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for (n, e) in Encoding::ALL {
+            assert_eq!(Encoding::from_name(n), Some(e));
+            assert_eq!(e.name(), n);
+        }
+        assert_eq!(Encoding::from_name("utf-8"), None);
+    }
+
+    #[test]
+    fn utf8() {
+        assert_eq!(validate(b"", Encoding::Utf8), Ok(()));
+        assert_eq!(validate("héllo €𝄞".as_bytes(), Encoding::Utf8), Ok(()));
+        assert_eq!(validate(b"ab\xffcd", Encoding::Utf8), Err(2));
+        assert_eq!(validate(b"ab\xe2\x82", Encoding::Utf8), Err(2)); // truncated
+        assert_eq!(validate(b"\xc0\x80", Encoding::Utf8), Err(0)); // overlong
+        assert_eq!(validate(b"\xed\xa0\x80", Encoding::Utf8), Err(0)); // surrogate
+        assert_eq!(dec("h€𝄞".as_bytes(), Encoding::Utf8), "h€𝄞");
+        // Same as Python's b'a\xffb\xe2\x82c'.decode('utf8', 'replace')
+        assert_eq!(
+            dec(b"a\xffb\xe2\x82c", Encoding::Utf8),
+            "a\u{fffd}b\u{fffd}c"
+        );
+        let raw = b"\xf0\x90\x80x\xed\xa0\x80\xc3";
+        assert_eq!(dec(raw, Encoding::Utf8), String::from_utf8_lossy(raw));
+    }
+
+    #[test]
+    fn ascii() {
+        assert_eq!(validate(b"plain \x00\x7f text", Encoding::Ascii), Ok(()));
+        assert_eq!(validate(b"abc\x80", Encoding::Ascii), Err(3));
+        assert_eq!(validate(b"\xffabc", Encoding::Ascii), Err(0));
+        assert_eq!(dec(b"a\x80b\xff", Encoding::Ascii), "a\u{fffd}b\u{fffd}");
+        assert_eq!(dec(b"\x00\x1f~", Encoding::Ascii), "\0\u{1f}~");
+    }
+
+    #[test]
+    fn latin1() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(validate(&all, Encoding::Latin1), Ok(()));
+        let s = dec(&all, Encoding::Latin1);
+        assert!(s.chars().map(|c| c as u32).eq(0..=255));
+        // Python: b'caf\xe9 \xa9\xff'.decode('latin1')
+        assert_eq!(dec(b"caf\xe9 \xa9\xff", Encoding::Latin1), "café ©ÿ");
+    }
+
+    #[test]
+    fn cp437() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(validate(&all, Encoding::Cp437), Ok(()));
+        let s = dec(&all, Encoding::Cp437);
+        assert_eq!(s.chars().count(), 256);
+        // Python: bytes(range(256)).decode('cp437')[128:]
+        let py = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}";
+        assert_eq!(&s[128..], py);
+        assert!(s[..128].chars().map(|c| c as u32).eq(0..128));
+        assert_eq!(cp437_char(0xE1), 'ß');
+        assert_eq!(cp437_char(0xB3), '│');
+        assert_eq!(cp437_char(0x01), '\u{1}');
+    }
+
+    #[test]
+    fn utf16() {
+        // Python: 'a€𝄞'.encode('utf-16-le')
+        let le = b"a\x00\xac\x204\xd8\x1e\xdd";
+        let be = b"\x00a\x20\xac\xd84\xdd\x1e";
+        assert_eq!(validate(le, Encoding::Utf16le), Ok(()));
+        assert_eq!(validate(be, Encoding::Utf16be), Ok(()));
+        assert_eq!(dec(le, Encoding::Utf16le), "a€𝄞");
+        assert_eq!(dec(be, Encoding::Utf16be), "a€𝄞");
+        assert_eq!(validate(b"", Encoding::Utf16le), Ok(()));
+        // odd length: error at the last byte
+        assert_eq!(validate(b"a\x00b", Encoding::Utf16le), Err(2));
+        assert_eq!(dec(b"a\x00b", Encoding::Utf16le), "a\u{fffd}");
+        // lone high surrogate (at end, and followed by a non-surrogate)
+        assert_eq!(validate(b"a\x004\xd8", Encoding::Utf16le), Err(2));
+        assert_eq!(validate(b"4\xd8a\x00", Encoding::Utf16le), Err(0));
+        assert_eq!(validate(b"4\xd8x", Encoding::Utf16le), Err(0));
+        // lone low surrogate
+        assert_eq!(validate(b"\x00a\xdd\x1e", Encoding::Utf16be), Err(2));
+        assert_eq!(dec(b"\x00a\xdd\x1e\x00b", Encoding::Utf16be), "a\u{fffd}b");
+        assert_eq!(dec(b"4\xd8a\x00", Encoding::Utf16le), "\u{fffd}a");
+        // NUL is a valid character
+        assert_eq!(validate(b"\x00\x00", Encoding::Utf16le), Ok(()));
+        assert_eq!(dec(b"\x00\x00", Encoding::Utf16be), "\0");
+    }
+
+    #[test]
+    fn mutf8() {
+        // Java: DataOutputStream.writeUTF("a\0é€😀") without the length prefix.
+        let raw = b"a\xc0\x80\xc3\xa9\xe2\x82\xac\xed\xa0\xbd\xed\xb8\x80";
+        assert_eq!(validate(raw, Encoding::Mutf8), Ok(()));
+        assert_eq!(dec(raw, Encoding::Mutf8), "a\0é€😀");
+        assert_eq!(validate(b"", Encoding::Mutf8), Ok(()));
+        // raw NUL
+        assert_eq!(validate(b"ab\x00", Encoding::Mutf8), Err(2));
+        assert_eq!(dec(b"ab\x00", Encoding::Mutf8), "ab\u{fffd}");
+        // 4-byte UTF-8 sequence is not modified UTF-8
+        assert_eq!(validate("x😀".as_bytes(), Encoding::Mutf8), Err(1));
+        // lone surrogates
+        assert_eq!(validate(b"x\xed\xa0\xbd", Encoding::Mutf8), Err(1));
+        assert_eq!(validate(b"x\xed\xa0\xbdy", Encoding::Mutf8), Err(1));
+        assert_eq!(validate(b"\xed\xb8\x80", Encoding::Mutf8), Err(0));
+        assert_eq!(
+            validate(b"\xed\xa0\xbd\xed\xa0\xbd", Encoding::Mutf8),
+            Err(0)
+        );
+        assert_eq!(
+            dec(b"x\xed\xb8\x80y", Encoding::Mutf8),
+            "x\u{fffd}\u{fffd}\u{fffd}y"
+        );
+        // overlong forms other than C0 80
+        assert_eq!(validate(b"\xc1\x81", Encoding::Mutf8), Err(0));
+        assert_eq!(validate(b"\xe0\x81\x81", Encoding::Mutf8), Err(0));
+        // truncated / bad continuation
+        assert_eq!(validate(b"ab\xc3", Encoding::Mutf8), Err(2));
+        assert_eq!(validate(b"ab\xe2\x82", Encoding::Mutf8), Err(2));
+        assert_eq!(validate(b"\xc3A", Encoding::Mutf8), Err(0));
+        assert_eq!(validate(b"\x80", Encoding::Mutf8), Err(0));
+        assert_eq!(dec(b"\xe2\x82A", Encoding::Mutf8), "\u{fffd}\u{fffd}A");
+        // BMP edge values
+        assert_eq!(
+            dec(b"\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf", Encoding::Mutf8),
+            "\u{7ff}\u{800}\u{ffff}"
+        );
+    }
+
+    #[test]
+    fn validate_agrees_with_decode() {
+        // Whatever validates decodes without replacement characters (for input without
+        // U+FFFD itself), and invalid input decodes with at least one.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 9) as usize;
+            let pool: &[u8] = &[
+                0x00, 0x41, 0x7f, 0x80, 0xbd, 0xc0, 0xc3, 0xd8, 0xdc, 0xe2, 0xed, 0xa0, 0xb0, 0xf0,
+            ];
+            let raw: Vec<u8> = (0..len)
+                .map(|k| pool[((x >> (k * 5)) % pool.len() as u64) as usize])
+                .collect();
+            for (_, enc) in Encoding::ALL {
+                let s = dec(&raw, enc);
+                let has_repl = s.contains('\u{fffd}');
+                match validate(&raw, enc) {
+                    Ok(()) => assert!(!has_repl, "{enc:?} {raw:x?} -> {s:?}"),
+                    Err(i) => {
+                        assert!(i < raw.len(), "{enc:?} {raw:x?}");
+                        assert!(has_repl, "{enc:?} {raw:x?} -> {s:?}");
+                        // the prefix before the error is valid
+                        assert_eq!(validate(&raw[..i], enc), Ok(()), "{enc:?} {raw:x?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,9 @@ pub fn read_uint(b: &[u8], order: ByteOrder) -> u64 {
         (2, ByteOrder::Big) => u16::from_be_bytes([b[0], b[1]]) as u64,
         (4, ByteOrder::Little) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64,
         (4, ByteOrder::Big) => u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64,
-        (8, ByteOrder::Little) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        (8, ByteOrder::Little) => {
+            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        }
         (8, ByteOrder::Big) => u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
         (_, ByteOrder::Little) => b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64),
         (_, ByteOrder::Big) => b.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64),

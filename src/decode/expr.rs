@@ -13,7 +13,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             Value::Bool(b) => Ok(b),
             Value::Int(i) | Value::Enum { v: i, .. } => Ok(i != 0),
             Value::Absent => Err(self.err(DataErrorKind::Absent("value".into()))),
-            other => Err(self.err(DataErrorKind::Type(format!("expected a condition, found {}", other.kind_name())))),
+            other => Err(self.err(DataErrorKind::Type(format!(
+                "expected a condition, found {}",
+                other.kind_name()
+            )))),
         }
     }
 
@@ -27,7 +30,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             Value::Int(i) | Value::Enum { v: i, .. } => Ok(i),
             Value::Bool(b) => Ok(b as i128),
             Value::Absent => Err(self.err(DataErrorKind::Absent("value".into()))),
-            other => Err(self.err(DataErrorKind::Type(format!("expected an integer, found {}", other.kind_name())))),
+            other => Err(self.err(DataErrorKind::Type(format!(
+                "expected an integer, found {}",
+                other.kind_name()
+            )))),
         }
     }
 
@@ -37,7 +43,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         'p: 'a,
     {
         match v {
-            Value::Bytes { off, len } | Value::Str { off, len, .. } => self.data.get(off..off + len),
+            Value::Bytes { off, len } | Value::Str { off, len, .. } => {
+                self.data.get(off..off + len)
+            }
             Value::Lit(id) => match self.plan.expr(id) {
                 PExpr::Lit(b) => Some(b),
                 _ => None,
@@ -48,7 +56,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     fn frame_value(&self, n: u32) -> DResult<Value> {
         let frames = &self.st.frames;
-        let idx = if n == u32::MAX { Some(0) } else { frames.len().checked_sub(1 + n as usize) };
+        let idx = if n == u32::MAX {
+            Some(0)
+        } else {
+            frames.len().checked_sub(1 + n as usize)
+        };
         match idx.and_then(|i| frames.get(i)) {
             Some(&(frame, sid)) => Ok(Value::Struct { frame, sid }),
             None => Err(self.err(DataErrorKind::Type(if n == u32::MAX {
@@ -62,7 +74,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// Looks up field `name` in a struct value (through embedded structs).
     fn member(&self, base: Value, name: &str) -> DResult<Value> {
         let Value::Struct { frame, sid } = base else {
-            return Err(self.err(DataErrorKind::Type(format!("`.{name}` needs a struct, found {}", base.kind_name()))));
+            return Err(self.err(DataErrorKind::Type(format!(
+                "`.{name}` needs a struct, found {}",
+                base.kind_name()
+            ))));
         };
         let sp = &self.plan.structs[sid as usize];
         match sp.find(name) {
@@ -105,9 +120,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.index(av, i)?
             }
             PExpr::Builtin(b) => Value::Int(match b {
-                Builtin::Offset => {
-                    self.abs(self.pos) as i128 + if self.bitpos > 0 { 1 } else { 0 }
-                }
+                Builtin::Offset => self.abs(self.pos) as i128 + if self.bitpos > 0 { 1 } else { 0 },
                 Builtin::Remaining => self.remaining() as i128,
                 Builtin::InputSize => match self.total {
                     Some(t) => t as i128,
@@ -119,14 +132,22 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let v = self.eval(*a)?;
                 match op {
                     UnOp::Not => Value::Bool(!self.truthy(v)?),
-                    UnOp::Neg => Value::Int(self.as_int(v)?.checked_neg().ok_or_else(|| self.err(DataErrorKind::Overflow { op: "-" }))?),
+                    UnOp::Neg => Value::Int(
+                        self.as_int(v)?
+                            .checked_neg()
+                            .ok_or_else(|| self.err(DataErrorKind::Overflow { op: "-" }))?,
+                    ),
                     UnOp::BitNot => Value::Int(!self.as_int(v)?),
                 }
             }
             PExpr::Binary(op, a, b) => self.binary(*op, *a, *b)?,
             PExpr::Cond(c, a, b) => {
                 let cv = self.eval(*c)?;
-                if self.truthy(cv)? { self.eval(*a)? } else { self.eval(*b)? }
+                if self.truthy(cv)? {
+                    self.eval(*a)?
+                } else {
+                    self.eval(*b)?
+                }
             }
             PExpr::Call(f, args) => self.call(*f, args)?,
             PExpr::Peek { ty, at } => self.peek(ty, *at)?,
@@ -145,7 +166,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let len = arr.len() as i128;
                 let k = if i < 0 { len + i } else { i };
                 if k < 0 || k >= len {
-                    return Err(self.err(DataErrorKind::IndexOut { index: i, len: len as u64 }));
+                    return Err(self.err(DataErrorKind::IndexOut {
+                        index: i,
+                        len: len as u64,
+                    }));
                 }
                 Ok(arr[k as usize])
             }
@@ -155,11 +179,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     let len = b.len() as i128;
                     let k = if i < 0 { len + i } else { i };
                     if k < 0 || k >= len {
-                        return Err(self.err(DataErrorKind::IndexOut { index: i, len: len as u64 }));
+                        return Err(self.err(DataErrorKind::IndexOut {
+                            index: i,
+                            len: len as u64,
+                        }));
                     }
                     Ok(Value::Int(b[k as usize] as i128))
                 }
-                None => Err(self.err(DataErrorKind::Type(format!("cannot index {}", other.kind_name())))),
+                None => Err(self.err(DataErrorKind::Type(format!(
+                    "cannot index {}",
+                    other.kind_name()
+                )))),
             },
         }
     }
@@ -189,7 +219,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     Err(e) if matches!(e.kind, DataErrorKind::Absent(_)) => Value::Absent,
                     Err(e) => return Err(e),
                 };
-                return if matches!(l, Value::Absent) { self.eval(b) } else { Ok(l) };
+                return if matches!(l, Value::Absent) {
+                    self.eval(b)
+                } else {
+                    Ok(l)
+                };
             }
             _ => {}
         }
@@ -203,13 +237,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let ord = match (l, r) {
                 (Value::Float(x), y) | (y, Value::Float(x)) if !matches!(y, Value::Float(_)) => {
                     let yf = self.as_int(y)? as f64;
-                    let (p, q) = if matches!(l, Value::Float(_)) { (x, yf) } else { (yf, x) };
+                    let (p, q) = if matches!(l, Value::Float(_)) {
+                        (x, yf)
+                    } else {
+                        (yf, x)
+                    };
                     p.partial_cmp(&q)
                 }
                 (Value::Float(x), Value::Float(y)) => x.partial_cmp(&y),
                 _ => Some(self.as_int(l)?.cmp(&self.as_int(r)?)),
             };
-            let Some(ord) = ord else { return Ok(Value::Bool(false)) };
+            let Some(ord) = ord else {
+                return Ok(Value::Bool(false));
+            };
             return Ok(Value::Bool(match op {
                 Lt => ord.is_lt(),
                 Le => ord.is_le(),
@@ -228,7 +268,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 if y == 0 {
                     return Err(self.err(DataErrorKind::DivByZero));
                 }
-                let r = if op == Div { x.checked_div(y) } else { x.checked_rem(y) };
+                let r = if op == Div {
+                    x.checked_div(y)
+                } else {
+                    x.checked_rem(y)
+                };
                 r.ok_or_else(|| overflow(self))?
             }
             Shl | Shr => {
@@ -260,7 +304,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(match (l, r) {
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Float(x), y) | (y, Value::Float(x)) => x == self.as_int(y)? as f64,
-            (Value::Absent, _) | (_, Value::Absent) => return Err(self.err(DataErrorKind::Absent("value".into()))),
+            (Value::Absent, _) | (_, Value::Absent) => {
+                return Err(self.err(DataErrorKind::Absent("value".into())));
+            }
             _ => self.as_int(l)? == self.as_int(r)?,
         })
     }
@@ -274,19 +320,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     Value::Array(id) => self.st.arrays[id as usize].len() as i128,
                     other => match self.bytes_of(other) {
                         Some(b) => b.len() as i128,
-                        None => return Err(self.err(DataErrorKind::Type(format!("`len` of {}", other.kind_name())))),
+                        None => {
+                            return Err(self.err(DataErrorKind::Type(format!(
+                                "`len` of {}",
+                                other.kind_name()
+                            ))));
+                        }
                     },
                 }
             }
             Func::Abs => {
                 let v = int(self, 0)?;
-                v.checked_abs().ok_or_else(|| self.err(DataErrorKind::Overflow { op: "abs" }))?
+                v.checked_abs()
+                    .ok_or_else(|| self.err(DataErrorKind::Overflow { op: "abs" }))?
             }
             Func::Min | Func::Max => {
                 let mut acc = int(self, 0)?;
                 for k in 1..args.len() {
                     let v = int(self, k)?;
-                    acc = if f == Func::Min { acc.min(v) } else { acc.max(v) };
+                    acc = if f == Func::Min {
+                        acc.min(v)
+                    } else {
+                        acc.max(v)
+                    };
                 }
                 acc
             }
@@ -297,10 +353,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     return Err(self.err(DataErrorKind::Type("`int` needs text".into())));
                 };
                 if !(2..=36).contains(&base) {
-                    return Err(self.err(DataErrorKind::Type(format!("`int` base must be 2..36, got {base}"))));
+                    return Err(self.err(DataErrorKind::Type(format!(
+                        "`int` base must be 2..36, got {base}"
+                    ))));
                 }
                 parse_int(b, base as u32).ok_or_else(|| {
-                    self.err(DataErrorKind::NotANumber { text: String::from_utf8_lossy(b).into_owned(), base: base as u32 })
+                    self.err(DataErrorKind::NotANumber {
+                        text: String::from_utf8_lossy(b).into_owned(),
+                        base: base as u32,
+                    })
                 })?
             }
             Func::Crc32 => {
@@ -320,7 +381,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let size = self.total.unwrap_or(self.base + self.data.len() as u64) as i128;
                 let lo = lo.clamp(0, size);
                 let hi = hi.clamp(lo, size);
-                let rel = |x: i128| (x - self.base as i128).clamp(0, self.data.len() as i128) as usize;
+                let rel =
+                    |x: i128| (x - self.base as i128).clamp(0, self.data.len() as i128) as usize;
                 let hay = &self.data[rel(lo)..rel(hi)];
                 let found = if f == Func::Find {
                     memchr::memmem::find(hay, pat)
@@ -343,11 +405,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         let rel = target - self.base as i128;
         if rel < 0 || rel > self.data.len() as i128 {
-            return Err(self.err(DataErrorKind::NotStreamable("a peek outside the current buffer")));
+            return Err(self.err(DataErrorKind::NotStreamable(
+                "a peek outside the current buffer",
+            )));
         }
         let rel = rel as usize;
         let n = match ty {
-            TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => *size as usize,
+            TypePlan::Int { size, .. }
+            | TypePlan::Float { size, .. }
+            | TypePlan::Enum { size, .. } => *size as usize,
             TypePlan::Bool => 1,
             TypePlan::Bytes(l) | TypePlan::Str { len: l, .. } => match l {
                 LenPlan::Fixed(n) => *n as usize,
@@ -364,11 +430,27 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         };
         let left = self.data.len() - rel;
         if n > left {
-            return Err(crate::error::DataError::new(target as u64, DataErrorKind::Truncated { need: n as u64, left: left as u64 }));
+            return Err(crate::error::DataError::new(
+                target as u64,
+                DataErrorKind::Truncated {
+                    need: n as u64,
+                    left: left as u64,
+                },
+            ));
         }
         let b = &self.data[rel..rel + n];
         Ok(match ty {
-            TypePlan::Int { signed, order, size } | TypePlan::Enum { signed, order, size, .. } => {
+            TypePlan::Int {
+                signed,
+                order,
+                size,
+            }
+            | TypePlan::Enum {
+                signed,
+                order,
+                size,
+                ..
+            } => {
                 let raw = super::read_uint(b, order.unwrap_or(self.order));
                 if *signed {
                     Value::Int(super::sign_extend(raw, *size as usize) as i128)
@@ -385,7 +467,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 })
             }
             TypePlan::Bool => Value::Bool(b[0] != 0),
-            TypePlan::Str { enc, .. } => Value::Str { off: rel, len: n, enc: *enc },
+            TypePlan::Str { enc, .. } => Value::Str {
+                off: rel,
+                len: n,
+                enc: *enc,
+            },
             _ => Value::Bytes { off: rel, len: n },
         })
     }
@@ -394,10 +480,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 /// Parses ASCII digits in `base`, ignoring surrounding spaces and NULs (tar pads octal
 /// fields with either). An empty field is 0.
 fn parse_int(b: &[u8], base: u32) -> Option<i128> {
-    let t = b.iter().position(|&c| c != b' ' && c != 0).map_or(&b[..0], |s| {
-        let e = b.iter().rposition(|&c| c != b' ' && c != 0).map_or(s, |e| e + 1);
-        &b[s..e]
-    });
+    let t = b
+        .iter()
+        .position(|&c| c != b' ' && c != 0)
+        .map_or(&b[..0], |s| {
+            let e = b
+                .iter()
+                .rposition(|&c| c != b' ' && c != 0)
+                .map_or(s, |e| e + 1);
+            &b[s..e]
+        });
     if t.is_empty() {
         return Some(0);
     }
@@ -425,13 +517,19 @@ fn crc32(b: &[u8]) -> u32 {
         for (i, e) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *e = c;
         }
         t
     });
-    !b.iter().fold(!0u32, |c, &x| t[((c ^ x as u32) & 0xff) as usize] ^ (c >> 8))
+    !b.iter().fold(!0u32, |c, &x| {
+        t[((c ^ x as u32) & 0xff) as usize] ^ (c >> 8)
+    })
 }
 
 #[cfg(test)]

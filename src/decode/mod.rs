@@ -26,7 +26,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { lossy: false, max_depth: 128, max_values: None }
+        Options {
+            lossy: false,
+            max_depth: 128,
+            max_values: None,
+        }
     }
 }
 
@@ -42,7 +46,11 @@ pub struct Input<'a> {
 
 impl<'a> Input<'a> {
     pub fn whole(data: &'a [u8]) -> Input<'a> {
-        Input { data, base: 0, total: Some(data.len() as u64) }
+        Input {
+            data,
+            base: 0,
+            total: Some(data.len() as u64),
+        }
     }
 }
 
@@ -97,15 +105,28 @@ pub struct Decoder<'a, 'p, 's, S: Sink> {
 
 /// Decodes the root struct of `plan` over `input` as one JSON document. Returns the number
 /// of bytes the root consumed.
-pub fn decode_document<S: Sink>(plan: &Plan, input: Input, opts: Options, sink: &mut S) -> DResult<usize> {
+pub fn decode_document<S: Sink>(
+    plan: &Plan,
+    input: Input,
+    opts: Options,
+    sink: &mut S,
+) -> DResult<usize> {
     let mut st = Scratch::default();
     let mut d = Decoder::new(plan, input, opts, sink, &mut st);
     d.decode_root(plan.root, 0)
 }
 
 impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
-    pub fn new(plan: &'p Plan, input: Input<'a>, opts: Options, sink: &'s mut S, st: &'s mut Scratch) -> Self {
-        let budget_limit = opts.max_values.unwrap_or(16 * input.data.len() as u64 + 1_000_000);
+    pub fn new(
+        plan: &'p Plan,
+        input: Input<'a>,
+        opts: Options,
+        sink: &'s mut S,
+        st: &'s mut Scratch,
+    ) -> Self {
+        let budget_limit = opts
+            .max_values
+            .unwrap_or(16 * input.data.len() as u64 + 1_000_000);
         Decoder {
             plan,
             data: input.data,
@@ -134,6 +155,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.sink
     }
 
+    /// Absolute offset of the first byte of the data.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
     /// Decodes struct `sid` as a top-level value starting at `pos` (relative to the data);
     /// returns the position after it. Frames are reset first, so this can be called once per
     /// record without growth.
@@ -146,14 +176,21 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.depth = 0;
         self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
         let name = &self.plan.structs[sid as usize].name;
-        self.decode_struct(sid, &[], false, true).map_err(|e| self.finish_err(e.in_field(name)))?;
+        self.decode_struct(sid, &[], false, true)
+            .map_err(|e| self.finish_err(e.in_field(name)))?;
         self.align_bits();
         Ok(self.pos)
     }
 
     /// Decodes record number `index` (struct `sid`) at `pos`; `@index` is the record number.
     /// With `emit` false nothing is written (for `--skip`).
-    pub fn decode_record(&mut self, sid: StructId, pos: usize, index: u64, emit: bool) -> DResult<usize> {
+    pub fn decode_record(
+        &mut self,
+        sid: StructId,
+        pos: usize,
+        index: u64,
+        emit: bool,
+    ) -> DResult<usize> {
         self.st.reset();
         self.st.index.push(index);
         self.pos = pos;
@@ -245,17 +282,32 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     /// Decodes a struct. `embed`: its keys go into the enclosing object. `emit`: write to the
     /// sink at all. Returns the struct value when `keep`, else `Absent` (and frees its frame).
-    fn decode_struct(&mut self, sid: StructId, args: &[Value], keep: bool, emit: bool) -> DResult<Value> {
+    fn decode_struct(
+        &mut self,
+        sid: StructId,
+        args: &[Value],
+        keep: bool,
+        emit: bool,
+    ) -> DResult<Value> {
         self.decode_struct_in(sid, args, keep, emit, false)
     }
 
-    fn decode_struct_in(&mut self, sid: StructId, args: &[Value], keep: bool, emit: bool, embed: bool) -> DResult<Value> {
+    fn decode_struct_in(
+        &mut self,
+        sid: StructId,
+        args: &[Value],
+        keep: bool,
+        emit: bool,
+        embed: bool,
+    ) -> DResult<Value> {
         self.enter()?;
         let plan = self.plan;
         let sp = &plan.structs[sid as usize];
         let base = self.st.arena.len();
         let arrays_mark = self.st.arrays_used;
-        self.st.arena.resize(base + sp.nslots as usize, Value::Absent);
+        self.st
+            .arena
+            .resize(base + sp.nslots as usize, Value::Absent);
         self.st.arena[base..base + args.len()].copy_from_slice(args);
         self.st.frames.push((base as u32, sid));
         let saved_order = self.order;
@@ -266,7 +318,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             EndianPlan::Fixed(o) => self.order = *o,
             EndianPlan::Match(on, arms) => {
                 let v = self.eval(*on)?;
-                self.order = match arms.iter().find(|(pats, _)| pats.is_empty() || pats.iter().any(|p| self.pat_matches(p, v))) {
+                self.order = match arms.iter().find(|(pats, _)| {
+                    pats.is_empty() || pats.iter().any(|p| self.pat_matches(p, v))
+                }) {
                     Some((_, o)) => *o,
                     None => return Err(self.err(DataErrorKind::NoArm(self.show(v)))),
                 };
@@ -281,12 +335,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         for f in &sp.fields {
             if let Err(e) = self.decode_field(f, base, emit) {
-                return Err(if f.embed || f.name.is_empty() { e } else { e.in_field(&f.name) });
+                return Err(if f.embed || f.name.is_empty() {
+                    e
+                } else {
+                    e.in_field(&f.name)
+                });
             }
         }
         self.align_bits();
         if let Some(v) = sp.valid {
-            let frame = Value::Struct { frame: base as u32, sid };
+            let frame = Value::Struct {
+                frame: base as u32,
+                sid,
+            };
             let saved = std::mem::replace(&mut self.this, frame);
             let ok = self.eval(v).and_then(|r| self.truthy(r));
             self.this = saved;
@@ -309,7 +370,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.bit_little = saved_bits;
         self.depth -= 1;
         if keep {
-            Ok(Value::Struct { frame: base as u32, sid })
+            Ok(Value::Struct {
+                frame: base as u32,
+                sid,
+            })
         } else {
             self.st.arena.truncate(base);
             self.st.arrays_used = arrays_mark;
@@ -349,7 +413,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         };
         if emit_key {
             if let Some(k) = &f.key {
-                let end = if f.spec.at.is_some() { self.last_at_end } else { self.abs(self.pos) };
+                let end = if f.spec.at.is_some() {
+                    self.last_at_end
+                } else {
+                    self.abs(self.pos)
+                };
                 self.sink.span(k, start, end.saturating_sub(start));
             }
         }
@@ -389,7 +457,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     /// Applies `at` and `size` around `f`; returns f's value and the absolute start offset.
     #[inline]
-    fn with_regions(&mut self, spec: &SpecPlan, f: impl FnOnce(&mut Self) -> DResult<Value>) -> DResult<(Value, u64)> {
+    fn with_regions(
+        &mut self,
+        spec: &SpecPlan,
+        f: impl FnOnce(&mut Self) -> DResult<Value>,
+    ) -> DResult<(Value, u64)> {
         if spec.at.is_none() && spec.size.is_none() {
             let start = self.abs(self.pos);
             return Ok((f(self)?, start));
@@ -403,7 +475,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 return Err(self.err(DataErrorKind::AtOutside { target, size }));
             }
             if rel < 0 || rel > self.data.len() as i128 {
-                return Err(self.err(DataErrorKind::NotStreamable("`at` outside the current buffer")));
+                return Err(self.err(DataErrorKind::NotStreamable(
+                    "`at` outside the current buffer",
+                )));
             }
             self.enter()?;
             self.pos = rel as usize;
@@ -421,7 +495,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 return Err(self.err(DataErrorKind::NegativeLength(n)));
             }
             if n > left as i128 {
-                return Err(self.err(DataErrorKind::RegionTooLarge { size: n, left: left as u64 }));
+                return Err(self.err(DataErrorKind::RegionTooLarge {
+                    size: n,
+                    left: left as u64,
+                }));
             }
             let region_end = self.pos + n as usize;
             let outer_end = self.end;
@@ -469,7 +546,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let ok = self.eval(valid).and_then(|r| self.truthy(r));
             self.this = saved;
             if !ok? {
-                let mut e = DataError::new(start, DataErrorKind::Invalid { value: self.show(v), cond: String::new() });
+                let mut e = DataError::new(
+                    start,
+                    DataErrorKind::Invalid {
+                        value: self.show(v),
+                        cond: String::new(),
+                    },
+                );
                 if let DataErrorKind::Invalid { cond, .. } = &mut e.kind {
                     *cond = "valid".into();
                 }
@@ -507,7 +590,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     fn decode_type(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
         self.tick()?;
         match ty {
-            TypePlan::Int { size, signed, order } => {
+            TypePlan::Int {
+                size,
+                signed,
+                order,
+            } => {
                 let b = self.take(*size as usize)?;
                 let raw = read_uint(b, order.unwrap_or(self.order));
                 if *signed {
@@ -581,16 +668,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 Ok(Value::Bytes { off, len: n })
             }
-            TypePlan::Str { kind, len, enc, trim } => self.decode_str(*kind, len, *enc, trim.as_deref(), emit),
+            TypePlan::Str {
+                kind,
+                len,
+                enc,
+                trim,
+            } => self.decode_str(*kind, len, *enc, trim.as_deref(), emit),
             TypePlan::Pascal { len, text, enc } => {
                 let off = self.pos;
                 let b = self.take(*len as usize)?;
-                let n = if b.is_empty() { 0 } else { (b[0] as usize).min(b.len() - 1) };
+                let n = if b.is_empty() {
+                    0
+                } else {
+                    (b[0] as usize).min(b.len() - 1)
+                };
                 let s = if b.is_empty() { off } else { off + 1 };
                 let body = &self.data[s..s + n];
                 if *text {
                     self.emit_text(body, *enc, s, emit)?;
-                    Ok(Value::Str { off: s, len: n, enc: *enc })
+                    Ok(Value::Str {
+                        off: s,
+                        len: n,
+                        enc: *enc,
+                    })
                 } else {
                     if emit {
                         self.sink.bytes(body);
@@ -607,10 +707,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 if got != &bytes[..] {
                     let mut e = DataError::new(
                         start,
-                        DataErrorKind::Mismatch { expected: show_bytes(bytes, *text), found: show_bytes(got, *text) },
+                        DataErrorKind::Mismatch {
+                            expected: show_bytes(bytes, *text),
+                            found: show_bytes(got, *text),
+                        },
                     );
                     if left < bytes.len() && got == &bytes[..got.len()] {
-                        e.kind = DataErrorKind::Truncated { need: bytes.len() as u64, left: left as u64 };
+                        e.kind = DataErrorKind::Truncated {
+                            need: bytes.len() as u64,
+                            left: left as u64,
+                        };
                     }
                     return Err(e);
                 }
@@ -623,9 +729,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     }
                 }
                 Ok(if *text {
-                    Value::Str { off: self.pos - bytes.len(), len: bytes.len(), enc: Encoding::Utf8 }
+                    Value::Str {
+                        off: self.pos - bytes.len(),
+                        len: bytes.len(),
+                        enc: Encoding::Utf8,
+                    }
                 } else {
-                    Value::Bytes { off: self.pos - bytes.len(), len: bytes.len() }
+                    Value::Bytes {
+                        off: self.pos - bytes.len(),
+                        len: bytes.len(),
+                    }
                 })
             }
             TypePlan::Pad(len) => {
@@ -636,7 +749,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             TypePlan::Align(e) => {
                 let n = self.eval_int(*e)?;
                 if n <= 0 {
-                    return Err(self.err(DataErrorKind::Type(format!("`align` needs a positive number, got {n}"))));
+                    return Err(self.err(DataErrorKind::Type(format!(
+                        "`align` needs a positive number, got {n}"
+                    ))));
                 }
                 self.align_bits();
                 let rel = (self.pos - self.region_start) as i128;
@@ -648,10 +763,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let args = self.eval_args(args)?;
                 self.decode_struct(*id, &args, want, emit)
             }
-            TypePlan::Enum { id, size, signed, order } => {
+            TypePlan::Enum {
+                id,
+                size,
+                signed,
+                order,
+            } => {
                 let b = self.take(*size as usize)?;
                 let raw = read_uint(b, order.unwrap_or(self.order));
-                let v = if *signed { sign_extend(raw, *size as usize) as i128 } else { raw as i128 };
+                let v = if *signed {
+                    sign_extend(raw, *size as usize) as i128
+                } else {
+                    raw as i128
+                };
                 if emit {
                     self.emit_enum(*id, v);
                 }
@@ -701,7 +825,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     fn len_of(&mut self, len: &LenPlan) -> DResult<usize> {
         match len {
-            LenPlan::Fixed(n) => usize::try_from(*n).map_err(|_| self.truncated(*n, self.remaining() as u64)),
+            LenPlan::Fixed(n) => {
+                usize::try_from(*n).map_err(|_| self.truncated(*n, self.remaining() as u64))
+            }
             LenPlan::Rest => {
                 self.align_bits();
                 Ok(self.remaining())
@@ -720,19 +846,32 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
-    fn decode_str(&mut self, kind: StrKind, len: &LenPlan, enc: Encoding, trim: Option<&[u8]>, emit: bool) -> DResult<Value> {
+    fn decode_str(
+        &mut self,
+        kind: StrKind,
+        len: &LenPlan,
+        enc: Encoding,
+        trim: Option<&[u8]>,
+        emit: bool,
+    ) -> DResult<Value> {
         let (off, mut n) = match kind {
             StrKind::Z => {
                 self.align_bits();
                 let hay = &self.data[self.pos..self.end.max(self.pos)];
-                let unit = if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) { 2 } else { 1 };
+                let unit = if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
+                    2
+                } else {
+                    1
+                };
                 let found = if unit == 1 {
                     memchr::memchr(0, hay)
                 } else {
                     hay.chunks_exact(2).position(|c| c == [0, 0]).map(|p| p * 2)
                 };
                 let Some(z) = found else {
-                    return Err(self.err(DataErrorKind::NoTerminator { left: hay.len() as u64 }));
+                    return Err(self.err(DataErrorKind::NoTerminator {
+                        left: hay.len() as u64,
+                    }));
                 };
                 let off = self.pos;
                 self.pos += z + unit;
@@ -744,7 +883,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let b = self.take(n)?;
                 let n = if kind == StrKind::ZFixed {
                     if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
-                        b.chunks_exact(2).position(|c| c == [0, 0]).map_or(n, |p| p * 2)
+                        b.chunks_exact(2)
+                            .position(|c| c == [0, 0])
+                            .map_or(n, |p| p * 2)
                     } else {
                         memchr::memchr(0, b).unwrap_or(n)
                     }
@@ -769,7 +910,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             if let Err(p) = text::validate(raw, enc) {
                 return Err(DataError::new(
                     self.abs(off + p),
-                    DataErrorKind::BadText { encoding: enc.name(), pos: p, byte: raw.get(p).copied().unwrap_or(0) },
+                    DataErrorKind::BadText {
+                        encoding: enc.name(),
+                        pos: p,
+                        byte: raw.get(p).copied().unwrap_or(0),
+                    },
                 ));
             }
         }
@@ -826,7 +971,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.enter()?;
         let keep = want && a.keep;
         let pending = self.pending_array.take();
-        let arr_id = if keep { Some(pending.unwrap_or_else(|| self.new_array())) } else { None };
+        let arr_id = if keep {
+            Some(pending.unwrap_or_else(|| self.new_array()))
+        } else {
+            None
+        };
         // the array's own name inside its elements refers to the elements so far
         let count = match &a.len {
             LenPlan::Rest => None,
@@ -840,7 +989,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let left = self.remaining() as u64;
             let need = (n as u128).saturating_mul(a.min_elem as u128);
             if a.each_at.is_none() && need > left as u128 {
-                return Err(self.err(DataErrorKind::CountTooLarge { count: n, need, left }));
+                return Err(self.err(DataErrorKind::CountTooLarge {
+                    count: n,
+                    need,
+                    left,
+                }));
             }
         }
         if emit {
@@ -878,7 +1031,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 *ix = i;
             }
             let before = (self.pos, self.bitpos);
-            let v = self.decode_elem(a, elem_want, emit).map_err(|e| e.in_index(i))?;
+            let v = self
+                .decode_elem(a, elem_want, emit)
+                .map_err(|e| e.in_index(i))?;
             if count.is_none() && a.each_at.is_none() && (self.pos, self.bitpos) == before {
                 return Err(self.err(DataErrorKind::NoProgress { index: i }));
             }
@@ -917,7 +1072,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if a.each_at.is_none() && a.each_size.is_none() {
             return Ok(self.decode_spec(&a.elem, want, emit)?.0);
         }
-        let outer = SpecPlan { ty: TypePlan::Computed(0), if_: None, at: a.each_at, size: a.each_size, valid: None };
+        let outer = SpecPlan {
+            ty: TypePlan::Computed(0),
+            if_: None,
+            at: a.each_at,
+            size: a.each_size,
+            valid: None,
+        };
         let (v, _) = self.with_regions(&outer, |d| Ok(d.decode_spec(&a.elem, want, emit)?.0))?;
         Ok(v)
     }
@@ -949,7 +1110,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 }
 
 fn mask(n: u32) -> u128 {
-    if n >= 128 { u128::MAX } else { (1u128 << n) - 1 }
+    if n >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
+    }
 }
 
 /// Shows bytes for an error message: as a quoted string when printable, else as hex.
@@ -994,7 +1159,11 @@ mod smallargs {
     impl Deref for Args {
         type Target = [Value];
         fn deref(&self) -> &[Value] {
-            if self.more.is_empty() { &self.vals[..self.len] } else { &self.more }
+            if self.more.is_empty() {
+                &self.vals[..self.len]
+            } else {
+                &self.more
+            }
         }
     }
 }

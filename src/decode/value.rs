@@ -13,17 +13,30 @@ pub enum Value {
     Float(f64),
     Bool(bool),
     /// `len` bytes of the input at `off` (relative to the decoder's data).
-    Bytes { off: usize, len: usize },
+    Bytes {
+        off: usize,
+        len: usize,
+    },
     /// Text: `len` bytes of the input at `off`, in `enc`.
-    Str { off: usize, len: usize, enc: Encoding },
+    Str {
+        off: usize,
+        len: usize,
+        enc: Encoding,
+    },
     /// A string literal of the plan (expression `id`).
     Lit(ExprId),
     /// A decoded struct: its frame in the arena.
-    Struct { frame: u32, sid: StructId },
+    Struct {
+        frame: u32,
+        sid: StructId,
+    },
     /// A kept array (index into the decoder's array store).
     Array(u32),
     /// An enum value (emits the member name).
-    Enum { id: EnumId, v: i128 },
+    Enum {
+        id: EnumId,
+        v: i128,
+    },
 }
 
 impl Value {

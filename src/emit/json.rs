@@ -1,1 +1,1791 @@
 //! The JSON writer (compact, pretty, NDJSON).
+//!
+//! [`JsonWriter`] implements [`Sink`] by appending to an internal byte buffer, which is
+//! written to the output only when it grows past 1 MiB (checked in `end_record`,
+//! `end_object`, `end_array`) and in `finish`. No value allocates.
+//!
+//! Layout rules:
+//! - [`Style::Compact`]: no whitespace; the document is followed by one `\n` (written by
+//!   `end_record` or `finish`, whichever comes first).
+//! - [`Style::Ndjson`]: like compact; every top-level value ends with `\n` (`end_record`).
+//!   Compact and NDJSON produce identical bytes for identical calls: top-level values
+//!   are always separated by a newline. The style only tells the caller how to drive the
+//!   writer (records as top-level values, or wrapped in an array).
+//! - [`Style::Pretty`]: as `jq .` / `serde_json::to_string_pretty`: two-space indent,
+//!   `"key": value`, `[]` and `{}` for empty containers, a newline after each top-level
+//!   value. Two exceptions keep output readable: byte strings in [`BytesStyle::Array`]
+//!   form are written on one line as `[137, 80, 78, 71]`, and each `@offsets` entry is
+//!   one line, `"magic": [0, 4]`.
+//!
+//! Strings are written as UTF-8 (non-ASCII is not `\u`-escaped). Escapes: `\"` `\\` `\n`
+//! `\r` `\t` `\b` `\f`, other control characters below 0x20 as `\u00xx` (lower-case hex);
+//! 0x7f is written raw. Non-finite floats are written as the strings `"NaN"`,
+//! `"Infinity"` and `"-Infinity"`.
+//!
+//! With [`JsonOptions::offsets`], the spans reported by [`Sink::span`] are gathered per
+//! open object and written before its `}` as one extra member,
+//! `"@offsets":{"<key>":[offset,size],...}`, in the order they were reported (the member
+//! is left out if the object got no spans).
+
+use std::io::{self, Write};
+
+use base64::Engine as _;
+
+use super::{BytesStyle, Sink};
+use crate::text::{self, Encoding};
+
+/// Output layout; see the module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Compact,
+    Pretty,
+    Ndjson,
+}
+
+/// Options of a [`JsonWriter`].
+#[derive(Clone, Copy, Debug)]
+pub struct JsonOptions {
+    pub style: Style,
+    pub bytes: BytesStyle,
+    /// Write an `@offsets` member in every object that got [`Sink::span`] calls.
+    pub offsets: bool,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        JsonOptions {
+            style: Style::Compact,
+            bytes: BytesStyle::Hex,
+            offsets: false,
+        }
+    }
+}
+
+/// The buffer is written out once it holds more than this many bytes.
+const FLUSH_AT: usize = 1 << 16;
+
+// Where the writer is inside the current container (or at the top level).
+/// Nothing written yet in this container (or at the top level since the last newline).
+const FIRST: u8 = 0;
+/// At least one value written: the next needs a separator.
+const REST: u8 = 1;
+/// A key was just written: the value follows directly.
+const AFTER_KEY: u8 = 2;
+
+/// A streaming JSON writer; see the module docs for the output format.
+///
+/// Call [`Sink::finish`] at the end: bytes still buffered when the writer is dropped (or
+/// turned back into its output with [`JsonWriter::into_inner`]) are not written.
+///
+/// Errors from the output are kept (the first one) and returned by the next
+/// [`Sink::end_record`] or [`Sink::finish`]; after an error nothing more is written and
+/// every later `end_record`/`finish` fails with an error of the same kind.
+pub struct JsonWriter<W: Write> {
+    buf: Vec<u8>,
+    state: u8,
+    pretty: bool,
+    offsets: bool,
+    bytes_style: BytesStyle,
+    /// Number of open containers.
+    depth: usize,
+    /// `"key":[offset,size]` entries of all open objects, innermost last.
+    spans: Vec<u8>,
+    /// Where each open object's entries start in `spans` (one per open object).
+    span_starts: Vec<usize>,
+    error: Option<io::Error>,
+    failed: Option<io::ErrorKind>,
+    opts: JsonOptions,
+    out: W,
+    /// Open containers (`true` = object), to catch call-order mistakes in debug builds.
+    #[cfg(debug_assertions)]
+    open: Vec<bool>,
+}
+
+impl<W: Write> JsonWriter<W> {
+    pub fn new(out: W, opts: JsonOptions) -> Self {
+        JsonWriter {
+            buf: Vec::with_capacity(FLUSH_AT + (FLUSH_AT >> 3)),
+            state: FIRST,
+            pretty: opts.style == Style::Pretty,
+            offsets: opts.offsets,
+            bytes_style: opts.bytes,
+            depth: 0,
+            spans: Vec::new(),
+            span_starts: Vec::new(),
+            error: None,
+            failed: None,
+            opts,
+            out,
+            #[cfg(debug_assertions)]
+            open: Vec::new(),
+        }
+    }
+
+    /// The options this writer was made with.
+    pub fn options(&self) -> JsonOptions {
+        self.opts
+    }
+
+    /// Bytes produced but not yet flushed to `out`.
+    #[inline]
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Moves the buffered bytes out (appending them to `into`) and leaves the buffer empty
+    /// with its capacity. For parallel workers that format into memory and hand buffers to
+    /// an ordered writer. Bytes already flushed to `out` (the buffer passed 1 MiB at an
+    /// `end_*` call) precede the bytes moved here.
+    #[inline]
+    pub fn take_buffered(&mut self, into: &mut Vec<u8>) {
+        into.extend_from_slice(&self.buf);
+        self.buf.clear();
+    }
+
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// The output, without flushing: call [`Sink::finish`] first.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Writes the buffer to `out` (unless an earlier write failed) and empties it.
+    #[cold]
+    #[inline(never)]
+    fn flush_buf(&mut self) {
+        if self.failed.is_none()
+            && !self.buf.is_empty()
+            && let Err(e) = self.out.write_all(&self.buf)
+        {
+            self.failed = Some(e.kind());
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+
+    #[inline]
+    fn flush_if_full(&mut self) {
+        if self.buf.len() > FLUSH_AT {
+            self.flush_buf();
+        }
+    }
+
+    #[inline]
+    fn result(&mut self) -> io::Result<()> {
+        match self.failed {
+            None => Ok(()),
+            Some(kind) => Err(self.error.take().unwrap_or_else(|| {
+                io::Error::new(kind, "an earlier write of the JSON output failed")
+            })),
+        }
+    }
+
+    /// Ends the current top-level value with a newline.
+    #[inline]
+    fn end_line(&mut self) {
+        if self.depth == 0 && self.state == REST {
+            self.buf.push(b'\n');
+            self.state = FIRST;
+        }
+    }
+
+    /// Writes what goes before a value: a separator (and in pretty style the indent),
+    /// nothing after a key.
+    #[inline(always)]
+    fn before_value(&mut self) {
+        #[cfg(debug_assertions)]
+        self.check_value();
+        let st = self.state;
+        self.state = REST;
+        if st == AFTER_KEY {
+            return;
+        }
+        if self.pretty {
+            self.before_value_pretty(st);
+        } else if st == REST {
+            self.buf.push(if self.depth == 0 { b'\n' } else { b',' });
+        }
+    }
+
+    fn before_value_pretty(&mut self, st: u8) {
+        if self.depth == 0 {
+            if st == REST {
+                self.buf.push(b'\n');
+            }
+        } else {
+            if st == REST {
+                self.buf.push(b',');
+            }
+            newline_indent(&mut self.buf, self.depth);
+        }
+    }
+
+    /// Closes a container: `close` is `}` or `]`.
+    #[inline]
+    fn close(&mut self, close: u8) {
+        self.depth -= 1;
+        if self.pretty && self.state != FIRST {
+            newline_indent(&mut self.buf, self.depth);
+        }
+        self.buf.push(close);
+        self.state = REST;
+        self.flush_if_full();
+    }
+
+    /// Writes the `@offsets` member of the object being closed, if it got spans.
+    #[inline(never)]
+    fn write_offsets(&mut self) {
+        let Some(start) = self.span_starts.pop() else {
+            return;
+        };
+        if self.spans.len() == start {
+            return;
+        }
+        if self.state == REST {
+            self.buf.push(b',');
+        }
+        if self.pretty {
+            newline_indent(&mut self.buf, self.depth);
+            self.buf.extend_from_slice(b"\"@offsets\": {");
+            self.buf.extend_from_slice(&self.spans[start..]);
+            newline_indent(&mut self.buf, self.depth);
+        } else {
+            self.buf.extend_from_slice(b"\"@offsets\":{");
+            self.buf.extend_from_slice(&self.spans[start..]);
+        }
+        self.buf.push(b'}');
+        self.spans.truncate(start);
+        self.state = REST;
+    }
+
+    #[inline(never)]
+    fn record_span(&mut self, json_key: &[u8], offset: u64, size: u64) {
+        let Some(&start) = self.span_starts.last() else {
+            return;
+        };
+        let s = &mut self.spans;
+        if s.len() > start {
+            s.push(b',');
+        }
+        if self.pretty {
+            newline_indent(s, self.depth + 1);
+            extend(s, json_key);
+            s.extend_from_slice(b": [");
+            push_u64(s, offset);
+            s.extend_from_slice(b", ");
+        } else {
+            extend(s, json_key);
+            s.extend_from_slice(b":[");
+            push_u64(s, offset);
+            s.push(b',');
+        }
+        push_u64(s, size);
+        s.push(b']');
+    }
+
+    #[inline(never)]
+    fn key_pretty(&mut self, json_key: &[u8]) {
+        let buf = &mut self.buf;
+        if self.state == REST {
+            buf.push(b',');
+        }
+        newline_indent(buf, self.depth);
+        extend(buf, json_key);
+        buf.extend_from_slice(b": ");
+        self.state = AFTER_KEY;
+    }
+
+    #[inline(never)]
+    fn non_finite(&mut self, v: f64) {
+        self.buf.extend_from_slice(if v.is_nan() {
+            b"\"NaN\""
+        } else if v > 0.0 {
+            b"\"Infinity\""
+        } else {
+            b"\"-Infinity\""
+        });
+    }
+
+    #[inline(never)]
+    fn text_slow(&mut self, raw: &[u8], enc: Encoding) {
+        let buf = &mut self.buf;
+        match enc {
+            Encoding::Utf8 => {
+                for chunk in raw.utf8_chunks() {
+                    escape_str(buf, chunk.valid().as_bytes());
+                    if !chunk.invalid().is_empty() {
+                        buf.extend_from_slice("\u{fffd}".as_bytes());
+                    }
+                }
+            }
+            Encoding::Ascii | Encoding::Latin1 | Encoding::Cp437 | Encoding::Mutf8 => {
+                escape_ascii_compatible(buf, raw, enc)
+            }
+            Encoding::Utf16le | Encoding::Utf16be => {
+                text::decode_chars(raw, enc, |c| push_char(buf, c))
+            }
+        }
+    }
+
+    fn bytes_slow(&mut self, b: &[u8]) {
+        let buf = &mut self.buf;
+        match self.bytes_style {
+            BytesStyle::Hex => {
+                buf.push(b'"');
+                let start = buf.len();
+                buf.resize(start + 2 * b.len(), 0);
+                for (dst, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
+                    dst.copy_from_slice(&HEX2[x as usize]);
+                }
+                buf.push(b'"');
+            }
+            BytesStyle::Base64 => {
+                buf.push(b'"');
+                let n = base64::encoded_len(b.len(), true).expect("base64 length overflows");
+                let start = buf.len();
+                buf.resize(start + n, 0);
+                let written = base64::engine::general_purpose::STANDARD
+                    .encode_slice(b, &mut buf[start..])
+                    .expect("base64 output sized exactly");
+                debug_assert_eq!(written, n);
+                buf.push(b'"');
+            }
+            BytesStyle::Array => {
+                buf.push(b'[');
+                let sep: &[u8] = if self.pretty { b", " } else { b"," };
+                let mut n = itoa::Buffer::new();
+                for (i, &x) in b.iter().enumerate() {
+                    if i > 0 {
+                        buf.extend_from_slice(sep);
+                    }
+                    buf.extend_from_slice(n.format(x).as_bytes());
+                }
+                buf.push(b']');
+            }
+        }
+    }
+
+    #[cfg(debug_assertions)]
+    fn check_value(&self) {
+        if let Some(&true) = self.open.last() {
+            assert_eq!(
+                self.state, AFTER_KEY,
+                "JsonWriter: value in an object without a key"
+            );
+        }
+    }
+}
+
+impl<W: Write> Sink for JsonWriter<W> {
+    #[inline]
+    fn begin_object(&mut self) {
+        self.before_value();
+        self.buf.push(b'{');
+        self.depth += 1;
+        self.state = FIRST;
+        if self.offsets {
+            self.span_starts.push(self.spans.len());
+        }
+        #[cfg(debug_assertions)]
+        self.open.push(true);
+    }
+
+    #[inline]
+    fn end_object(&mut self) {
+        #[cfg(debug_assertions)]
+        {
+            assert_eq!(
+                self.open.pop(),
+                Some(true),
+                "JsonWriter: end_object without an open object"
+            );
+            assert_ne!(self.state, AFTER_KEY, "JsonWriter: key without a value");
+        }
+        if self.offsets {
+            self.write_offsets();
+        }
+        self.close(b'}');
+    }
+
+    #[inline]
+    fn begin_array(&mut self) {
+        self.before_value();
+        self.buf.push(b'[');
+        self.depth += 1;
+        self.state = FIRST;
+        #[cfg(debug_assertions)]
+        self.open.push(false);
+    }
+
+    #[inline]
+    fn end_array(&mut self) {
+        #[cfg(debug_assertions)]
+        assert_eq!(
+            self.open.pop(),
+            Some(false),
+            "JsonWriter: end_array without an open array"
+        );
+        self.close(b']');
+    }
+
+    #[inline]
+    fn key(&mut self, json_key: &[u8]) {
+        #[cfg(debug_assertions)]
+        {
+            assert_eq!(
+                self.open.last(),
+                Some(&true),
+                "JsonWriter: key outside an object"
+            );
+            assert_ne!(self.state, AFTER_KEY, "JsonWriter: two keys in a row");
+        }
+        if self.pretty {
+            return self.key_pretty(json_key);
+        }
+        let comma = usize::from(self.state == REST);
+        self.state = AFTER_KEY;
+        let n = json_key.len();
+        self.buf.reserve(n + 2);
+        // SAFETY: `n + 2` bytes are reserved at `len`; the comma slot is always written
+        // but only counted when needed, then `n` key bytes and the colon follow.
+        unsafe {
+            let len = self.buf.len();
+            let p = self.buf.as_mut_ptr().add(len);
+            *p = b',';
+            let p = p.add(comma);
+            copy_short(json_key.as_ptr(), p, n);
+            *p.add(n) = b':';
+            self.buf.set_len(len + comma + n + 1);
+        }
+    }
+
+    #[inline]
+    fn span(&mut self, json_key: &[u8], offset: u64, size: u64) {
+        if self.offsets {
+            self.record_span(json_key, offset, size);
+        }
+    }
+
+    #[inline]
+    fn null(&mut self) {
+        self.before_value();
+        self.buf.extend_from_slice(b"null");
+    }
+
+    #[inline]
+    fn bool(&mut self, v: bool) {
+        self.before_value();
+        extend(&mut self.buf, if v { b"true" } else { b"false" });
+    }
+
+    #[inline]
+    fn u64(&mut self, v: u64) {
+        self.before_value();
+        push_u64(&mut self.buf, v);
+    }
+
+    #[inline]
+    fn i64(&mut self, v: i64) {
+        self.before_value();
+        if v < 0 {
+            self.buf.push(b'-');
+        }
+        push_u64(&mut self.buf, v.unsigned_abs());
+    }
+
+    #[inline]
+    fn i128(&mut self, v: i128) {
+        self.before_value();
+        extend(&mut self.buf, itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    #[inline]
+    fn f64(&mut self, v: f64) {
+        self.before_value();
+        if v.is_finite() {
+            self.buf.reserve(24);
+            // SAFETY: `ryu::raw::format64` writes at most 24 bytes, all reserved above,
+            // and returns how many it wrote (all initialized).
+            unsafe {
+                let len = self.buf.len();
+                let n = ryu::raw::format64(v, self.buf.as_mut_ptr().add(len));
+                self.buf.set_len(len + n);
+            }
+        } else {
+            self.non_finite(v);
+        }
+    }
+
+    #[inline]
+    fn f32(&mut self, v: f32) {
+        self.before_value();
+        if v.is_finite() {
+            self.buf.reserve(16);
+            // SAFETY: `ryu::raw::format32` writes at most 16 bytes, all reserved above,
+            // and returns how many it wrote (all initialized).
+            unsafe {
+                let len = self.buf.len();
+                let n = ryu::raw::format32(v, self.buf.as_mut_ptr().add(len));
+                self.buf.set_len(len + n);
+            }
+        } else {
+            self.non_finite(f64::from(v));
+        }
+    }
+
+    #[inline]
+    fn text(&mut self, raw: &[u8], enc: Encoding, lossy: bool) {
+        self.before_value();
+        self.buf.push(b'"');
+        if matches!(enc, Encoding::Utf8 | Encoding::Ascii) && !lossy {
+            debug_assert!(
+                text::validate(raw, enc).is_ok(),
+                "JsonWriter: unvalidated {enc:?} text"
+            );
+            escape_str(&mut self.buf, raw);
+        } else {
+            self.text_slow(raw, enc);
+        }
+        self.buf.push(b'"');
+    }
+
+    #[inline]
+    fn str(&mut self, s: &str) {
+        self.before_value();
+        self.buf.push(b'"');
+        escape_str(&mut self.buf, s.as_bytes());
+        self.buf.push(b'"');
+    }
+
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        self.before_value();
+        self.bytes_slow(b);
+    }
+
+    fn end_record(&mut self) -> io::Result<()> {
+        self.end_line();
+        self.flush_if_full();
+        self.result()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.end_line();
+        self.flush_buf();
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e.kind());
+            self.error = Some(e);
+        }
+        self.result()
+    }
+}
+
+/// Escape of each byte in a JSON string: 0 = copied as is, `u` = `\u00xx`, otherwise the
+/// character after the backslash.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+static HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Two lower-case hex digits of every byte.
+static HEX2: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX_DIGITS[i >> 4], HEX_DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+/// Appends `s` to `buf`: like `extend_from_slice`, but short slices (the common case:
+/// keys, numbers, short strings) are copied inline instead of through a `memcpy` call.
+#[inline(always)]
+fn extend(buf: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    let len = buf.len();
+    if n <= 32 && buf.capacity() - len >= n {
+        // SAFETY: `n` bytes of spare capacity exist at `len`, and are initialized after.
+        unsafe {
+            copy_short(s.as_ptr(), buf.as_mut_ptr().add(len), n);
+            buf.set_len(len + n);
+        }
+    } else {
+        buf.extend_from_slice(s);
+    }
+}
+
+/// Copies `n` bytes from `src` to `dst` (non-overlapping), inline for `n <= 32`.
+///
+/// # Safety
+/// `src` must be valid for reading `n` bytes and `dst` for writing `n` bytes.
+#[inline(always)]
+unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    // Each pair of copies covers the range from both ends (overlapping in the middle),
+    // so every read is within `src[..n]` and every write within `dst[..n]`.
+    unsafe {
+        if n > 32 {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        } else if n >= 16 {
+            let a = src.cast::<u128>().read_unaligned();
+            let b = src.add(n - 16).cast::<u128>().read_unaligned();
+            dst.cast::<u128>().write_unaligned(a);
+            dst.add(n - 16).cast::<u128>().write_unaligned(b);
+        } else if n >= 8 {
+            let a = src.cast::<u64>().read_unaligned();
+            let b = src.add(n - 8).cast::<u64>().read_unaligned();
+            dst.cast::<u64>().write_unaligned(a);
+            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+        } else if n >= 4 {
+            let a = src.cast::<u32>().read_unaligned();
+            let b = src.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if n > 0 {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+    }
+}
+
+/// `"00"`, `"01"`, ... `"99"`.
+static DIGITS2: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+static POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Number of decimal digits of `n` (1 for 0).
+#[inline(always)]
+fn decimal_len(n: u64) -> usize {
+    // floor(log10(2^bits)) via 1233/4096 ~ log10(2), then corrected with one comparison.
+    // `n | 1` makes 0 count as 1 digit (powers of ten above 1 are even, so nothing else
+    // changes).
+    let n = n | 1;
+    let t = (((64 - n.leading_zeros()) * 1233) >> 12) as usize;
+    t + 1 - usize::from(n < POW10[t])
+}
+
+/// Appends the decimal digits of `n`, formatted straight into the buffer (no copy out of
+/// a scratch buffer, which would stall on store forwarding).
+#[inline(always)]
+fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    buf.reserve(20);
+    let len = buf.len();
+    let digits = decimal_len(n);
+    // SAFETY: `digits` <= 20 bytes are reserved at `len`; the loop writes exactly the
+    // positions `0..digits` from the right (every write below is at `end - 2` or
+    // `end - 1` with `end` counting down from `digits` to 0).
+    unsafe {
+        let dst = buf.as_mut_ptr().add(len);
+        let pair = |d: usize| DIGITS2.as_ptr().add(2 * d);
+        let mut end = digits;
+        while n >= 10_000 {
+            let r = (n % 10_000) as usize;
+            n /= 10_000;
+            end -= 4;
+            std::ptr::copy_nonoverlapping(pair(r / 100), dst.add(end), 2);
+            std::ptr::copy_nonoverlapping(pair(r % 100), dst.add(end + 2), 2);
+        }
+        let mut n = n as usize;
+        if n >= 100 {
+            end -= 2;
+            std::ptr::copy_nonoverlapping(pair(n % 100), dst.add(end), 2);
+            n /= 100;
+        }
+        if n >= 10 {
+            end -= 2;
+            std::ptr::copy_nonoverlapping(pair(n), dst.add(end), 2);
+        } else {
+            end -= 1;
+            *dst.add(end) = b'0' + n as u8;
+        }
+        debug_assert_eq!(end, 0);
+        buf.set_len(len + digits);
+    }
+}
+
+static SPACES: [u8; 32] = [b' '; 32];
+
+#[inline]
+fn newline_indent(buf: &mut Vec<u8>, depth: usize) {
+    buf.push(b'\n');
+    let mut n = depth * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        extend(buf, &SPACES[..k]);
+        n -= k;
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the 8 bytes in `w` needs escaping (or, with `NON_ASCII`, is >= 0x80).
+#[inline(always)]
+fn word_is_dirty<const NON_ASCII: bool>(w: u64) -> bool {
+    // Standard SWAR tests: a byte below 0x20, equal to '"', equal to '\\'.
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    let q = w ^ (LO * b'"' as u64);
+    let q = q.wrapping_sub(LO) & !q;
+    let b = w ^ (LO * b'\\' as u64);
+    let b = b.wrapping_sub(LO) & !b;
+    let hi = if NON_ASCII { w } else { 0 };
+    (ctl | q | b | hi) & HI != 0
+}
+
+#[inline(always)]
+fn byte_is_dirty<const NON_ASCII: bool>(b: u8) -> bool {
+    ESCAPE[b as usize] != 0 || (NON_ASCII && b >= 0x80)
+}
+
+/// The index of the first byte at or after `i` that needs escaping (or, with `NON_ASCII`,
+/// is >= 0x80), or `s.len()`.
+#[inline(always)]
+fn scan<const NON_ASCII: bool>(s: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap());
+        if word_is_dirty::<NON_ASCII>(w) {
+            break;
+        }
+        i += 8;
+    }
+    let n = s.len();
+    if i < n && i + 8 > n {
+        // Fewer than 8 bytes left and none checked: test them as one word (overlapping
+        // bytes already known clean, or repeating some of the tail), so a clean tail
+        // costs no byte loop.
+        let w = if n >= 8 {
+            u64::from_le_bytes(s[n - 8..].try_into().unwrap())
+        } else {
+            let t = &s[i..];
+            if t.len() >= 4 {
+                let lo = u32::from_le_bytes(t[..4].try_into().unwrap());
+                let hi = u32::from_le_bytes(t[t.len() - 4..].try_into().unwrap());
+                u64::from(lo) | (u64::from(hi) << 32)
+            } else {
+                let (a, b, c) = (t[0], t[t.len() / 2], t[t.len() - 1]);
+                u64::from_le_bytes([a, b, c, a, a, a, a, a])
+            }
+        };
+        if !word_is_dirty::<NON_ASCII>(w) {
+            return n;
+        }
+    }
+    while i < n && !byte_is_dirty::<NON_ASCII>(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Writes the escape of an ASCII byte that needs one.
+#[inline]
+fn push_escape(buf: &mut Vec<u8>, b: u8) {
+    match ESCAPE[b as usize] {
+        b'u' => buf.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX_DIGITS[(b >> 4) as usize],
+            HEX_DIGITS[(b & 15) as usize],
+        ]),
+        e => buf.extend_from_slice(&[b'\\', e]),
+    }
+}
+
+/// Appends UTF-8 `s` escaped for a JSON string (without the quotes).
+#[inline]
+fn escape_str(buf: &mut Vec<u8>, s: &[u8]) {
+    let mut i = scan::<false>(s, 0);
+    if i == s.len() {
+        extend(buf, s);
+        return;
+    }
+    let mut start = 0;
+    loop {
+        extend(buf, &s[start..i]);
+        if i == s.len() {
+            return;
+        }
+        push_escape(buf, s[i]);
+        start = i + 1;
+        i = scan::<false>(s, start);
+    }
+}
+
+/// Appends a char escaped for a JSON string.
+#[inline]
+fn push_char(buf: &mut Vec<u8>, c: char) {
+    if c.is_ascii() {
+        let b = c as u8;
+        if ESCAPE[b as usize] == 0 {
+            buf.push(b);
+        } else {
+            push_escape(buf, b);
+        }
+    } else {
+        buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+}
+
+/// Escapes text in an encoding whose bytes below 0x80 are ASCII characters (ascii,
+/// latin1, cp437, mutf8): ASCII runs are copied whole, runs of bytes >= 0x80 transcoded.
+fn escape_ascii_compatible(buf: &mut Vec<u8>, s: &[u8], enc: Encoding) {
+    let mut start = 0;
+    loop {
+        let i = scan::<true>(s, start);
+        buf.extend_from_slice(&s[start..i]);
+        let Some(&b) = s.get(i) else {
+            return;
+        };
+        if b < 0x80 {
+            if b == 0 && enc == Encoding::Mutf8 {
+                // A raw NUL is not modified UTF-8: same as `text::decode_chars`.
+                buf.extend_from_slice("\u{fffd}".as_bytes());
+            } else {
+                push_escape(buf, b);
+            }
+            start = i + 1;
+        } else {
+            let end = s[i..]
+                .iter()
+                .position(|&b| b < 0x80)
+                .map_or(s.len(), |n| i + n);
+            let run = &s[i..end];
+            if enc == Encoding::Latin1 {
+                for &b in run {
+                    buf.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                }
+            } else {
+                text::decode_chars(run, enc, |c| push_char(buf, c));
+            }
+            start = end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn opts(style: Style) -> JsonOptions {
+        JsonOptions {
+            style,
+            ..JsonOptions::default()
+        }
+    }
+
+    fn run(o: JsonOptions, f: impl FnOnce(&mut JsonWriter<Vec<u8>>)) -> String {
+        let mut w = JsonWriter::new(Vec::new(), o);
+        f(&mut w);
+        w.finish().unwrap();
+        assert!(w.buffered().is_empty());
+        String::from_utf8(w.into_inner()).expect("output is UTF-8")
+    }
+
+    fn compact(f: impl FnOnce(&mut JsonWriter<Vec<u8>>)) -> String {
+        run(opts(Style::Compact), f)
+    }
+
+    /// Writes `v` as one string value and returns the output without the newline.
+    fn string_out(f: impl FnOnce(&mut JsonWriter<Vec<u8>>)) -> String {
+        let s = compact(f);
+        s.strip_suffix('\n').unwrap().to_string()
+    }
+
+    fn parse(s: &str) -> Value {
+        serde_json::from_str(s).unwrap_or_else(|e| panic!("invalid JSON {s:?}: {e}"))
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    fn key(k: &str) -> Vec<u8> {
+        serde_json::to_vec(k).unwrap()
+    }
+
+    /// Drives a sink from a JSON value (numbers must be integers).
+    fn drive(w: &mut impl Sink, v: &Value) {
+        match v {
+            Value::Null => w.null(),
+            Value::Bool(b) => w.bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => w.u64(u),
+                (None, Some(i)) => w.i64(i),
+                _ => w.f64(n.as_f64().unwrap()),
+            },
+            Value::String(s) => w.str(s),
+            Value::Array(a) => {
+                w.begin_array();
+                a.iter().for_each(|x| drive(w, x));
+                w.end_array();
+            }
+            Value::Object(m) => {
+                w.begin_object();
+                for (k, x) in m {
+                    w.key(&key(k));
+                    drive(w, x);
+                }
+                w.end_object();
+            }
+        }
+    }
+
+    fn random_value(r: &mut Rng, depth: u32) -> Value {
+        let pick = if depth >= 4 { r.below(5) } else { r.below(8) };
+        match pick {
+            0 => Value::Null,
+            1 => Value::Bool(r.below(2) == 1),
+            2 => json!(r.next() >> r.below(64)),
+            3 => json!((r.next() as i64) >> r.below(64)),
+            4 => {
+                let pool = [
+                    "", "a", "\"", "\\", "\n", "\u{1}", "\u{7f}", "é", "€", "𝄞", " x ",
+                ];
+                let n = r.below(5);
+                Value::String(
+                    (0..n)
+                        .map(|_| pool[r.below(pool.len() as u64) as usize])
+                        .collect(),
+                )
+            }
+            5 | 6 => {
+                let n = r.below(4);
+                Value::Array((0..n).map(|_| random_value(r, depth + 1)).collect())
+            }
+            _ => {
+                let n = r.below(4);
+                let mut m = serde_json::Map::new();
+                for i in 0..n {
+                    m.insert(
+                        format!("k{i}{}", ["", "\"q", "é"][r.below(3) as usize]),
+                        random_value(r, depth + 1),
+                    );
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    #[test]
+    fn scalars_compact() {
+        let out = compact(|w| {
+            w.begin_object();
+            w.key(b"\"n\"");
+            w.null();
+            w.key(b"\"t\"");
+            w.bool(true);
+            w.key(b"\"f\"");
+            w.bool(false);
+            w.key(b"\"u\"");
+            w.u64(u64::MAX);
+            w.key(b"\"i\"");
+            w.i64(i64::MIN);
+            w.key(b"\"x\"");
+            w.f64(1.5);
+            w.key(b"\"y\"");
+            w.f32(0.1);
+            w.key(b"\"s\"");
+            w.str("hi");
+            w.key(b"\"a\"");
+            w.begin_array();
+            w.u64(1);
+            w.i64(-2);
+            w.end_array();
+            w.end_object();
+        });
+        assert_eq!(
+            out,
+            "{\"n\":null,\"t\":true,\"f\":false,\"u\":18446744073709551615,\
+             \"i\":-9223372036854775808,\"x\":1.5,\"y\":0.1,\"s\":\"hi\",\"a\":[1,-2]}\n"
+        );
+        parse(&out);
+    }
+
+    #[test]
+    fn integers_match_std() {
+        let mut r = Rng(42);
+        let mut check = |v: u64| {
+            let mut b = Vec::new();
+            push_u64(&mut b, v);
+            assert_eq!(b, v.to_string().as_bytes());
+            assert_eq!(decimal_len(v), b.len());
+            let i = v as i64;
+            assert_eq!(string_out(|w| w.i64(i)), i.to_string());
+        };
+        for p in 0..20 {
+            let x = 10u64.pow(p);
+            for v in [x - 1, x, x + 1, x.wrapping_mul(2), x / 2 + 7] {
+                check(v);
+            }
+        }
+        for v in [
+            0,
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            (1 << 63) - 1,
+            9_999,
+            10_000,
+            99_999_999,
+        ] {
+            check(v);
+        }
+        for _ in 0..100_000 {
+            let v = r.next() >> r.below(64);
+            check(v);
+        }
+    }
+
+    #[test]
+    fn i128_extremes() {
+        for v in [i128::MIN, i128::MAX, 0, -1, i128::from(u64::MAX) + 1] {
+            let out = string_out(|w| w.i128(v));
+            assert_eq!(out, v.to_string());
+            assert_eq!(out.parse::<i128>().unwrap(), v);
+        }
+        assert_eq!(string_out(|w| w.u64(0)), "0");
+        assert_eq!(string_out(|w| w.i64(i64::MAX)), i64::MAX.to_string());
+    }
+
+    #[test]
+    fn floats_special() {
+        assert_eq!(string_out(|w| w.f64(f64::NAN)), "\"NaN\"");
+        assert_eq!(string_out(|w| w.f64(f64::INFINITY)), "\"Infinity\"");
+        assert_eq!(string_out(|w| w.f64(f64::NEG_INFINITY)), "\"-Infinity\"");
+        assert_eq!(string_out(|w| w.f32(f32::NAN)), "\"NaN\"");
+        assert_eq!(string_out(|w| w.f32(f32::INFINITY)), "\"Infinity\"");
+        assert_eq!(string_out(|w| w.f32(f32::NEG_INFINITY)), "\"-Infinity\"");
+        assert_eq!(string_out(|w| w.f32(0.1)), "0.1");
+        assert_eq!(string_out(|w| w.f64(0.1)), "0.1");
+        assert_eq!(
+            string_out(|w| w.f64(f64::from(0.1f32))),
+            "0.10000000149011612"
+        );
+        assert_eq!(string_out(|w| w.f64(1.0)), "1.0");
+        assert_eq!(string_out(|w| w.f64(-0.0)), "-0.0");
+        assert_eq!(string_out(|w| w.f64(1e16)), "1e16");
+        assert_eq!(string_out(|w| w.f64(5e-324)), "5e-324");
+        for s in ["1e16", "5e-324", "-0.0", "1.0"] {
+            assert!(parse(s).is_number());
+        }
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        let mut r = Rng(0x1234_5678_9abc_def1);
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Compact));
+        for i in 0..200_000u32 {
+            let bits = r.next();
+            // Mix fully random patterns with small exponents and integral values.
+            let v = match i % 3 {
+                0 => f64::from_bits(bits),
+                1 => f64::from_bits(bits >> 2 | 0x3C00_0000_0000_0000),
+                _ => ((bits >> 11) as f64) * if bits & 1 == 1 { -1.0 } else { 1.0 },
+            };
+            w.f64(v);
+            let out = std::str::from_utf8(w.buffered()).unwrap();
+            if v.is_finite() {
+                let back: f64 = out.parse().unwrap();
+                assert_eq!(back.to_bits(), v.to_bits(), "{out}");
+                if i % 64 == 0 {
+                    assert!(parse(out).is_number(), "{out}");
+                }
+            } else {
+                assert!(parse(out).is_string());
+            }
+            w.buf.clear();
+            w.state = FIRST;
+
+            let f = f32::from_bits(bits as u32);
+            w.f32(f);
+            let out = std::str::from_utf8(w.buffered()).unwrap();
+            if f.is_finite() {
+                let back: f32 = out.parse().unwrap();
+                assert_eq!(back.to_bits(), f.to_bits(), "{out}");
+                // shortest for f32: never longer than formatting the f32 itself
+                assert!(out.len() <= format!("{f:?}").len() + 4, "{out} vs {f:?}");
+                if i % 64 == 0 {
+                    assert!(parse(out).is_number(), "{out}");
+                }
+            } else {
+                assert!(parse(out).is_string());
+            }
+            w.buf.clear();
+            w.state = FIRST;
+        }
+    }
+
+    #[test]
+    fn escapes_every_ascii_char() {
+        for b in 0u8..0x80 {
+            let s = (b as char).to_string();
+            let out = string_out(|w| w.str(&s));
+            let expect = match b {
+                b'"' => "\"\\\"\"".to_string(),
+                b'\\' => "\"\\\\\"".to_string(),
+                b'\n' => "\"\\n\"".to_string(),
+                b'\r' => "\"\\r\"".to_string(),
+                b'\t' => "\"\\t\"".to_string(),
+                0x08 => "\"\\b\"".to_string(),
+                0x0c => "\"\\f\"".to_string(),
+                0..0x20 => format!("\"\\u{b:04x}\""),
+                _ => format!("\"{}\"", b as char),
+            };
+            assert_eq!(out, expect, "byte {b:#x}");
+            // serde_json writes the same escapes
+            assert_eq!(out, serde_json::to_string(&s).unwrap());
+            assert_eq!(parse(&out), Value::String(s.clone()));
+            // also through text() and embedded in longer strings (SWAR path)
+            let long = format!("abcdefghij{s}klmnopqrstuvwxyz{s}");
+            let out = string_out(|w| w.text(long.as_bytes(), Encoding::Utf8, false));
+            assert_eq!(out, serde_json::to_string(&long).unwrap());
+        }
+        assert_eq!(string_out(|w| w.str("\u{1f}\u{7f}")), "\"\\u001f\u{7f}\"");
+    }
+
+    #[test]
+    fn strings_random_match_serde() {
+        let pool = [
+            "a",
+            "bc",
+            "\"",
+            "\\",
+            "\n",
+            "\u{0}",
+            "\u{1b}",
+            "\u{7f}",
+            "é",
+            "€",
+            "𝄞",
+            "        ",
+            "0123456789",
+        ];
+        let mut r = Rng(99);
+        for _ in 0..20_000 {
+            let n = r.below(12);
+            let s: String = (0..n)
+                .map(|_| pool[r.below(pool.len() as u64) as usize])
+                .collect();
+            let expect = serde_json::to_string(&s).unwrap();
+            assert_eq!(string_out(|w| w.str(&s)), expect);
+            for (enc, lossy) in [(Encoding::Utf8, false), (Encoding::Utf8, true)] {
+                assert_eq!(string_out(|w| w.text(s.as_bytes(), enc, lossy)), expect);
+            }
+            if s.is_ascii() {
+                for lossy in [false, true] {
+                    assert_eq!(
+                        string_out(|w| w.text(s.as_bytes(), Encoding::Ascii, lossy)),
+                        expect
+                    );
+                    assert_eq!(
+                        string_out(|w| w.text(s.as_bytes(), Encoding::Latin1, lossy)),
+                        expect
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn clean_string_is_copied() {
+        let s = "x".repeat(1000) + "é€𝄞" + &"y".repeat(333);
+        assert_eq!(string_out(|w| w.str(&s)), format!("\"{s}\""));
+        assert_eq!(string_out(|w| w.str("")), "\"\"");
+    }
+
+    #[test]
+    fn lossy_utf8() {
+        let raw = b"ok\xff\xfe mid \xe2\x82 end\xc3";
+        let out = string_out(|w| w.text(raw, Encoding::Utf8, true));
+        assert_eq!(
+            parse(&out),
+            Value::String(String::from_utf8_lossy(raw).into_owned())
+        );
+        assert_eq!(out, "\"ok\u{fffd}\u{fffd} mid \u{fffd} end\u{fffd}\"");
+        let out = string_out(|w| w.text(b"a\x80\"\x01", Encoding::Ascii, true));
+        assert_eq!(out, "\"a\u{fffd}\\\"\\u0001\"");
+    }
+
+    #[test]
+    fn encodings_match_decode_chars() {
+        let pool: &[u8] = &[
+            0x00, 0x01, 0x0a, 0x22, 0x41, 0x5c, 0x7f, 0x80, 0xa0, 0xbd, 0xc0, 0xc3, 0xd8, 0xdc,
+            0xe2, 0xed, 0xff,
+        ];
+        let mut r = Rng(7);
+        for _ in 0..30_000 {
+            let n = r.below(20) as usize;
+            let raw: Vec<u8> = (0..n)
+                .map(|_| pool[r.below(pool.len() as u64) as usize])
+                .collect();
+            for (_, enc) in Encoding::ALL {
+                let mut expect = String::new();
+                text::decode_chars(&raw, enc, |c| expect.push(c));
+                let lossy = string_out(|w| w.text(&raw, enc, true));
+                assert_eq!(
+                    parse(&lossy),
+                    Value::String(expect.clone()),
+                    "{enc:?} {raw:x?}"
+                );
+                assert_eq!(
+                    lossy,
+                    serde_json::to_string(&expect).unwrap(),
+                    "{enc:?} {raw:x?}"
+                );
+                if text::validate(&raw, enc).is_ok() {
+                    assert_eq!(
+                        string_out(|w| w.text(&raw, enc, false)),
+                        lossy,
+                        "{enc:?} {raw:x?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn encodings_examples() {
+        let t = |raw: &[u8], enc| string_out(|w| w.text(raw, enc, false));
+        assert_eq!(
+            t(b"caf\xe9 \xff\x01", Encoding::Latin1),
+            "\"café ÿ\\u0001\""
+        );
+        assert_eq!(t(b"\xc9\xcd\xbb \x9b1", Encoding::Cp437), "\"╔═╗ ¢1\"");
+        assert_eq!(t(b"a\x00\n\x00\xac\x20", Encoding::Utf16le), "\"a\\n€\"");
+        assert_eq!(t(b"\x00\"\xd84\xdd\x1e", Encoding::Utf16be), "\"\\\"𝄞\"");
+        assert_eq!(
+            t(b"a\xc0\x80\xed\xa0\xbd\xed\xb8\x80", Encoding::Mutf8),
+            "\"a\\u0000😀\""
+        );
+        assert_eq!(
+            string_out(|w| w.text(b"a\x00b", Encoding::Mutf8, true)),
+            "\"a\u{fffd}b\""
+        );
+    }
+
+    #[test]
+    fn bytes_styles() {
+        let data = [0x89u8, 0x50, 0x4e, 0x47, 0x00, 0xff];
+        let with = |style, bytes: BytesStyle, b: &[u8]| {
+            run(
+                JsonOptions {
+                    style,
+                    bytes,
+                    offsets: false,
+                },
+                |w| w.bytes(b),
+            )
+        };
+        assert_eq!(
+            with(Style::Compact, BytesStyle::Hex, &data),
+            "\"89504e4700ff\"\n"
+        );
+        assert_eq!(with(Style::Compact, BytesStyle::Hex, &[]), "\"\"\n");
+        let all: Vec<u8> = (0..=255).collect();
+        let hex: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            with(Style::Compact, BytesStyle::Hex, &all),
+            format!("\"{hex}\"\n")
+        );
+        assert_eq!(
+            with(Style::Compact, BytesStyle::Base64, &data),
+            "\"iVBORwD/\"\n"
+        );
+        assert_eq!(
+            with(Style::Compact, BytesStyle::Base64, b"ab"),
+            "\"YWI=\"\n"
+        );
+        assert_eq!(with(Style::Compact, BytesStyle::Base64, b"a"), "\"YQ==\"\n");
+        assert_eq!(with(Style::Compact, BytesStyle::Base64, b""), "\"\"\n");
+        assert_eq!(
+            with(Style::Compact, BytesStyle::Array, &data),
+            "[137,80,78,71,0,255]\n"
+        );
+        assert_eq!(with(Style::Compact, BytesStyle::Array, &[]), "[]\n");
+        assert_eq!(
+            with(Style::Pretty, BytesStyle::Array, &data),
+            "[137, 80, 78, 71, 0, 255]\n"
+        );
+        assert_eq!(with(Style::Pretty, BytesStyle::Array, &[]), "[]\n");
+        assert_eq!(
+            with(Style::Pretty, BytesStyle::Hex, &data),
+            "\"89504e4700ff\"\n"
+        );
+        let out = run(
+            JsonOptions {
+                style: Style::Pretty,
+                bytes: BytesStyle::Array,
+                offsets: false,
+            },
+            |w| {
+                w.begin_object();
+                w.key(b"\"b\"");
+                w.bytes(&[1, 2]);
+                w.key(b"\"c\"");
+                w.bytes(&[]);
+                w.end_object();
+            },
+        );
+        assert_eq!(out, "{\n  \"b\": [1, 2],\n  \"c\": []\n}\n");
+        assert_eq!(parse(&out), json!({"b": [1, 2], "c": []}));
+    }
+
+    #[test]
+    fn pretty_exact() {
+        let out = run(opts(Style::Pretty), |w| {
+            w.begin_object();
+            w.key(b"\"magic\"");
+            w.str("PNG");
+            w.key(b"\"size\"");
+            w.u64(13);
+            w.key(b"\"chunks\"");
+            w.begin_array();
+            w.begin_object();
+            w.key(b"\"type\"");
+            w.str("IHDR");
+            w.key(b"\"crc\"");
+            w.null();
+            w.end_object();
+            w.begin_array();
+            w.end_array();
+            w.begin_object();
+            w.end_object();
+            w.f32(1.5);
+            w.end_array();
+            w.key(b"\"empty\"");
+            w.begin_object();
+            w.end_object();
+            w.end_object();
+        });
+        let expect = r#"{
+  "magic": "PNG",
+  "size": 13,
+  "chunks": [
+    {
+      "type": "IHDR",
+      "crc": null
+    },
+    [],
+    {},
+    1.5
+  ],
+  "empty": {}
+}
+"#;
+        assert_eq!(out, expect);
+        assert_eq!(
+            parse(&out),
+            json!({"magic": "PNG", "size": 13, "chunks": [{"type": "IHDR", "crc": null}, [], {}, 1.5], "empty": {}})
+        );
+    }
+
+    #[test]
+    fn random_trees_match_serde() {
+        let mut r = Rng(0xdead_beef);
+        for _ in 0..3000 {
+            let v = random_value(&mut r, 0);
+            let c = compact(|w| drive(w, &v));
+            assert_eq!(c, serde_json::to_string(&v).unwrap() + "\n");
+            let p = run(opts(Style::Pretty), |w| drive(w, &v));
+            assert_eq!(p, serde_json::to_string_pretty(&v).unwrap() + "\n");
+            let n = run(opts(Style::Ndjson), |w| drive(w, &v));
+            assert_eq!(n, c);
+        }
+    }
+
+    #[test]
+    fn nested_empty_containers() {
+        let v = json!([[], {}, [[]], [{}], {"a": {}}, {"b": [[], [{}]]}]);
+        assert_eq!(
+            compact(|w| drive(w, &v)),
+            "[[],{},[[]],[{}],{\"a\":{}},{\"b\":[[],[{}]]}]\n"
+        );
+        assert_eq!(
+            run(opts(Style::Pretty), |w| drive(w, &v)),
+            serde_json::to_string_pretty(&v).unwrap() + "\n"
+        );
+        assert_eq!(run(opts(Style::Pretty), |w| drive(w, &json!({}))), "{}\n");
+        assert_eq!(run(opts(Style::Pretty), |w| drive(w, &json!([]))), "[]\n");
+    }
+
+    #[test]
+    fn ndjson_lines() {
+        for style in [Style::Ndjson, Style::Compact, Style::Pretty] {
+            let mut w = JsonWriter::new(Vec::new(), opts(style));
+            for i in 0..3u64 {
+                w.begin_object();
+                w.key(b"\"i\"");
+                w.u64(i);
+                w.key(b"\"s\"");
+                w.begin_array();
+                w.u64(i);
+                w.end_array();
+                w.end_object();
+                w.end_record().unwrap();
+            }
+            w.u64(7); // a bare top-level scalar record
+            w.end_record().unwrap();
+            w.end_record().unwrap(); // no value since the last: no empty line
+            w.finish().unwrap();
+            w.finish().unwrap();
+            let out = String::from_utf8(w.into_inner()).unwrap();
+            if style == Style::Pretty {
+                assert!(
+                    out.starts_with("{\n  \"i\": 0,\n  \"s\": [\n    0\n  ]\n}\n{\n  \"i\": 1,")
+                );
+                assert!(out.ends_with("}\n7\n"));
+            } else {
+                assert_eq!(
+                    out,
+                    "{\"i\":0,\"s\":[0]}\n{\"i\":1,\"s\":[1]}\n{\"i\":2,\"s\":[2]}\n7\n"
+                );
+                for line in out.lines() {
+                    parse(line);
+                }
+            }
+        }
+        // Records inside a top-level array: end_record writes no newline.
+        let out = compact(|w| {
+            w.begin_array();
+            for i in 0..3 {
+                w.u64(i);
+                w.end_record().unwrap();
+            }
+            w.end_array();
+        });
+        assert_eq!(out, "[0,1,2]\n");
+        // Top-level values without end_record are still separated.
+        assert_eq!(
+            compact(|w| {
+                w.u64(1);
+                w.u64(2);
+            }),
+            "1\n2\n"
+        );
+        assert_eq!(compact(|_| {}), "");
+    }
+
+    #[test]
+    fn offsets() {
+        let o = JsonOptions {
+            offsets: true,
+            ..opts(Style::Compact)
+        };
+        let out = run(o, |w| {
+            w.begin_object();
+            w.key(b"\"magic\"");
+            w.str("PNG");
+            w.span(b"\"magic\"", 0, 4);
+            w.key(b"\"hdr\"");
+            w.begin_object();
+            w.key(b"\"w\"");
+            w.u64(640);
+            w.span(b"\"w\"", 16, 4);
+            w.key(b"\"none\"");
+            w.begin_object();
+            w.end_object();
+            w.key(b"\"list\"");
+            w.begin_array();
+            w.begin_object();
+            w.key(b"\"x\"");
+            w.u64(1);
+            w.span(b"\"x\"", 24, 1);
+            w.end_object();
+            w.end_array();
+            w.span(b"\"list\"", 24, 1);
+            w.end_object();
+            w.span(b"\"hdr\"", 8, 100);
+            w.key(b"\"nospan\"");
+            w.bool(true);
+            w.end_object();
+        });
+        assert_eq!(
+            out,
+            "{\"magic\":\"PNG\",\"hdr\":{\"w\":640,\"none\":{},\"list\":[{\"x\":1,\"@offsets\":{\"x\":[24,1]}}],\
+             \"@offsets\":{\"w\":[16,4],\"list\":[24,1]}},\"nospan\":true,\
+             \"@offsets\":{\"magic\":[0,4],\"hdr\":[8,100]}}\n"
+        );
+        parse(&out);
+
+        // Without the option spans are ignored.
+        let out = compact(|w| {
+            w.begin_object();
+            w.key(b"\"a\"");
+            w.u64(1);
+            w.span(b"\"a\"", 0, 1);
+            w.end_object();
+        });
+        assert_eq!(out, "{\"a\":1}\n");
+
+        // Pretty: one line per entry.
+        let o = JsonOptions {
+            offsets: true,
+            ..opts(Style::Pretty)
+        };
+        let out = run(o, |w| {
+            w.begin_object();
+            w.key(b"\"a\"");
+            w.u64(1);
+            w.span(b"\"a\"", 0, 1);
+            w.key(b"\"b\"");
+            w.begin_object();
+            w.key(b"\"c\"");
+            w.u64(2);
+            w.span(b"\"c\"", 1, 2);
+            w.end_object();
+            w.span(b"\"b\"", 1, u64::MAX);
+            w.end_object();
+            // span at top level (no open object) is ignored
+            w.span(b"\"z\"", 0, 0);
+        });
+        let expect = r#"{
+  "a": 1,
+  "b": {
+    "c": 2,
+    "@offsets": {
+      "c": [1, 2]
+    }
+  },
+  "@offsets": {
+    "a": [0, 1],
+    "b": [1, 18446744073709551615]
+  }
+}
+"#;
+        assert_eq!(out, expect);
+
+        // A span on an object that is otherwise empty, and reuse across records.
+        let mut w = JsonWriter::new(
+            Vec::new(),
+            JsonOptions {
+                offsets: true,
+                ..opts(Style::Ndjson)
+            },
+        );
+        for i in 0..3 {
+            w.begin_object();
+            w.span(b"\"k\"", i, 1);
+            w.end_object();
+            w.end_record().unwrap();
+        }
+        w.finish().unwrap();
+        let out = String::from_utf8(w.into_inner()).unwrap();
+        assert_eq!(
+            out,
+            "{\"@offsets\":{\"k\":[0,1]}}\n{\"@offsets\":{\"k\":[1,1]}}\n{\"@offsets\":{\"k\":[2,1]}}\n"
+        );
+    }
+
+    #[test]
+    fn take_buffered_keeps_capacity() {
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Ndjson));
+        w.begin_array();
+        w.u64(1);
+        w.end_array();
+        w.end_record().unwrap();
+        assert_eq!(w.buffered(), b"[1]\n");
+        let cap = w.buf.capacity();
+        let mut into = b"x".to_vec();
+        w.take_buffered(&mut into);
+        assert_eq!(into, b"x[1]\n");
+        assert!(w.buffered().is_empty());
+        assert_eq!(w.buf.capacity(), cap);
+        w.u64(2);
+        w.end_record().unwrap();
+        w.take_buffered(&mut into);
+        assert_eq!(into, b"x[1]\n2\n");
+        w.finish().unwrap();
+        assert!(w.get_mut().is_empty());
+    }
+
+    #[test]
+    fn flushes_past_threshold() {
+        // Many records: the buffer stays bounded and data reaches the output early.
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Ndjson));
+        let s = "x".repeat(100);
+        let mut max = 0;
+        for i in 0..30_000u64 {
+            w.begin_object();
+            w.key(b"\"i\"");
+            w.u64(i);
+            w.key(b"\"s\"");
+            w.str(&s);
+            w.end_object();
+            w.end_record().unwrap();
+            max = max.max(w.buffered().len());
+        }
+        assert!(max <= FLUSH_AT + 200);
+        assert!(!w.get_mut().is_empty());
+        w.finish().unwrap();
+        let out = String::from_utf8(w.into_inner()).unwrap();
+        assert_eq!(out.lines().count(), 30_000);
+        assert_eq!(parse(out.lines().nth(12345).unwrap())["i"], 12345);
+
+        // One huge document: flushed at the end of nested containers.
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Compact));
+        w.begin_array();
+        let mut max = 0;
+        for i in 0..200_000u64 {
+            w.begin_array();
+            w.u64(i);
+            w.end_array();
+            max = max.max(w.buffered().len());
+        }
+        w.end_array();
+        assert!(max <= FLUSH_AT + 64);
+        w.finish().unwrap();
+        let v = parse(std::str::from_utf8(&w.into_inner()).unwrap());
+        assert_eq!(v.as_array().unwrap().len(), 200_000);
+    }
+
+    struct Failing {
+        ok_bytes: usize,
+        written: usize,
+        flushes: usize,
+    }
+    impl Write for Failing {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.written + b.len() > self.ok_bytes {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "boom"));
+            }
+            self.written += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushes += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn io_errors_propagate() {
+        // Error at finish.
+        let mut w = JsonWriter::new(
+            Failing {
+                ok_bytes: 0,
+                written: 0,
+                flushes: 0,
+            },
+            opts(Style::Compact),
+        );
+        w.u64(1);
+        let e = w.finish().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(e.to_string(), "boom");
+        assert_eq!(w.get_mut().flushes, 0);
+        // Later calls keep failing with the same kind.
+        assert_eq!(
+            w.end_record().unwrap_err().kind(),
+            io::ErrorKind::BrokenPipe
+        );
+        assert_eq!(w.finish().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+
+        // Error in a flush from end_object: returned by the next end_record.
+        let mut w = JsonWriter::new(
+            Failing {
+                ok_bytes: 0,
+                written: 0,
+                flushes: 0,
+            },
+            opts(Style::Ndjson),
+        );
+        let big = "y".repeat(FLUSH_AT + 1);
+        w.begin_object();
+        w.key(b"\"s\"");
+        w.str(&big);
+        w.end_object(); // flushes (and fails) here
+        assert!(w.buffered().is_empty());
+        w.begin_object();
+        w.end_object();
+        assert_eq!(w.end_record().unwrap_err().to_string(), "boom");
+        // Nothing more is written, the buffer does not grow without bound.
+        for _ in 0..3 {
+            w.str(&big);
+            assert!(w.end_record().is_err());
+            assert!(w.buffered().len() < 100);
+        }
+        assert!(w.finish().is_err());
+        assert_eq!(w.get_mut().written, 0);
+
+        // Success path calls flush on the output.
+        let mut w = JsonWriter::new(
+            Failing {
+                ok_bytes: 100,
+                written: 0,
+                flushes: 0,
+            },
+            opts(Style::Compact),
+        );
+        w.u64(12);
+        w.finish().unwrap();
+        assert_eq!(w.get_mut().written, 3);
+        assert_eq!(w.get_mut().flushes, 1);
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "without a key")]
+    fn debug_checks_value_without_key() {
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Compact));
+        w.begin_object();
+        w.u64(1);
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "end_array without an open array")]
+    fn debug_checks_mismatched_end() {
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Compact));
+        w.begin_object();
+        w.end_array();
+    }
+}

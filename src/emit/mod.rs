@@ -5,6 +5,7 @@
 //! (a scalar call, or a nested `begin_*`/`end_*` pair), then `end_object`.
 
 pub mod json;
+pub mod tree;
 
 use crate::text::Encoding;
 

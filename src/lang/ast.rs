@@ -120,8 +120,15 @@ impl TypeSpec {
 /// Primitive numeric types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prim {
-    Int { size: u8, signed: bool, endian: Option<Endian> },
-    Float { size: u8, endian: Option<Endian> },
+    Int {
+        size: u8,
+        signed: bool,
+        endian: Option<Endian>,
+    },
+    Float {
+        size: u8,
+        endian: Option<Endian>,
+    },
     Bool,
 }
 
@@ -154,16 +161,32 @@ pub enum StrKind {
 #[derive(Clone, Debug)]
 pub enum TypeExpr {
     Prim(Prim),
-    Bits { n: u8, as_bool: bool },
+    Bits {
+        n: u8,
+        as_bool: bool,
+    },
     Bytes(Len),
-    Str { kind: StrKind, enc: Option<Encoding>, trim: Option<Vec<u8>> },
+    Str {
+        kind: StrKind,
+        enc: Option<Encoding>,
+        trim: Option<Vec<u8>>,
+    },
     /// `"RIFF"` (text) or `[0x89, 0x50]` (bytes).
-    Const { bytes: Vec<u8>, text: bool },
+    Const {
+        bytes: Vec<u8>,
+        text: bool,
+    },
     Pad(Len),
     Align(Expr),
-    Named { name: Ident, args: Vec<Expr> },
+    Named {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     Array(Box<ArrayType>),
-    Match { on: Expr, arms: Vec<MatchArm> },
+    Match {
+        on: Expr,
+        arms: Vec<MatchArm>,
+    },
     Computed(Expr),
 }
 

@@ -55,7 +55,10 @@ enum Entry {
     Slot(u32, Ty),
     /// Known name, not kept (never referenced; only used to produce good errors).
     Unkept,
-    Embedded { slot: u32, candidates: Vec<StructId> },
+    Embedded {
+        slot: u32,
+        candidates: Vec<StructId>,
+    },
 }
 
 /// Names visible inside a struct while its fields are checked.
@@ -98,18 +101,30 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         for item in items {
             match item {
                 Item::Struct(s) => {
-                    if c.struct_ix.contains_key(s.name.name.as_str()) || c.enum_ix.contains_key(s.name.name.as_str()) {
-                        return Err(c.err(s.name.span, format!("`{}` is declared twice", s.name.name)));
+                    if c.struct_ix.contains_key(s.name.name.as_str())
+                        || c.enum_ix.contains_key(s.name.name.as_str())
+                    {
+                        return Err(
+                            c.err(s.name.span, format!("`{}` is declared twice", s.name.name))
+                        );
                     }
                     if prim_name(&s.name.name) || RESERVED_TYPES.contains(&s.name.name.as_str()) {
-                        return Err(c.err(s.name.span, format!("`{}` is a built-in type name", s.name.name)));
+                        return Err(c.err(
+                            s.name.span,
+                            format!("`{}` is a built-in type name", s.name.name),
+                        ));
                     }
-                    c.struct_ix.insert(&s.name.name, c.structs.len() as StructId);
+                    c.struct_ix
+                        .insert(&s.name.name, c.structs.len() as StructId);
                     c.structs.push((f, s));
                 }
                 Item::Enum(e) => {
-                    if c.struct_ix.contains_key(e.name.name.as_str()) || c.enum_ix.contains_key(e.name.name.as_str()) {
-                        return Err(c.err(e.name.span, format!("`{}` is declared twice", e.name.name)));
+                    if c.struct_ix.contains_key(e.name.name.as_str())
+                        || c.enum_ix.contains_key(e.name.name.as_str())
+                    {
+                        return Err(
+                            c.err(e.name.span, format!("`{}` is declared twice", e.name.name))
+                        );
                     }
                     c.enum_ix.insert(&e.name.name, c.enums.len() as EnumId);
                     c.enums.push((f, e));
@@ -124,7 +139,13 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
                 }
                 Item::Encoding(name) => match Encoding::from_name(&name.name) {
                     Some(e) => c.encodings[f] = e,
-                    None => return Err(c.unknown(name, "encoding", Encoding::ALL.iter().map(|(n, _)| *n))),
+                    None => {
+                        return Err(c.unknown(
+                            name,
+                            "encoding",
+                            Encoding::ALL.iter().map(|(n, _)| *n),
+                        ));
+                    }
                 },
                 Item::Root(name) => {
                     if f == 0 {
@@ -154,7 +175,11 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             members.push((*v, m.name.clone()));
         }
         members.sort_by_key(|(v, _)| *v);
-        c.plan.enums.push(EnumPlan { name: e.name.name.clone(), is_flags: e.is_flags, members });
+        c.plan.enums.push(EnumPlan {
+            name: e.name.name.clone(),
+            is_flags: e.is_flags,
+            members,
+        });
     }
     // structs: placeholders first so that ids are stable, then lower each
     for (_, s) in &c.structs {
@@ -176,12 +201,16 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     }
     // the root
     let main_first = c.structs.iter().position(|(f, _)| *f == 0);
-    let root_id = match root.map(|r| (r, None)).or(root_directive.map(|r| (r.name.as_str(), Some(r.span)))) {
+    let root_id = match root
+        .map(|r| (r, None))
+        .or(root_directive.map(|r| (r.name.as_str(), Some(r.span))))
+    {
         Some((name, span)) => match c.struct_ix.get(name) {
             Some(&id) => id,
             None => {
                 let msg = format!("no struct named `{name}` for the root");
-                let help = closest(name, c.struct_ix.keys().copied()).map(|s| format!("did you mean `{s}`?"));
+                let help = closest(name, c.struct_ix.keys().copied())
+                    .map(|s| format!("did you mean `{s}`?"));
                 let mut e = c.err(span.unwrap_or_default(), msg);
                 e.help = help;
                 return Err(e);
@@ -195,7 +224,10 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     c.plan.root = root_id;
     if c.plan.structs[root_id as usize].params > 0 && root.is_none() {
         let span = c.structs[root_id as usize].1.name.span;
-        return Err(c.err(span, "the root struct cannot take parameters (choose another with `root NAME`)".into()));
+        return Err(c.err(
+            span,
+            "the root struct cannot take parameters (choose another with `root NAME`)".into(),
+        ));
     }
     for i in 0..c.plan.structs.len() {
         let mut visiting = vec![false; c.plan.structs.len()];
@@ -234,7 +266,18 @@ fn collect_struct_names(s: &StructDecl, out: &mut HashSet<String>) {
 }
 
 fn collect_spec_names(t: &TypeSpec, out: &mut HashSet<String>) {
-    for e in [&t.if_, &t.at, &t.size, &t.valid, &t.each_if, &t.each_at, &t.each_size].into_iter().flatten() {
+    for e in [
+        &t.if_,
+        &t.at,
+        &t.size,
+        &t.valid,
+        &t.each_if,
+        &t.each_at,
+        &t.each_size,
+    ]
+    .into_iter()
+    .flatten()
+    {
         collect_expr_names(e, out);
     }
     collect_type_names(&t.ty, out);
@@ -249,7 +292,10 @@ fn collect_len(l: &Len, out: &mut HashSet<String>) {
 fn collect_type_names(t: &TypeExpr, out: &mut HashSet<String>) {
     match t {
         TypeExpr::Bytes(l) | TypeExpr::Pad(l) => collect_len(l, out),
-        TypeExpr::Str { kind: ast::StrKind::Fixed(l) | ast::StrKind::ZFixed(l), .. } => collect_len(l, out),
+        TypeExpr::Str {
+            kind: ast::StrKind::Fixed(l) | ast::StrKind::ZFixed(l),
+            ..
+        } => collect_len(l, out),
         TypeExpr::Align(e) | TypeExpr::Computed(e) => collect_expr_names(e, out),
         TypeExpr::Named { args, .. } => args.iter().for_each(|a| collect_expr_names(a, out)),
         TypeExpr::Array(a) => {
@@ -309,7 +355,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown<'c>(&self, name: &Ident, what: &str, candidates: impl IntoIterator<Item = &'c str>) -> DescriptorError {
+    fn unknown<'c>(
+        &self,
+        name: &Ident,
+        what: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> DescriptorError {
         let mut e = self.err(name.span, format!("unknown {what} `{}`", name.name));
         e.help = closest(&name.name, candidates).map(|c| format!("did you mean `{c}`?"));
         e
@@ -330,7 +381,9 @@ impl<'a> Checker<'a> {
             if scope.names.iter().any(|(n, _)| *n == p.name) {
                 return Err(self.err(p.span, format!("parameter `{}` is declared twice", p.name)));
             }
-            scope.names.push((p.name.clone(), Entry::Slot(nslots, Ty::Any)));
+            scope
+                .names
+                .push((p.name.clone(), Entry::Slot(nslots, Ty::Any)));
             lookup.push((p.name.clone(), Lookup::Slot(nslots)));
             nslots += 1;
         }
@@ -372,13 +425,19 @@ impl<'a> Checker<'a> {
                 _ => None,
             }) {
                 if n.name == "parent" || n.name == "root" {
-                    return Err(self.err(n.span, format!("`{}` is reserved for outer structs", n.name)));
+                    return Err(self.err(
+                        n.span,
+                        format!("`{}` is reserved for outer structs", n.name),
+                    ));
                 }
                 if scope.names.iter().any(|(x, _)| *x == n.name) {
                     return Err(self.err(n.span, format!("`{}` is declared twice", n.name)));
                 }
                 if keys.contains(&n.name) {
-                    return Err(self.err(n.span, format!("`{}` clashes with a key of an embedded struct", n.name)));
+                    return Err(self.err(
+                        n.span,
+                        format!("`{}` clashes with a key of an embedded struct", n.name),
+                    ));
                 }
             }
             let keep = referenceable && self.referenced.contains(&name);
@@ -406,7 +465,9 @@ impl<'a> Checker<'a> {
                         if keys.contains(&k) && !candidates.is_empty() && candidates.len() == 1 {
                             return Err(self.err(
                                 f.spec.span,
-                                format!("embedded field `{k}` clashes with a field of the same name"),
+                                format!(
+                                    "embedded field `{k}` clashes with a field of the same name"
+                                ),
                             ));
                         }
                         if !keys.contains(&k) {
@@ -419,7 +480,13 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                scope.names.push((String::new(), Entry::Embedded { slot: slot.unwrap_or(0), candidates }));
+                scope.names.push((
+                    String::new(),
+                    Entry::Embedded {
+                        slot: slot.unwrap_or(0),
+                        candidates,
+                    },
+                ));
             } else if referenceable {
                 let entry = match slot {
                     Some(s) => {
@@ -431,14 +498,28 @@ impl<'a> Checker<'a> {
                 scope.names.push((name.clone(), entry));
             }
             let key_bytes = key.map(|n| {
-                serde_json::to_string(&n.name).unwrap_or_else(|_| format!("\"{}\"", n.name)).into_bytes().into_boxed_slice()
+                serde_json::to_string(&n.name)
+                    .unwrap_or_else(|_| format!("\"{}\"", n.name))
+                    .into_bytes()
+                    .into_boxed_slice()
             });
             let emit = key_bytes.is_some() || embed;
-            fields.push(FieldPlan { name, key: key_bytes, emit, slot, embed, spec });
+            fields.push(FieldPlan {
+                name,
+                key: key_bytes,
+                emit,
+                slot,
+                embed,
+                spec,
+            });
         }
         let valid = match &decl.valid {
             Some(v) => {
-                let mut s2 = Scope { names: scope.names.clone(), later: Vec::new(), this: Some(Ty::Struct(Some(id))) };
+                let mut s2 = Scope {
+                    names: scope.names.clone(),
+                    later: Vec::new(),
+                    this: Some(Ty::Struct(Some(id))),
+                };
                 s2.this = Some(Ty::Struct(Some(id)));
                 let (e, t) = self.expr(v, &s2)?;
                 self.want_cond(v, &t)?;
@@ -505,8 +586,16 @@ impl<'a> Checker<'a> {
 
     fn ast_embedded(&self, t: &TypeExpr) -> Vec<StructId> {
         match t {
-            TypeExpr::Named { name, .. } => self.struct_ix.get(name.name.as_str()).copied().into_iter().collect(),
-            TypeExpr::Match { arms, .. } => arms.iter().flat_map(|a| self.ast_embedded(&a.spec.ty)).collect(),
+            TypeExpr::Named { name, .. } => self
+                .struct_ix
+                .get(name.name.as_str())
+                .copied()
+                .into_iter()
+                .collect(),
+            TypeExpr::Match { arms, .. } => arms
+                .iter()
+                .flat_map(|a| self.ast_embedded(&a.spec.ty))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -515,7 +604,13 @@ impl<'a> Checker<'a> {
         if t.intlike() {
             Ok(())
         } else {
-            Err(self.err(e.span, format!("a condition must be a boolean or an integer, this is {}", t.name())))
+            Err(self.err(
+                e.span,
+                format!(
+                    "a condition must be a boolean or an integer, this is {}",
+                    t.name()
+                ),
+            ))
         }
     }
 
@@ -545,32 +640,75 @@ impl<'a> Checker<'a> {
     }
 
     /// Lowers a type with modifiers. `keep`: the value will be referenced by name.
-    fn spec(&mut self, t: &TypeSpec, scope: &Scope, keep: bool, embed: bool) -> CResult<(SpecPlan, Ty)> {
-        let if_ = t.if_.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
+    fn spec(
+        &mut self,
+        t: &TypeSpec,
+        scope: &Scope,
+        keep: bool,
+        embed: bool,
+    ) -> CResult<(SpecPlan, Ty)> {
+        let if_ = t
+            .if_
+            .as_ref()
+            .map(|e| self.cond_expr(e, scope))
+            .transpose()?;
         let at = t.at.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
-        let size = t.size.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+        let size = t
+            .size
+            .as_ref()
+            .map(|e| self.int_expr(e, scope))
+            .transpose()?;
         let has_each = t.each_if.is_some() || t.each_at.is_some() || t.each_size.is_some();
         let (mut ty, vty) = self.ty(&t.ty, t.span, scope, keep, embed)?;
         if has_each {
             let TypePlan::Array(arr) = &mut ty else {
-                let e = t.each_if.as_ref().or(t.each_at.as_ref()).or(t.each_size.as_ref());
+                let e = t
+                    .each_if
+                    .as_ref()
+                    .or(t.each_at.as_ref())
+                    .or(t.each_size.as_ref());
                 let span = e.map_or(t.span, |e| e.span);
                 return Err(self.err(span, "`each` modifiers apply to arrays".into()));
             };
-            arr.each_if = t.each_if.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
-            arr.each_at = t.each_at.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
-            arr.each_size = t.each_size.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+            arr.each_if = t
+                .each_if
+                .as_ref()
+                .map(|e| self.cond_expr(e, scope))
+                .transpose()?;
+            arr.each_at = t
+                .each_at
+                .as_ref()
+                .map(|e| self.int_expr(e, scope))
+                .transpose()?;
+            arr.each_size = t
+                .each_size
+                .as_ref()
+                .map(|e| self.int_expr(e, scope))
+                .transpose()?;
         }
         let valid = match &t.valid {
             Some(v) => {
-                let s2 = Scope { names: scope.names.clone(), later: scope.later.clone(), this: Some(vty.clone()) };
+                let s2 = Scope {
+                    names: scope.names.clone(),
+                    later: scope.later.clone(),
+                    this: Some(vty.clone()),
+                };
                 let (e, et) = self.expr(v, &s2)?;
                 self.want_cond(v, &et)?;
                 Some(e)
             }
             None => None,
         };
-        Ok((SpecPlan { ty, if_, at, size, valid }, vty))
+        Ok((
+            SpecPlan {
+                ty,
+                if_,
+                at,
+                size,
+                valid,
+            },
+            vty,
+        ))
     }
 
     fn cond_expr(&mut self, e: &Expr, scope: &Scope) -> CResult<ExprId> {
@@ -579,20 +717,43 @@ impl<'a> Checker<'a> {
         Ok(id)
     }
 
-    fn ty(&mut self, t: &TypeExpr, span: Span, scope: &Scope, keep: bool, embed: bool) -> CResult<(TypePlan, Ty)> {
+    fn ty(
+        &mut self,
+        t: &TypeExpr,
+        span: Span,
+        scope: &Scope,
+        keep: bool,
+        embed: bool,
+    ) -> CResult<(TypePlan, Ty)> {
         let enc = self.encodings[self.file];
         Ok(match t {
-            TypeExpr::Prim(Prim::Int { size, signed, endian }) => (
-                TypePlan::Int { size: *size, signed: *signed, order: endian.map(resolve_endian) },
+            TypeExpr::Prim(Prim::Int {
+                size,
+                signed,
+                endian,
+            }) => (
+                TypePlan::Int {
+                    size: *size,
+                    signed: *signed,
+                    order: endian.map(resolve_endian),
+                },
                 Ty::Int,
             ),
-            TypeExpr::Prim(Prim::Float { size, endian }) => {
-                (TypePlan::Float { size: *size, order: endian.map(resolve_endian) }, Ty::Float)
-            }
+            TypeExpr::Prim(Prim::Float { size, endian }) => (
+                TypePlan::Float {
+                    size: *size,
+                    order: endian.map(resolve_endian),
+                },
+                Ty::Float,
+            ),
             TypeExpr::Prim(Prim::Bool) => (TypePlan::Bool, Ty::Bool),
-            TypeExpr::Bits { n, as_bool } => {
-                (TypePlan::Bits { n: *n, as_bool: *as_bool }, if *as_bool { Ty::Bool } else { Ty::Int })
-            }
+            TypeExpr::Bits { n, as_bool } => (
+                TypePlan::Bits {
+                    n: *n,
+                    as_bool: *as_bool,
+                },
+                if *as_bool { Ty::Bool } else { Ty::Int },
+            ),
             TypeExpr::Bytes(l) => (TypePlan::Bytes(self.len(l, scope)?), Ty::Bytes),
             TypeExpr::Str { kind, enc: e, trim } => {
                 let (k, len) = match kind {
@@ -613,7 +774,10 @@ impl<'a> Checker<'a> {
             TypeExpr::Const { bytes, text } => {
                 let text = *text && std::str::from_utf8(bytes).is_ok();
                 (
-                    TypePlan::Const { bytes: bytes.clone().into_boxed_slice(), text },
+                    TypePlan::Const {
+                        bytes: bytes.clone().into_boxed_slice(),
+                        text,
+                    },
                     if text { Ty::Text } else { Ty::Bytes },
                 )
             }
@@ -636,23 +800,46 @@ impl<'a> Checker<'a> {
                     if args.len() != nparams {
                         return Err(self.err(
                             name.span,
-                            format!("`{}` takes {nparams} argument(s), {} given", name.name, args.len()),
+                            format!(
+                                "`{}` takes {nparams} argument(s), {} given",
+                                name.name,
+                                args.len()
+                            ),
                         ));
                     }
                     let mut ids = Vec::new();
                     for a in args {
                         ids.push(self.expr(a, scope)?.0);
                     }
-                    (TypePlan::Struct { id: sid, args: ids.into_boxed_slice() }, Ty::Struct(Some(sid)))
+                    (
+                        TypePlan::Struct {
+                            id: sid,
+                            args: ids.into_boxed_slice(),
+                        },
+                        Ty::Struct(Some(sid)),
+                    )
                 } else if let Some(&eid) = self.enum_ix.get(name.name.as_str()) {
                     if !args.is_empty() {
-                        return Err(self.err(name.span, format!("enum `{}` takes no arguments", name.name)));
+                        return Err(self.err(
+                            name.span,
+                            format!("enum `{}` takes no arguments", name.name),
+                        ));
                     }
-                    let Prim::Int { size, signed, endian } = self.enums[eid as usize].1.base else {
+                    let Prim::Int {
+                        size,
+                        signed,
+                        endian,
+                    } = self.enums[eid as usize].1.base
+                    else {
                         return Err(self.err(name.span, "enum base must be an integer".into()));
                     };
                     (
-                        TypePlan::Enum { id: eid, size, signed, order: endian.map(resolve_endian) },
+                        TypePlan::Enum {
+                            id: eid,
+                            size,
+                            signed,
+                            order: endian.map(resolve_endian),
+                        },
                         Ty::Enum(eid),
                     )
                 } else {
@@ -668,14 +855,22 @@ impl<'a> Checker<'a> {
                 let (elem, ety) = self.spec(&a.elem, scope, keep, false)?;
                 let until = match &a.until {
                     Some(e) => {
-                        let s2 = Scope { names: scope.names.clone(), later: scope.later.clone(), this: Some(ety.clone()) };
+                        let s2 = Scope {
+                            names: scope.names.clone(),
+                            later: scope.later.clone(),
+                            this: Some(ety.clone()),
+                        };
                         let (id, t) = self.expr(e, &s2)?;
                         self.want_cond(e, &t)?;
                         Some(id)
                     }
                     None => None,
                 };
-                let while_ = a.while_.as_ref().map(|e| self.cond_expr(e, scope)).transpose()?;
+                let while_ = a
+                    .while_
+                    .as_ref()
+                    .map(|e| self.cond_expr(e, scope))
+                    .transpose()?;
                 if matches!(a.len, Len::Count(_)) && (until.is_some() || while_.is_some()) {
                     return Err(self.err(span, "`until` and `while` go with `[..]`".into()));
                 }
@@ -703,7 +898,10 @@ impl<'a> Checker<'a> {
                 for arm in arms {
                     let (spec, aty) = self.spec(&arm.spec, scope, keep, embed)?;
                     if embed && embedded_structs(&spec.ty).is_empty() && aty != Ty::Nothing {
-                        return Err(self.err(arm.spec.span, "arms of an embedded match must be structs".into()));
+                        return Err(self.err(
+                            arm.spec.span,
+                            "arms of an embedded match must be structs".into(),
+                        ));
                     }
                     result_ty = Some(match result_ty {
                         None => aty,
@@ -728,7 +926,11 @@ impl<'a> Checker<'a> {
                     }
                 }
                 (
-                    TypePlan::Match(Box::new(MatchPlan { on: on_id, arms: parms, default })),
+                    TypePlan::Match(Box::new(MatchPlan {
+                        on: on_id,
+                        arms: parms,
+                        default,
+                    })),
                     result_ty.unwrap_or(Ty::Any),
                 )
             }
@@ -741,13 +943,19 @@ impl<'a> Checker<'a> {
             Pattern::Wildcard(_) => None,
             Pattern::Int(v, span) => {
                 if !on.intlike() {
-                    return Err(self.err(*span, format!("an integer pattern cannot match {}", on.name())));
+                    return Err(self.err(
+                        *span,
+                        format!("an integer pattern cannot match {}", on.name()),
+                    ));
                 }
                 Some(PatPlan::Int(*v))
             }
             Pattern::Bytes(b, span) => {
                 if !on.stringlike() {
-                    return Err(self.err(*span, format!("a string pattern cannot match {}", on.name())));
+                    return Err(self.err(
+                        *span,
+                        format!("a string pattern cannot match {}", on.name()),
+                    ));
                 }
                 Some(PatPlan::Bytes(b.clone().into_boxed_slice()))
             }
@@ -755,7 +963,13 @@ impl<'a> Checker<'a> {
                 let eid = match en {
                     Some(en) => match self.enum_ix.get(en.name.as_str()) {
                         Some(&e) => e,
-                        None => return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>())),
+                        None => {
+                            return Err(self.unknown(
+                                en,
+                                "enum",
+                                self.enum_ix.keys().copied().collect::<Vec<_>>(),
+                            ));
+                        }
                     },
                     None => match on {
                         Ty::Enum(e) => *e,
@@ -791,7 +1005,11 @@ impl<'a> Checker<'a> {
             ExprKind::Str(s) => (PExpr::Lit(s.clone().into_boxed_slice()), Ty::Text),
             ExprKind::This => match &scope.this {
                 Some(t) => (PExpr::This, t.clone()),
-                None => return Err(self.err(e.span, "`_` means the value being checked; it is only allowed in `valid` and `until`".into())),
+                None => return Err(self.err(
+                    e.span,
+                    "`_` means the value being checked; it is only allowed in `valid` and `until`"
+                        .into(),
+                )),
             },
             ExprKind::Builtin(b) => (PExpr::Builtin(*b), Ty::Int),
             ExprKind::Name(n) => return self.name(n, scope),
@@ -803,14 +1021,23 @@ impl<'a> Checker<'a> {
                         if !names.contains(&m.name) {
                             let mut err = self.err(
                                 m.span,
-                                format!("struct `{}` has no field `{}`", self.structs[sid as usize].1.name.name, m.name),
+                                format!(
+                                    "struct `{}` has no field `{}`",
+                                    self.structs[sid as usize].1.name.name, m.name
+                                ),
                             );
-                            err.help = closest(&m.name, names.iter().map(|s| s.as_str())).map(|c| format!("did you mean `{c}`?"));
+                            err.help = closest(&m.name, names.iter().map(|s| s.as_str()))
+                                .map(|c| format!("did you mean `{c}`?"));
                             return Err(err);
                         }
                     }
                     Ty::Struct(None) | Ty::Any => {}
-                    other => return Err(self.err(e.span, format!("`.{}` needs a struct, this is {}", m.name, other.name()))),
+                    other => {
+                        return Err(self.err(
+                            e.span,
+                            format!("`.{}` needs a struct, this is {}", m.name, other.name()),
+                        ));
+                    }
                 }
                 (PExpr::Member(b, m.name.clone().into_boxed_str()), Ty::Any)
             }
@@ -821,13 +1048,25 @@ impl<'a> Checker<'a> {
                     Ty::Array(t) => *t,
                     Ty::Text | Ty::Bytes => Ty::Int,
                     Ty::Any => Ty::Any,
-                    other => return Err(self.err(e.span, format!("indexing needs an array, text or bytes, this is {}", other.name()))),
+                    other => {
+                        return Err(self.err(
+                            e.span,
+                            format!(
+                                "indexing needs an array, text or bytes, this is {}",
+                                other.name()
+                            ),
+                        ));
+                    }
                 };
                 (PExpr::Index(aid, iid), ty)
             }
             ExprKind::EnumMember(en, m) => {
                 let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
-                    return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>()));
+                    return Err(self.unknown(
+                        en,
+                        "enum",
+                        self.enum_ix.keys().copied().collect::<Vec<_>>(),
+                    ));
                 };
                 (PExpr::EnumConst(eid, self.member(eid, m)?), Ty::Enum(eid))
             }
@@ -837,7 +1076,10 @@ impl<'a> Checker<'a> {
                     UnOp::Not => self.want_cond(a, &at)?,
                     _ => self.want_int(a, &at)?,
                 }
-                (PExpr::Unary(*op, aid), if *op == UnOp::Not { Ty::Bool } else { Ty::Int })
+                (
+                    PExpr::Unary(*op, aid),
+                    if *op == UnOp::Not { Ty::Bool } else { Ty::Int },
+                )
             }
             ExprKind::Binary(op, a, b) => {
                 let (aid, at) = self.expr(a, scope)?;
@@ -849,7 +1091,10 @@ impl<'a> Checker<'a> {
                 let cid = self.cond_expr(c, scope)?;
                 let (aid, at) = self.expr(a, scope)?;
                 let (bid, bt) = self.expr(b, scope)?;
-                (PExpr::Cond(cid, aid, bid), if at == bt { at } else { Ty::Any })
+                (
+                    PExpr::Cond(cid, aid, bid),
+                    if at == bt { at } else { Ty::Any },
+                )
             }
             ExprKind::Call(f, args) => {
                 let Some(&(_, func)) = Func::ALL.iter().find(|(n, _)| *n == f.name) else {
@@ -862,19 +1107,37 @@ impl<'a> Checker<'a> {
                     Func::Find | Func::Rfind => (3, 3),
                 };
                 if args.len() < lo || args.len() > hi {
-                    let want = if hi == usize::MAX { format!("at least {lo}") } else { lo.to_string() };
-                    return Err(self.err(e.span, format!("`{}` takes {want} argument(s), {} given", f.name, args.len())));
+                    let want = if hi == usize::MAX {
+                        format!("at least {lo}")
+                    } else {
+                        lo.to_string()
+                    };
+                    return Err(self.err(
+                        e.span,
+                        format!(
+                            "`{}` takes {want} argument(s), {} given",
+                            f.name,
+                            args.len()
+                        ),
+                    ));
                 }
                 let mut ids = Vec::new();
                 for (k, a) in args.iter().enumerate() {
                     let (id, t) = self.expr(a, scope)?;
                     let ok = match (func, k) {
-                        (Func::Len, _) => matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any),
-                        (Func::Int, 0) | (Func::Crc32, _) | (Func::Find | Func::Rfind, 0) => t.stringlike(),
+                        (Func::Len, _) => {
+                            matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any)
+                        }
+                        (Func::Int, 0) | (Func::Crc32, _) | (Func::Find | Func::Rfind, 0) => {
+                            t.stringlike()
+                        }
                         _ => t.intlike(),
                     };
                     if !ok {
-                        return Err(self.err(a.span, format!("argument {} of `{}` cannot be {}", k + 1, f.name, t.name())));
+                        return Err(self.err(
+                            a.span,
+                            format!("argument {} of `{}` cannot be {}", k + 1, f.name, t.name()),
+                        ));
                     }
                     ids.push(id);
                 }
@@ -889,7 +1152,11 @@ impl<'a> Checker<'a> {
                 let (aid, at) = self.expr(a, scope)?;
                 self.want_int(a, &at)?;
                 let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
-                    return Err(self.unknown(en, "enum", self.enum_ix.keys().copied().collect::<Vec<_>>()));
+                    return Err(self.unknown(
+                        en,
+                        "enum",
+                        self.enum_ix.keys().copied().collect::<Vec<_>>(),
+                    ));
                 };
                 (PExpr::Cast(aid, eid), Ty::Enum(eid))
             }
@@ -897,7 +1164,13 @@ impl<'a> Checker<'a> {
         Ok((self.push(pe), ty))
     }
 
-    fn binary_ty(&self, op: BinOp, e: &Expr, (a, at): (&Expr, &Ty), (b, bt): (&Expr, &Ty)) -> CResult<Ty> {
+    fn binary_ty(
+        &self,
+        op: BinOp,
+        e: &Expr,
+        (a, at): (&Expr, &Ty),
+        (b, bt): (&Expr, &Ty),
+    ) -> CResult<Ty> {
         use BinOp::*;
         Ok(match op {
             Coalesce => {
@@ -919,14 +1192,25 @@ impl<'a> Checker<'a> {
                     || *at == Ty::Any
                     || *bt == Ty::Any;
                 if !ok {
-                    return Err(self.err(e.span, format!("cannot compare {} with {}", at.name(), bt.name())));
+                    return Err(self.err(
+                        e.span,
+                        format!("cannot compare {} with {}", at.name(), bt.name()),
+                    ));
                 }
                 Ty::Bool
             }
             Lt | Le | Gt | Ge => {
                 let numeric = |t: &Ty| t.intlike() || *t == Ty::Float;
                 if !(numeric(at) && numeric(bt)) {
-                    return Err(self.err(e.span, format!("`{}` compares numbers, not {} and {}", op.symbol(), at.name(), bt.name())));
+                    return Err(self.err(
+                        e.span,
+                        format!(
+                            "`{}` compares numbers, not {} and {}",
+                            op.symbol(),
+                            at.name(),
+                            bt.name()
+                        ),
+                    ));
                 }
                 Ty::Bool
             }
@@ -954,9 +1238,15 @@ impl<'a> Checker<'a> {
                     return Err(self.err(n.span, format!("`{}` is not kept", n.name)));
                 }
                 Entry::Embedded { slot, candidates } => {
-                    if candidates.iter().any(|&sid| self.struct_field_names(sid).contains(&n.name)) {
+                    if candidates
+                        .iter()
+                        .any(|&sid| self.struct_field_names(sid).contains(&n.name))
+                    {
                         return Ok((
-                            self.push(PExpr::Embedded { slot: *slot, name: n.name.clone().into_boxed_str() }),
+                            self.push(PExpr::Embedded {
+                                slot: *slot,
+                                name: n.name.clone().into_boxed_str(),
+                            }),
                             Ty::Any,
                         ));
                     }
@@ -975,10 +1265,18 @@ impl<'a> Checker<'a> {
                 ),
             ));
         }
-        let mut cands: Vec<&str> = scope.names.iter().map(|(x, _)| x.as_str()).filter(|x| !x.is_empty()).collect();
+        let mut cands: Vec<&str> = scope
+            .names
+            .iter()
+            .map(|(x, _)| x.as_str())
+            .filter(|x| !x.is_empty())
+            .collect();
         cands.extend(["parent", "root"]);
         let mut err = self.unknown(n, "name", cands);
-        if let Some(b) = ["offset", "remaining", "input_size", "index"].iter().find(|b| **b == n.name) {
+        if let Some(b) = ["offset", "remaining", "input_size", "index"]
+            .iter()
+            .find(|b| **b == n.name)
+        {
             err.help = Some(format!("the builtin is written `@{b}`"));
         }
         Err(err)
@@ -986,8 +1284,8 @@ impl<'a> Checker<'a> {
 }
 
 const BUILTIN_TYPE_NAMES: [&str; 20] = [
-    "u8", "u16", "u24", "u32", "u64", "i8", "i16", "i24", "i32", "i64", "f16", "f32", "f64", "bool", "bytes",
-    "str", "strz", "pad", "align", "b1",
+    "u8", "u16", "u24", "u32", "u64", "i8", "i16", "i24", "i32", "i64", "f16", "f32", "f64",
+    "bool", "bytes", "str", "strz", "pad", "align", "b1",
 ];
 
 /// The structs a field without a name would embed.
@@ -995,7 +1293,11 @@ fn embedded_structs(t: &TypePlan) -> Vec<StructId> {
     match t {
         TypePlan::Struct { id, .. } => vec![*id],
         TypePlan::Match(m) => {
-            let mut v: Vec<StructId> = m.arms.iter().flat_map(|(_, s)| embedded_structs(&s.ty)).collect();
+            let mut v: Vec<StructId> = m
+                .arms
+                .iter()
+                .flat_map(|(_, s)| embedded_structs(&s.ty))
+                .collect();
             if let Some(d) = &m.default {
                 v.extend(embedded_structs(&d.ty));
             }
@@ -1019,15 +1321,25 @@ fn min_size(plan: &Plan, s: &SpecPlan) -> u64 {
         return 0;
     }
     match &s.ty {
-        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => *size as u64,
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
+            *size as u64
+        }
         TypePlan::Bool => 1,
         TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
-        TypePlan::Str { kind: plan::StrKind::Z, .. } => 1,
-        TypePlan::Str { len: LenPlan::Fixed(n), .. } => *n,
+        TypePlan::Str {
+            kind: plan::StrKind::Z,
+            ..
+        } => 1,
+        TypePlan::Str {
+            len: LenPlan::Fixed(n),
+            ..
+        } => *n,
         TypePlan::Pascal { len, .. } => *len,
         TypePlan::Const { bytes, .. } => bytes.len() as u64,
         TypePlan::Array(a) => match a.len {
-            LenPlan::Fixed(n) if a.each_at.is_none() && a.each_if.is_none() => n.saturating_mul(a.min_elem),
+            LenPlan::Fixed(n) if a.each_at.is_none() && a.each_if.is_none() => {
+                n.saturating_mul(a.min_elem)
+            }
             _ => 0,
         },
         _ => 0,
@@ -1047,7 +1359,10 @@ pub fn static_struct_size(plan: &Plan, id: StructId, visiting: &mut Vec<bool>) -
         if is_bits {
             bits = bits.checked_add(sz)?;
         } else {
-            bits = bits.div_ceil(8).checked_mul(8)?.checked_add(sz.checked_mul(8)?)?;
+            bits = bits
+                .div_ceil(8)
+                .checked_mul(8)?
+                .checked_add(sz.checked_mul(8)?)?;
         }
     }
     visiting[id as usize] = false;
@@ -1055,7 +1370,11 @@ pub fn static_struct_size(plan: &Plan, id: StructId, visiting: &mut Vec<bool>) -
 }
 
 /// (size, true if counted in bits) of a spec, when static.
-pub fn static_spec_size(plan: &Plan, s: &SpecPlan, visiting: &mut Vec<bool>) -> Option<(u64, bool)> {
+pub fn static_spec_size(
+    plan: &Plan,
+    s: &SpecPlan,
+    visiting: &mut Vec<bool>,
+) -> Option<(u64, bool)> {
     if s.if_.is_some() {
         return None;
     }
@@ -1069,17 +1388,25 @@ pub fn static_spec_size(plan: &Plan, s: &SpecPlan, visiting: &mut Vec<bool>) -> 
         };
     }
     Some(match &s.ty {
-        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => (*size as u64, false),
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
+            (*size as u64, false)
+        }
         TypePlan::Bool => (1, false),
         TypePlan::Bits { n, .. } => (*n as u64, true),
         TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => (*n, false),
-        TypePlan::Str { kind: plan::StrKind::Fixed | plan::StrKind::ZFixed, len: LenPlan::Fixed(n), .. } => (*n, false),
+        TypePlan::Str {
+            kind: plan::StrKind::Fixed | plan::StrKind::ZFixed,
+            len: LenPlan::Fixed(n),
+            ..
+        } => (*n, false),
         TypePlan::Pascal { len, .. } => (*len, false),
         TypePlan::Const { bytes, .. } => (bytes.len() as u64, false),
         TypePlan::Computed(_) => (0, false),
         TypePlan::Struct { id, .. } => (static_struct_size(plan, *id, visiting)?, false),
         TypePlan::Array(a) => {
-            let LenPlan::Fixed(n) = a.len else { return None };
+            let LenPlan::Fixed(n) = a.len else {
+                return None;
+            };
             if a.each_if.is_some() || a.each_at.is_some() || a.each_size.is_some() {
                 return None;
             }

@@ -27,7 +27,10 @@ pub struct SyntaxError {
 
 impl<'a> ParseError<&'a str> for SyntaxError {
     fn from_error_kind(input: &'a str, kind: ErrorKind) -> Self {
-        SyntaxError { rem: input.len(), message: format!("unexpected input ({kind:?})") }
+        SyntaxError {
+            rem: input.len(),
+            message: format!("unexpected input ({kind:?})"),
+        }
     }
     fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
         other
@@ -43,12 +46,18 @@ type R<'a, T> = IResult<In<'a>, T, SyntaxError>;
 
 /// A recoverable "expected ..." error at `i`.
 fn expected<T>(i: In, what: &str) -> R<'static, T> {
-    Err(nom::Err::Error(SyntaxError { rem: i.len(), message: format!("expected {what}") }))
+    Err(nom::Err::Error(SyntaxError {
+        rem: i.len(),
+        message: format!("expected {what}"),
+    }))
 }
 
 /// An unrecoverable error at `i` (after a keyword has committed the parser).
 fn fatal<T>(i: In, message: impl Into<String>) -> R<'static, T> {
-    Err(nom::Err::Failure(SyntaxError { rem: i.len(), message: message.into() }))
+    Err(nom::Err::Failure(SyntaxError {
+        rem: i.len(),
+        message: message.into(),
+    }))
 }
 
 /// Turns a recoverable error into a fatal one (like nom's `cut`, for a finished result).
@@ -60,7 +69,10 @@ fn cut_err<T>(r: R<'_, T>) -> R<'_, T> {
 }
 
 fn span_from(start: In, end: In) -> Span {
-    Span { rem: start.len() as u32, len: (start.len() - end.len()) as u32 }
+    Span {
+        rem: start.len() as u32,
+        len: (start.len() - end.len()) as u32,
+    }
 }
 
 // ---------------------------------------------------------------- whitespace and tokens
@@ -135,7 +147,13 @@ fn raw_ident(i: In) -> R<In> {
 fn ident(i: In) -> R<Ident> {
     let (i, _) = sp(i)?;
     match raw_ident(i) {
-        Ok((r, name)) => Ok((r, Ident { name: name.to_string(), span: span_from(i, r) })),
+        Ok((r, name)) => Ok((
+            r,
+            Ident {
+                name: name.to_string(),
+                span: span_from(i, r),
+            },
+        )),
         Err(_) => expected(i, "a name"),
     }
 }
@@ -174,17 +192,23 @@ fn int_literal(i: In) -> R<i128> {
     } else {
         (10, i)
     };
-    let (rest, digits) =
-        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_').parse(body)?;
+    let (rest, digits) = take_while(|c: char| c.is_ascii_alphanumeric() || c == '_').parse(body)?;
     if digits.is_empty() || !digits.starts_with(|c: char| c.is_digit(radix)) {
-        return if radix == 10 { expected(start, "a number") } else { fatal(body, "expected digits") };
+        return if radix == 10 {
+            expected(start, "a number")
+        } else {
+            fatal(body, "expected digits")
+        };
     }
     let mut v: i128 = 0;
     for c in digits.chars().filter(|&c| c != '_') {
         let Some(d) = c.to_digit(radix) else {
             return fatal(start, format!("invalid digit `{c}` in number"));
         };
-        v = match v.checked_mul(radix as i128).and_then(|v| v.checked_add(d as i128)) {
+        v = match v
+            .checked_mul(radix as i128)
+            .and_then(|v| v.checked_add(d as i128))
+        {
             Some(v) if v <= u64::MAX as i128 => v,
             _ => return fatal(start, "number too large (the limit is 2^64-1)"),
         };
@@ -215,7 +239,9 @@ fn string_literal(i: In) -> R<Vec<u8>> {
                     Some('\\') => out.push(b'\\'),
                     Some('"') => out.push(b'"'),
                     Some('x') => {
-                        let hex = after.get(..2).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+                        let hex = after
+                            .get(..2)
+                            .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
                         let Some(hex) = hex else {
                             return fatal(rest, "`\\x` needs two hex digits");
                         };
@@ -223,7 +249,12 @@ fn string_literal(i: In) -> R<Vec<u8>> {
                         rest = &after[2..];
                         continue;
                     }
-                    _ => return fatal(rest, "unknown escape (use \\0 \\n \\r \\t \\\\ \\\" or \\xHH)"),
+                    _ => {
+                        return fatal(
+                            rest,
+                            "unknown escape (use \\0 \\n \\r \\t \\\\ \\\" or \\xHH)",
+                        );
+                    }
                 }
                 rest = after;
             }
@@ -257,7 +288,13 @@ fn cond_expr(i: In) -> R<Expr> {
         let (i, _) = spnl(i)?;
         let (i, b) = cut_err(cond_expr(i))?;
         let span = span_from(start, i);
-        return Ok((i, Expr { kind: ExprKind::Cond(boxed(c), boxed(a), boxed(b)), span }));
+        return Ok((
+            i,
+            Expr {
+                kind: ExprKind::Cond(boxed(c), boxed(a), boxed(b)),
+                span,
+            },
+        ));
     }
     Ok((i, c))
 }
@@ -270,7 +307,13 @@ fn coalesce_expr(i: In) -> R<Expr> {
         let (r, _) = spnl(r)?;
         let (r, b) = cut_err(coalesce_expr(r))?;
         let span = span_from(start, r);
-        return Ok((r, Expr { kind: ExprKind::Binary(BinOp::Coalesce, boxed(a), boxed(b)), span }));
+        return Ok((
+            r,
+            Expr {
+                kind: ExprKind::Binary(BinOp::Coalesce, boxed(a), boxed(b)),
+                span,
+            },
+        ));
     }
     Ok((i, a))
 }
@@ -284,7 +327,12 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("^", BinOp::BitXor)],
     &[("&", BinOp::BitAnd)],
     &[("==", BinOp::Eq), ("!=", BinOp::Ne)],
-    &[("<=", BinOp::Le), (">=", BinOp::Ge), ("<", BinOp::Lt), (">", BinOp::Gt)],
+    &[
+        ("<=", BinOp::Le),
+        (">=", BinOp::Ge),
+        ("<", BinOp::Lt),
+        (">", BinOp::Gt),
+    ],
     &[("<<", BinOp::Shl), (">>", BinOp::Shr)],
     &[("+", BinOp::Add), ("-", BinOp::Sub)],
     &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Rem)],
@@ -325,7 +373,10 @@ fn binary_level(i: In, level: usize) -> R<Expr> {
         let (r, _) = spnl(r)?;
         let (r, rhs) = cut_err(binary_level(r, level + 1))?;
         let span = span_from(start, r);
-        lhs = Expr { kind: ExprKind::Binary(op, boxed(lhs), boxed(rhs)), span };
+        lhs = Expr {
+            kind: ExprKind::Binary(op, boxed(lhs), boxed(rhs)),
+            span,
+        };
         i = r;
     }
 }
@@ -347,9 +398,21 @@ fn unary_expr(i: In) -> R<Expr> {
         let span = span_from(start, r);
         // fold negative literals so `-1` is a literal (keeps i128 literal range symmetric)
         if let (UnOp::Neg, ExprKind::Int(v)) = (op, &e.kind) {
-            return Ok((r, Expr { kind: ExprKind::Int(-*v), span }));
+            return Ok((
+                r,
+                Expr {
+                    kind: ExprKind::Int(-*v),
+                    span,
+                },
+            ));
         }
-        return Ok((r, Expr { kind: ExprKind::Unary(op, boxed(e)), span }));
+        return Ok((
+            r,
+            Expr {
+                kind: ExprKind::Unary(op, boxed(e)),
+                span,
+            },
+        ));
     }
     postfix_expr(i)
 }
@@ -361,18 +424,27 @@ fn postfix_expr(i: In) -> R<Expr> {
         let (i2, _) = sp(i)?;
         if let Some(r) = i2.strip_prefix('.') {
             let (r, name) = cut_err(ident(r))?;
-            e = Expr { kind: ExprKind::Member(boxed(e), name), span: span_from(start, r) };
+            e = Expr {
+                kind: ExprKind::Member(boxed(e), name),
+                span: span_from(start, r),
+            };
             i = r;
         } else if let Some(r) = i2.strip_prefix('[') {
             let (r, _) = spnl(r)?;
             let (r, idx) = cut_err(expr(r))?;
             let (r, _) = cut_err(symnl("]")(r))?;
-            e = Expr { kind: ExprKind::Index(boxed(e), boxed(idx)), span: span_from(start, r) };
+            e = Expr {
+                kind: ExprKind::Index(boxed(e), boxed(idx)),
+                span: span_from(start, r),
+            };
             i = r;
         } else if at_kw(i2, "as") {
             let (r, _) = kw("as")(i2)?;
             let (r, name) = cut_err(ident(r))?;
-            e = Expr { kind: ExprKind::Cast(boxed(e), name), span: span_from(start, r) };
+            e = Expr {
+                kind: ExprKind::Cast(boxed(e), name),
+                span: span_from(start, r),
+            };
             i = r;
         } else {
             return Ok((i, e));
@@ -396,7 +468,9 @@ fn builtin(i: In) -> R<Builtin> {
         _ => {
             return fatal(
                 i,
-                format!("unknown builtin `@{name}` (known: @offset, @remaining, @input_size, @index)"),
+                format!(
+                    "unknown builtin `@{name}` (known: @offset, @remaining, @input_size, @index)"
+                ),
             );
         }
     };
@@ -406,7 +480,10 @@ fn builtin(i: In) -> R<Builtin> {
 fn primary(i: In) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
-    let mk = |kind, r: In<'_>| Expr { kind, span: span_from(start, r) };
+    let mk = |kind, r: In<'_>| Expr {
+        kind,
+        span: span_from(start, r),
+    };
     if i.starts_with('"') {
         let (r, s) = string_literal(i)?;
         return Ok((r, mk(ExprKind::Str(s), r)));
@@ -433,10 +510,19 @@ fn primary(i: In) -> R<Expr> {
         }
         let (r, e) = cut_err(expr(r))?;
         let (r, _) = cut_err(symnl(")")(r))?;
-        return Ok((r, Expr { kind: e.kind, span: span_from(start, r) }));
+        return Ok((
+            r,
+            Expr {
+                kind: e.kind,
+                span: span_from(start, r),
+            },
+        ));
     }
     if let Ok((r, name)) = raw_ident(i) {
-        let id = Ident { name: name.to_string(), span: span_from(i, r) };
+        let id = Ident {
+            name: name.to_string(),
+            span: span_from(i, r),
+        };
         match name {
             "true" => return Ok((r, mk(ExprKind::Bool(true), r))),
             "false" => return Ok((r, mk(ExprKind::Bool(false), r))),
@@ -484,9 +570,10 @@ fn peek_type(i: In) -> R<TypeExpr> {
     let (r, ty) = type_atom(i)?;
     match ty {
         TypeExpr::Prim(_) | TypeExpr::Bytes(Len::Count(_)) => Ok((r, ty)),
-        TypeExpr::Str { kind: StrKind::Fixed(Len::Count(_)) | StrKind::ZFixed(Len::Count(_)), .. } => {
-            Ok((r, ty))
-        }
+        TypeExpr::Str {
+            kind: StrKind::Fixed(Len::Count(_)) | StrKind::ZFixed(Len::Count(_)),
+            ..
+        } => Ok((r, ty)),
         _ => expected(i, "a peek type"),
     }
 }
@@ -511,9 +598,20 @@ pub fn prim_from_name(name: &str) -> Option<Prim> {
         return None;
     }
     match (kind, bits) {
-        ("u", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int { size: (bits / 8) as u8, signed: false, endian }),
-        ("i", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int { size: (bits / 8) as u8, signed: true, endian }),
-        ("f", 16 | 32 | 64) => Some(Prim::Float { size: (bits / 8) as u8, endian }),
+        ("u", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int {
+            size: (bits / 8) as u8,
+            signed: false,
+            endian,
+        }),
+        ("i", 8 | 16 | 24 | 32 | 64) => Some(Prim::Int {
+            size: (bits / 8) as u8,
+            signed: true,
+            endian,
+        }),
+        ("f", 16 | 32 | 64) => Some(Prim::Float {
+            size: (bits / 8) as u8,
+            endian,
+        }),
         _ => None,
     }
 }
@@ -599,7 +697,10 @@ fn type_atom(i: In) -> R<TypeExpr> {
         Ok(x) => x,
         Err(_) => return expected(i, "a type"),
     };
-    let name_id = Ident { name: name.to_string(), span: span_from(i, r) };
+    let name_id = Ident {
+        name: name.to_string(),
+        span: span_from(i, r),
+    };
     if let Some(p) = prim_from_name(name) {
         return Ok((r, TypeExpr::Prim(p)));
     }
@@ -619,7 +720,14 @@ fn type_atom(i: In) -> R<TypeExpr> {
         "str" => {
             let (r, len) = cut_err(bracket_len(r))?;
             let (r, (enc, trim)) = str_options(r)?;
-            Ok((r, TypeExpr::Str { kind: StrKind::Fixed(len), enc, trim }))
+            Ok((
+                r,
+                TypeExpr::Str {
+                    kind: StrKind::Fixed(len),
+                    enc,
+                    trim,
+                },
+            ))
         }
         "strz" => {
             let (r2, _) = sp(r)?;
@@ -649,9 +757,21 @@ fn type_atom(i: In) -> R<TypeExpr> {
             let (r2, _) = sp(r)?;
             if let Some(r3) = r2.strip_prefix('(') {
                 let (r3, args) = cut_err(arg_list(r3))?;
-                return Ok((r3, TypeExpr::Named { name: name_id, args }));
+                return Ok((
+                    r3,
+                    TypeExpr::Named {
+                        name: name_id,
+                        args,
+                    },
+                ));
             }
-            Ok((r, TypeExpr::Named { name: name_id, args: Vec::new() }))
+            Ok((
+                r,
+                TypeExpr::Named {
+                    name: name_id,
+                    args: Vec::new(),
+                },
+            ))
         }
     }
 }
@@ -666,7 +786,10 @@ fn pattern(i: In) -> R<Pattern> {
     if i.starts_with('-') || i.starts_with(|c: char| c.is_ascii_digit()) {
         let neg = i.starts_with('-');
         let (r, v) = cut_err(int_literal(if neg { &i[1..] } else { i }))?;
-        return Ok((r, Pattern::Int(if neg { -v } else { v }, span_from(start, r))));
+        return Ok((
+            r,
+            Pattern::Int(if neg { -v } else { v }, span_from(start, r)),
+        ));
     }
     let (r, first) = ident(i)?;
     if first.name == "_" {
@@ -709,7 +832,10 @@ fn match_arms(i: In) -> R<Vec<MatchArm>> {
         let (r, _) = cut_err(sym("=>")(r))?;
         let (r, _) = spnl(r)?;
         let (r, spec) = cut_err(type_spec(r))?;
-        arms.push(MatchArm { patterns: pats, spec });
+        arms.push(MatchArm {
+            patterns: pats,
+            spec,
+        });
         let (r, _) = sp(r)?;
         i = if let Some(r) = r.strip_prefix(',') {
             r
@@ -739,7 +865,12 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
     }
     for (len, span) in dims.into_iter().rev() {
         let elem = TypeSpec::bare(ty, span);
-        ty = TypeExpr::Array(Box::new(ArrayType { elem, len, until: None, while_: None }));
+        ty = TypeExpr::Array(Box::new(ArrayType {
+            elem,
+            len,
+            until: None,
+            while_: None,
+        }));
     }
     let mut spec = TypeSpec::bare(ty, Span::default());
     // modifiers, in any order
@@ -805,7 +936,15 @@ fn field(i: In) -> R<Field> {
     let named = raw_ident(i).ok().and_then(|(r, name)| {
         let (r2, _) = sp(r).ok()?;
         let r3 = r2.strip_prefix(':')?;
-        (!r3.starts_with(':')).then(|| (r3, Ident { name: name.to_string(), span: span_from(i, r) }))
+        (!r3.starts_with(':')).then(|| {
+            (
+                r3,
+                Ident {
+                    name: name.to_string(),
+                    span: span_from(i, r),
+                },
+            )
+        })
     });
     let (i, name) = match named {
         Some((r, id)) if id.name == "_" => (r, FieldName::Skip(id.span)),
@@ -814,7 +953,14 @@ fn field(i: In) -> R<Field> {
         None => (i, FieldName::Embed),
     };
     let (i, spec) = cut_err(type_spec(i))?;
-    Ok((i, Field { name, spec, span: span_from(start, i) }))
+    Ok((
+        i,
+        Field {
+            name,
+            spec,
+            span: span_from(start, i),
+        },
+    ))
 }
 
 /// Fields up to and including the closing `}`.
@@ -899,8 +1045,14 @@ fn struct_decl(i: In) -> R<StructDecl> {
     } else {
         (i, Vec::new())
     };
-    let mut decl =
-        StructDecl { name, params, endian: None, bits_little: None, valid: None, fields: Vec::new() };
+    let mut decl = StructDecl {
+        name,
+        params,
+        endian: None,
+        bits_little: None,
+        valid: None,
+        fields: Vec::new(),
+    };
     loop {
         let (r, _) = spnl(i)?;
         if let Some(r) = r.strip_prefix('{') {
@@ -946,14 +1098,28 @@ fn enum_decl(i: In, is_flags: bool) -> R<EnumDecl> {
     let base_span = span_from(base_start, i);
     let base = match prim_from_name(&base_name.name) {
         Some(p @ Prim::Int { .. }) => p,
-        _ => return fatal(base_start, "an enum's base type must be an integer type such as `u16`"),
+        _ => {
+            return fatal(
+                base_start,
+                "an enum's base type must be an integer type such as `u16`",
+            );
+        }
     };
     let (mut i, _) = cut_err(symnl("{")(i))?;
     let mut members = Vec::new();
     loop {
         let (r, _) = spnl(i)?;
         if let Some(r) = r.strip_prefix('}') {
-            return Ok((r, EnumDecl { name, is_flags, base, base_span, members }));
+            return Ok((
+                r,
+                EnumDecl {
+                    name,
+                    is_flags,
+                    base,
+                    base_span,
+                    members,
+                },
+            ));
         }
         let (r, m) = cut_err(ident(r))?;
         let (r, _) = cut_err(sym("=")(r))?;
@@ -1001,7 +1167,10 @@ fn item(i: In) -> R<Item> {
         }
         _ => fatal(
             start,
-            format!("expected `struct`, `enum`, `flags`, `endian`, `encoding`, `root` or `import`, found `{}`", w.name),
+            format!(
+                "expected `struct`, `enum`, `flags`, `endian`, `encoding`, `root` or `import`, found `{}`",
+                w.name
+            ),
         ),
     }
 }
@@ -1020,7 +1189,10 @@ pub fn parse_file(src: &str) -> Result<Vec<Item>, SyntaxError> {
         // the rest of the line must be empty
         let (r, _) = sp(r).map_err(unwrap_err)?;
         if !(r.is_empty() || r.starts_with('\n')) {
-            return Err(SyntaxError { rem: r.len(), message: "expected a new line".into() });
+            return Err(SyntaxError {
+                rem: r.len(),
+                message: "expected a new line".into(),
+            });
         }
         i = r;
     }
@@ -1029,7 +1201,10 @@ pub fn parse_file(src: &str) -> Result<Vec<Item>, SyntaxError> {
 fn unwrap_err(e: nom::Err<SyntaxError>) -> SyntaxError {
     match e {
         nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        nom::Err::Incomplete(_) => SyntaxError { rem: 0, message: "unexpected end of input".into() },
+        nom::Err::Incomplete(_) => SyntaxError {
+            rem: 0,
+            message: "unexpected end of input".into(),
+        },
     }
 }
 
@@ -1038,7 +1213,10 @@ pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
     let (r, e) = expr(src).map_err(unwrap_err)?;
     let (r, _) = spnl(r).map_err(unwrap_err)?;
     if !r.is_empty() {
-        return Err(SyntaxError { rem: r.len(), message: "unexpected input after the expression".into() });
+        return Err(SyntaxError {
+            rem: r.len(),
+            message: "unexpected input after the expression".into(),
+        });
     }
     Ok(e)
 }

@@ -42,17 +42,31 @@ impl Resolver for DefaultResolver {
         }
         let name = path.strip_suffix(".struct").unwrap_or(path);
         match crate::formats::get(name) {
-            Some(f) => Ok(Source { name: format!("<bundled:{name}>"), text: f.text.to_string(), dir: None }),
-            None => Err(match closest(name, crate::formats::ALL.iter().map(|f| f.name)) {
-                Some(c) => format!("cannot find `{path}` (no such file, and no bundled format; did you mean `{c}`?)"),
-                None => format!("cannot find `{path}` (no such file, and no bundled format of that name)"),
+            Some(f) => Ok(Source {
+                name: format!("<bundled:{name}>"),
+                text: f.text.to_string(),
+                dir: None,
             }),
+            None => Err(
+                match closest(name, crate::formats::ALL.iter().map(|f| f.name)) {
+                    Some(c) => format!(
+                        "cannot find `{path}` (no such file, and no bundled format; did you mean `{c}`?)"
+                    ),
+                    None => format!(
+                        "cannot find `{path}` (no such file, and no bundled format of that name)"
+                    ),
+                },
+            ),
         }
     }
 }
 
 /// Compiles a descriptor (and its imports) into a plan. `root` overrides the root struct.
-pub fn compile(main: Source, root: Option<&str>, resolver: &dyn Resolver) -> Result<Plan, DescriptorError> {
+pub fn compile(
+    main: Source,
+    root: Option<&str>,
+    resolver: &dyn Resolver,
+) -> Result<Plan, DescriptorError> {
     let mut sources = vec![main];
     let mut files = Vec::new();
     let mut i = 0;
@@ -95,5 +109,13 @@ pub fn compile(main: Source, root: Option<&str>, resolver: &dyn Resolver) -> Res
 
 /// Compiles descriptor text given directly (tests, library users).
 pub fn compile_str(name: &str, text: &str) -> Result<Plan, DescriptorError> {
-    compile(Source { name: name.to_string(), text: text.to_string(), dir: None }, None, &DefaultResolver)
+    compile(
+        Source {
+            name: name.to_string(),
+            text: text.to_string(),
+            dir: None,
+        },
+        None,
+        &DefaultResolver,
+    )
 }

@@ -27,11 +27,18 @@ pub enum NamesError {
 
 /// Builds a plan with one root struct `record` for the format. With `names`, records are
 /// JSON objects with those keys (`_` skips a value); without, JSON arrays.
-pub fn to_plan(f: &Format, names: Option<&[String]>, strings: StringMode) -> Result<Plan, NamesError> {
+pub fn to_plan(
+    f: &Format,
+    names: Option<&[String]>,
+    strings: StringMode,
+) -> Result<Plan, NamesError> {
     let values = f.value_count();
     if let Some(n) = names {
         if n.len() != values {
-            return Err(NamesError::Count { given: n.len(), values });
+            return Err(NamesError::Count {
+                given: n.len(),
+                values,
+            });
         }
         for (i, a) in n.iter().enumerate() {
             if a.is_empty() {
@@ -53,7 +60,15 @@ pub fn to_plan(f: &Format, names: Option<&[String]>, strings: StringMode) -> Res
         let name = names.map(|n| n[value_ix].clone());
         let (key, emit) = match &name {
             Some(n) if n == "_" => (None, false),
-            Some(n) => (Some(serde_json::to_string(n).unwrap_or_default().into_bytes().into_boxed_slice()), true),
+            Some(n) => (
+                Some(
+                    serde_json::to_string(n)
+                        .unwrap_or_default()
+                        .into_bytes()
+                        .into_boxed_slice(),
+                ),
+                true,
+            ),
             None => (None, true),
         };
         fields.push(FieldPlan {
@@ -92,7 +107,11 @@ pub fn to_plan(f: &Format, names: Option<&[String]>, strings: StringMode) -> Res
                 at += item.count;
             }
             ItemKind::Pascal => {
-                let ty = TypePlan::Pascal { len: item.count as u64, text: strings == StringMode::Text, enc: Encoding::Utf8 };
+                let ty = TypePlan::Pascal {
+                    len: item.count as u64,
+                    text: strings == StringMode::Text,
+                    enc: Encoding::Utf8,
+                };
                 push_value(&mut fields, ty);
                 at += item.count;
             }
@@ -108,9 +127,16 @@ pub fn to_plan(f: &Format, names: Option<&[String]>, strings: StringMode) -> Res
                             },
                             StringMode::Raw => TypePlan::Bytes(LenPlan::Fixed(1)),
                         },
-                        ItemKind::Int { size, signed } => TypePlan::Int { size, signed, order: Some(order) },
+                        ItemKind::Int { size, signed } => TypePlan::Int {
+                            size,
+                            signed,
+                            order: Some(order),
+                        },
                         ItemKind::Bool => TypePlan::Bool,
-                        ItemKind::Float { size } => TypePlan::Float { size, order: Some(order) },
+                        ItemKind::Float { size } => TypePlan::Float {
+                            size,
+                            order: Some(order),
+                        },
                         _ => unreachable!("handled above"),
                     };
                     push_value(&mut fields, ty);

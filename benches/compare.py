@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Side-by-side throughput of unstruct, CPython struct+json and the reference converter.
+
+Run through benches/compare.sh. Prints, for each job, the median wall time of N runs, the
+records per second, and the ratio to the reference converter's one-thread run measured in the
+same invocation. Also checks that unstruct's output equals the reference's after parsing.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.environ.get("UNSTRUCT_BENCH_SHARED", os.path.join(ROOT, "..", "shared", "bench"))
+DATA = os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench")
+QUICK = "--quick" in sys.argv
+RUNS = 3 if QUICK else 5
+NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def setup():
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        sh([sys.executable, "-m", "pip", "install", "-q", "numpy"])
+    marker = os.path.join(DATA, f"n{NFIXED}_{NVAR}")
+    if not os.path.exists(marker):
+        sh([sys.executable, os.path.join(SHARED, "gen_data.py"), DATA, "--fixed", str(NFIXED), "--var", str(NVAR)],
+           stdout=subprocess.DEVNULL)
+        open(marker, "w").close()
+    sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    sh(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(SHARED, "reference", "Cargo.toml"),
+        "--target-dir", os.path.join(ROOT, "target", "reference")])
+
+
+def timed(cmd, out):
+    times = []
+    for _ in range(RUNS):
+        with open(out, "wb") as f:
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=f, check=True)
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main():
+    setup()
+    us = os.path.join(ROOT, "target", "release", "unstruct")
+    ref = os.path.join(ROOT, "target", "reference", "release", "reference-converter")
+    fixed, var = os.path.join(DATA, "fixed.bin"), os.path.join(DATA, "var.bin")
+    names = "id,temp,flags,value,name,count"
+    fixed_desc = os.path.join(ROOT, "benches", "fixed.struct")
+    var_desc = os.path.join(ROOT, "benches", "var.struct")
+    outfile = os.path.join(DATA, "out.ndjson")
+    jobs = {
+        "fixed": [
+            ("reference 1 thread", [ref, fixed, "-"], True),
+            ("reference 2 threads", [ref, "--threads", "2", fixed, "-"], False),
+            ("unstruct -s, 1 thread", [us, "-s", "<IhHd12sI", "--names", names, "--threads", "1", fixed], False),
+            ("unstruct -s, all cores", [us, "-s", "<IhHd12sI", "--names", names, fixed], False),
+            ("unstruct -f, 1 thread", [us, "-f", fixed_desc, "--records", "rec", "--threads", "1", fixed], False),
+            ("unstruct -f, all cores", [us, "-f", fixed_desc, "--records", "rec", fixed], False),
+            ("unstruct stdin, 1 thread", ["sh", "-c", f"cat {fixed} | {us} -s '<IhHd12sI' --names {names} -"], False),
+            ("CPython struct+json", [sys.executable, os.path.join(SHARED, "py_struct.py"), "fixed", fixed, "/dev/stdout"], False),
+        ],
+        "var": [
+            ("reference 1 thread", [ref, "--var", var, "-"], True),
+            ("unstruct -f", [us, "-f", var_desc, "--records", "rec", var], False),
+            ("CPython struct+json", [sys.executable, os.path.join(SHARED, "py_struct.py"), "var", var, "/dev/stdout"], False),
+        ],
+    }
+    counts = {"fixed": NFIXED, "var": NVAR}
+    print(f"commit {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}, "
+          f"{RUNS} runs each, median wall time, {os.cpu_count()} cores")
+    for layout, rows in jobs.items():
+        n = counts[layout]
+        for dest, label in (("/dev/null", "to /dev/null"), (outfile, "to a file")):
+            print(f"\n{layout} ({n:,} records) {label}")
+            base = None
+            for name, cmd, is_base in rows:
+                if name.startswith("CPython") and dest != "/dev/null":
+                    continue
+                t = timed(cmd, dest)
+                if is_base:
+                    base = t
+                ratio = base / t if base else float("nan")
+                print(f"  {name:28s} {t:7.3f} s  {n / t / 1e6:6.2f} M rec/s  {ratio:5.2f}x reference")
+    check_equal(us, ref, fixed, var, names, fixed_desc, var_desc)
+
+
+def check_equal(us, ref, fixed, var, names, fixed_desc, var_desc):
+    small_f = os.path.join(DATA, "fixed_small.bin")
+    small_v = os.path.join(DATA, "var_small.bin")
+    def lines(cmd):
+        return [json.loads(l) for l in subprocess.run(cmd, capture_output=True, check=True).stdout.splitlines()]
+    r = lines([ref, small_f, "-"])
+    for cmd in ([us, "-s", "<IhHd12sI", "--names", names, small_f], [us, "-f", fixed_desc, "--records", "rec", small_f]):
+        assert lines(cmd) == r, f"output differs from the reference: {cmd}"
+    assert lines([us, "-f", var_desc, "--records", "rec", small_v]) == lines([ref, "--var", small_v, "-"])
+    print("\noutputs equal to the reference converter's after parsing (fixed and var)")
+
+
+if __name__ == "__main__":
+    main()

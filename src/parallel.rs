@@ -1,0 +1,186 @@
+//! Parallel records mode for fixed-size records: workers decode ranges of records into their
+//! own buffers; the calling thread writes the buffers in input order. At most two chunks per
+//! worker are in flight, so memory stays bounded whatever the input size.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::decode::{Decoder, Input, Options, Scratch};
+use crate::emit::Sink;
+use crate::emit::json::{JsonOptions, JsonWriter};
+use crate::error::DataError;
+use crate::plan::{Plan, StructId};
+use crate::records::{self, RecordsConfig, Summary};
+
+/// Input bytes per chunk: large enough to amortise hand-offs, small enough that a few chunks
+/// of output (about 3× the input as JSON) stay well under 32 MiB.
+const CHUNK_BYTES: usize = 1 << 20;
+
+struct Done {
+    chunk: usize,
+    out: Vec<u8>,
+    result: Result<Summary, DataError>,
+    skips: Vec<(DataError, u64, u64)>,
+}
+
+/// Decodes fixed-size records of `sid` over `input` with `threads` workers, writing JSON to
+/// `out` in input order. `size` is the record size.
+#[allow(clippy::too_many_arguments)]
+pub fn run<W: Write>(
+    plan: &Plan,
+    sid: StructId,
+    size: u64,
+    input: Input,
+    opts: Options,
+    cfg: &RecordsConfig,
+    json: JsonOptions,
+    threads: usize,
+    out: &mut W,
+    on_skip: records::SkipReport,
+) -> Result<Summary, RunError> {
+    let size = size as usize;
+    let data = input.data;
+    let whole = data.len() / size;
+    let first = (cfg.skip.min(whole as u64)) as usize;
+    let mut last = match cfg.count {
+        Some(c) => first
+            .saturating_add(c.min(usize::MAX as u64) as usize)
+            .min(whole),
+        None => whole,
+    };
+    // a trailing partial record belongs to the last chunk (reported or rejected there)
+    let tail = cfg.count.is_none() && data.len() % size != 0;
+    if tail {
+        last = whole;
+    }
+    let per_chunk = (CHUNK_BYTES / size).max(1);
+    let nchunks = (last - first).div_ceil(per_chunk).max(usize::from(tail));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
+    let pool_rx = std::sync::Mutex::new(pool_rx);
+    for _ in 0..threads * 2 {
+        let _ = pool_tx.send(Vec::with_capacity(CHUNK_BYTES * 4));
+    }
+    let mut summary = Summary::default();
+    std::thread::scope(|s| -> Result<(), RunError> {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (next, stop, pool_rx) = (&next, &stop, &pool_rx);
+            s.spawn(move || {
+                let mut st = Scratch::default();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    // take a free buffer first: this bounds the chunks in flight
+                    let buf = match pool_rx.lock().map(|rx| rx.recv()) {
+                        Ok(Ok(b)) => b,
+                        _ => return,
+                    };
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    if chunk >= nchunks {
+                        return;
+                    }
+                    let lo = first + chunk * per_chunk;
+                    let is_last = chunk + 1 == nchunks;
+                    let hi = if is_last {
+                        if tail { data.len() } else { last * size }
+                    } else {
+                        (lo + per_chunk) * size
+                    };
+                    let mut w = JsonWriter::new(buf, json);
+                    let mut skips = Vec::new();
+                    let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
+                    let result = {
+                        let mut d = Decoder::new(plan, input, opts, &mut w, &mut st);
+                        records::run_range(
+                            &mut d,
+                            plan,
+                            sid,
+                            lo * size..hi,
+                            lo as u64,
+                            cfg,
+                            None,
+                            &mut rec,
+                        )
+                    };
+                    let _ = w.finish();
+                    let out = w.into_inner();
+                    if result.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    if done_tx
+                        .send(Done {
+                            chunk,
+                            out,
+                            result,
+                            skips,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // write chunks in order as they arrive
+        let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
+        let mut want = 0usize;
+        let mut failure: Option<RunError> = None;
+        for d in done_rx.iter() {
+            pending.insert(d.chunk, d);
+            while let Some(mut d) = pending.remove(&want) {
+                want += 1;
+                if failure.is_some() {
+                    d.out.clear();
+                    let _ = pool_tx.send(std::mem::take(&mut d.out));
+                    continue;
+                }
+                if let Err(e) = out.write_all(&d.out) {
+                    stop.store(true, Ordering::Relaxed);
+                    failure = Some(RunError::Io(e));
+                    d.out.clear();
+                    let _ = pool_tx.send(std::mem::take(&mut d.out));
+                    continue;
+                }
+                for (e, a, b) in &d.skips {
+                    on_skip(e, *a, *b);
+                }
+                match d.result {
+                    Ok(s) => {
+                        summary.written += s.written;
+                        summary.skipped_bad += s.skipped_bad;
+                        summary.remainder += s.remainder;
+                    }
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        failure = Some(RunError::Data(e));
+                    }
+                }
+                d.out.clear();
+                let _ = pool_tx.send(std::mem::take(&mut d.out));
+            }
+        }
+        drop(pool_tx);
+        match failure {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    })?;
+    out.flush().map_err(RunError::Io)?;
+    Ok(summary)
+}
+
+/// Why a parallel run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Data(DataError),
+    #[error("cannot write the output: {0}")]
+    Io(std::io::Error),
+}
