@@ -91,8 +91,15 @@ pub enum DataErrorKind {
 }
 
 /// A data error: what went wrong, where in the input, and in which field.
+///
+/// Boxed so that `Result<Value, DataError>` stays small on the decoder's hot path; the
+/// fields are reached through `Deref` (`e.offset`, `e.kind`, `e.path`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct DataError {
+pub struct DataError(Box<DataErrorInfo>);
+
+/// The details of a [`DataError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataErrorInfo {
     /// Absolute offset in the input.
     pub offset: u64,
     /// Field path, outermost first.
@@ -103,13 +110,14 @@ pub struct DataError {
 }
 
 impl DataError {
+    #[cold]
     pub fn new(offset: u64, kind: DataErrorKind) -> DataError {
-        DataError {
+        DataError(Box::new(DataErrorInfo {
             offset,
             path: Vec::new(),
             kind,
             here: Vec::new(),
-        }
+        }))
     }
 
     /// Adds the enclosing field name (the error travels outwards).
@@ -155,6 +163,19 @@ impl DataError {
                 | DataErrorKind::RegionTooLarge { .. }
                 | DataErrorKind::UntilEnd
         )
+    }
+}
+
+impl std::ops::Deref for DataError {
+    type Target = DataErrorInfo;
+    fn deref(&self) -> &DataErrorInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for DataError {
+    fn deref_mut(&mut self) -> &mut DataErrorInfo {
+        &mut self.0
     }
 }
 

@@ -37,6 +37,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Computes derived tables (the fast paths) once the structs are complete.
+    pub fn finalize(&mut self) {
+        for i in 0..self.structs.len() {
+            self.structs[i].flat = flat_fields(&self.structs[i]).map(Vec::into_boxed_slice);
+        }
+    }
+
     pub fn struct_by_name(&self, name: &str) -> Option<StructId> {
         self.structs
             .iter()
@@ -72,6 +79,22 @@ pub struct StructPlan {
     pub static_size: Option<u64>,
     /// Written as a JSON array of its emitted fields (Python struct strings without names).
     pub tuple: bool,
+    /// The fast path: when every field is a fixed-size primitive at a static offset (no
+    /// modifiers, nothing kept), the whole struct is checked for length once and its fields
+    /// are read from precomputed offsets.
+    pub flat: Option<Box<[FlatField]>>,
+}
+
+/// One field of a struct on the fast path.
+#[derive(Clone, Debug)]
+pub struct FlatField {
+    pub name: String,
+    pub key: Option<Box<[u8]>>,
+    pub emit: bool,
+    /// Offset from the start of the struct.
+    pub off: u32,
+    pub size: u32,
+    pub ty: TypePlan,
 }
 
 impl StructPlan {
@@ -292,4 +315,52 @@ pub enum PExpr {
     },
     Cast(ExprId, EnumId),
     EnumConst(EnumId, i128),
+}
+
+/// The fast-path table of a struct, when it qualifies.
+fn flat_fields(s: &StructPlan) -> Option<Vec<FlatField>> {
+    if s.valid.is_some() || matches!(s.endian, EndianPlan::Match(..)) || s.static_size.is_none() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut off: u64 = 0;
+    for f in &s.fields {
+        let sp = &f.spec;
+        if sp.if_.is_some()
+            || sp.at.is_some()
+            || sp.size.is_some()
+            || sp.valid.is_some()
+            || f.slot.is_some()
+            || f.embed
+        {
+            return None;
+        }
+        let size = match &sp.ty {
+            TypePlan::Int { size, .. }
+            | TypePlan::Float { size, .. }
+            | TypePlan::Enum { size, .. } => *size as u64,
+            TypePlan::Bool => 1,
+            TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
+            TypePlan::Str {
+                kind: StrKind::Fixed | StrKind::ZFixed,
+                len: LenPlan::Fixed(n),
+                ..
+            } => *n,
+            TypePlan::Pascal { len, .. } => *len,
+            TypePlan::Const { bytes, .. } => bytes.len() as u64,
+            _ => return None,
+        };
+        if !matches!(sp.ty, TypePlan::Pad(_)) {
+            out.push(FlatField {
+                name: f.name.clone(),
+                key: f.key.clone(),
+                emit: f.emit,
+                off: u32::try_from(off).ok()?,
+                size: u32::try_from(size).ok()?,
+                ty: sp.ty.clone(),
+            });
+        }
+        off += size;
+    }
+    (Some(off) == s.static_size).then_some(out)
 }

@@ -6,6 +6,7 @@ use crate::emit::Sink;
 use crate::error::DataErrorKind;
 use crate::lang::ast::Builtin;
 use crate::plan::*;
+use crate::text::Encoding;
 
 impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     pub(super) fn truthy(&self, v: Value) -> DResult<bool> {
@@ -73,6 +74,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     /// Looks up field `name` in a struct value (through embedded structs).
     fn member(&self, base: Value, name: &str) -> DResult<Value> {
+        if base == Value::Absent {
+            // a field of an absent struct (or array hole) is absent too, so `??` applies
+            return Err(self.err(DataErrorKind::Absent(name.to_string())));
+        }
         let Value::Struct { frame, sid } = base else {
             return Err(self.err(DataErrorKind::Type(format!(
                 "`.{name}` needs a struct, found {}",
@@ -80,6 +85,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             ))));
         };
         let sp = &self.plan.structs[sid as usize];
+        if name == "parent" {
+            // `parent.parent`: the struct that encloses this one while it is being decoded
+            let i = self.st.frames.iter().rposition(|&f| f == (frame, sid));
+            return match i.filter(|&i| i > 0) {
+                Some(i) => Ok(Value::Struct {
+                    frame: self.st.frames[i - 1].0,
+                    sid: self.st.frames[i - 1].1,
+                }),
+                None => Err(self.err(DataErrorKind::Type("this struct has no parent".into()))),
+            };
+        }
         match sp.find(name) {
             Some(Lookup::Slot(s)) => Ok(self.st.arena[(frame + s) as usize]),
             Some(Lookup::Embedded(s)) => {
@@ -281,7 +297,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 if op == Shl {
                     let v = x << y;
-                    if v >> y != x || v.unsigned_abs() > u64::MAX as u128 * 2 {
+                    if v >> y != x {
                         return Err(overflow(self));
                     }
                     v
@@ -311,11 +327,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         })
     }
 
+    /// Evaluates a function argument; an absent value is an `Absent` error (so `??` applies).
+    fn eval_present(&mut self, id: ExprId) -> DResult<Value> {
+        match self.eval(id)? {
+            Value::Absent => Err(self.err(DataErrorKind::Absent("value".into()))),
+            v => Ok(v),
+        }
+    }
+
     fn call(&mut self, f: Func, args: &[ExprId]) -> DResult<Value> {
         let int = |d: &mut Self, k: usize| d.eval_int(args[k]);
         Ok(Value::Int(match f {
             Func::Len => {
-                let v = self.eval(args[0])?;
+                let v = self.eval_present(args[0])?;
                 match v {
                     Value::Array(id) => self.st.arrays[id as usize].len() as i128,
                     other => match self.bytes_of(other) {
@@ -347,7 +371,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 acc
             }
             Func::Int => {
-                let v = self.eval(args[0])?;
+                let v = self.eval_present(args[0])?;
                 let base = int(self, 1)?;
                 let Some(b) = self.bytes_of(v) else {
                     return Err(self.err(DataErrorKind::Type("`int` needs text".into())));
@@ -365,14 +389,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 })?
             }
             Func::Crc32 => {
-                let v = self.eval(args[0])?;
+                let v = self.eval_present(args[0])?;
                 let Some(b) = self.bytes_of(v) else {
                     return Err(self.err(DataErrorKind::Type("`crc32` needs bytes".into())));
                 };
                 crc32(b) as i128
             }
             Func::Find | Func::Rfind => {
-                let pv = self.eval(args[0])?;
+                let pv = self.eval_present(args[0])?;
                 let lo = int(self, 1)?;
                 let hi = int(self, 2)?;
                 let Some(pat) = self.bytes_of(pv) else {
@@ -467,9 +491,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 })
             }
             TypePlan::Bool => Value::Bool(b[0] != 0),
-            TypePlan::Str { enc, .. } => Value::Str {
+            TypePlan::Str { enc, kind, .. } => Value::Str {
                 off: rel,
-                len: n,
+                // `strz[N]`: the text up to the first NUL
+                len: match kind {
+                    StrKind::ZFixed if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) => b
+                        .chunks_exact(2)
+                        .position(|c| c == [0, 0])
+                        .map_or(n, |p| p * 2),
+                    StrKind::ZFixed => memchr::memchr(0, b).unwrap_or(n),
+                    _ => n,
+                },
                 enc: *enc,
             },
             _ => Value::Bytes { off: rel, len: n },

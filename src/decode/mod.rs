@@ -333,7 +333,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.sink.begin_object();
             }
         }
-        for f in &sp.fields {
+        let fast = match (&sp.flat, sp.static_size) {
+            (Some(flat), Some(n)) if self.bitpos == 0 && n as usize <= self.remaining() => {
+                self.decode_flat(flat, n as usize, emit)?;
+                true
+            }
+            _ => false,
+        };
+        for f in sp.fields.iter().take(if fast { 0 } else { usize::MAX }) {
             if let Err(e) = self.decode_field(f, base, emit) {
                 return Err(if f.embed || f.name.is_empty() {
                     e
@@ -590,60 +597,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     fn decode_type(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
         self.tick()?;
         match ty {
-            TypePlan::Int {
-                size,
-                signed,
-                order,
-            } => {
-                let b = self.take(*size as usize)?;
-                let raw = read_uint(b, order.unwrap_or(self.order));
-                if *signed {
-                    let v = sign_extend(raw, *size as usize);
-                    if emit {
-                        self.sink.i64(v);
-                    }
-                    Ok(Value::Int(v as i128))
-                } else {
-                    if emit {
-                        self.sink.u64(raw);
-                    }
-                    Ok(Value::Int(raw as i128))
-                }
-            }
-            TypePlan::Float { size, order } => {
-                let b = self.take(*size as usize)?;
-                let raw = read_uint(b, order.unwrap_or(self.order));
-                let v = match size {
-                    2 => {
-                        let f = f16_to_f32(raw as u16);
-                        if emit {
-                            self.sink.f32(f);
-                        }
-                        f as f64
-                    }
-                    4 => {
-                        let f = f32::from_bits(raw as u32);
-                        if emit {
-                            self.sink.f32(f);
-                        }
-                        f as f64
-                    }
-                    _ => {
-                        let f = f64::from_bits(raw);
-                        if emit {
-                            self.sink.f64(f);
-                        }
-                        f
-                    }
-                };
-                Ok(Value::Float(v))
+            TypePlan::Int { size, .. }
+            | TypePlan::Float { size, .. }
+            | TypePlan::Enum { size, .. } => {
+                self.align_bits();
+                let off = self.pos;
+                self.take(*size as usize)?;
+                Ok(self.fixed_value(ty, off, emit))
             }
             TypePlan::Bool => {
-                let b = self.take(1)?[0] != 0;
-                if emit {
-                    self.sink.bool(b);
-                }
-                Ok(Value::Bool(b))
+                self.align_bits();
+                let off = self.pos;
+                self.take(1)?;
+                Ok(self.fixed_value(ty, off, emit))
             }
             TypePlan::Bits { n, as_bool } => {
                 let v = self.read_bits(*n as u32)?;
@@ -661,6 +627,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             TypePlan::Bytes(len) => {
                 let n = self.len_of(len)?;
+                self.align_bits();
                 let off = self.pos;
                 let b = self.take(n)?;
                 if emit {
@@ -675,6 +642,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 trim,
             } => self.decode_str(*kind, len, *enc, trim.as_deref(), emit),
             TypePlan::Pascal { len, text, enc } => {
+                self.align_bits();
                 let off = self.pos;
                 let b = self.take(*len as usize)?;
                 let n = if b.is_empty() {
@@ -699,9 +667,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
             }
             TypePlan::Const { bytes, text } => {
+                self.align_bits();
                 let off = self.pos;
                 let start = self.abs(off);
-                self.align_bits();
                 let left = self.remaining();
                 let got = &self.data[self.pos..self.pos + left.min(bytes.len())];
                 if got != &bytes[..] {
@@ -763,24 +731,6 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let args = self.eval_args(args)?;
                 self.decode_struct(*id, &args, want, emit)
             }
-            TypePlan::Enum {
-                id,
-                size,
-                signed,
-                order,
-            } => {
-                let b = self.take(*size as usize)?;
-                let raw = read_uint(b, order.unwrap_or(self.order));
-                let v = if *signed {
-                    sign_extend(raw, *size as usize) as i128
-                } else {
-                    raw as i128
-                };
-                if emit {
-                    self.emit_enum(*id, v);
-                }
-                Ok(Value::Int(v))
-            }
             TypePlan::Array(a) => self.decode_array(a, want, emit),
             TypePlan::Match(m) => {
                 let arm = self.choose_arm(m)?;
@@ -795,6 +745,139 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 Ok(v)
             }
         }
+    }
+
+    /// Emits and returns a number or bool whose bytes (already bounds-checked) are at `off`.
+    #[inline(always)]
+    fn fixed_value(&mut self, ty: &TypePlan, off: usize, emit: bool) -> Value {
+        match ty {
+            TypePlan::Int {
+                size,
+                signed,
+                order,
+            } => {
+                let raw = read_uint(
+                    &self.data[off..off + *size as usize],
+                    order.unwrap_or(self.order),
+                );
+                if *signed {
+                    let v = sign_extend(raw, *size as usize);
+                    if emit {
+                        self.sink.i64(v);
+                    }
+                    Value::Int(v as i128)
+                } else {
+                    if emit {
+                        self.sink.u64(raw);
+                    }
+                    Value::Int(raw as i128)
+                }
+            }
+            TypePlan::Float { size, order } => {
+                let raw = read_uint(
+                    &self.data[off..off + *size as usize],
+                    order.unwrap_or(self.order),
+                );
+                match size {
+                    2 | 4 => {
+                        let f = if *size == 2 {
+                            f16_to_f32(raw as u16)
+                        } else {
+                            f32::from_bits(raw as u32)
+                        };
+                        if emit {
+                            self.sink.f32(f);
+                        }
+                        Value::Float(f as f64)
+                    }
+                    _ => {
+                        let f = f64::from_bits(raw);
+                        if emit {
+                            self.sink.f64(f);
+                        }
+                        Value::Float(f)
+                    }
+                }
+            }
+            TypePlan::Enum {
+                id,
+                size,
+                signed,
+                order,
+            } => {
+                let raw = read_uint(
+                    &self.data[off..off + *size as usize],
+                    order.unwrap_or(self.order),
+                );
+                let v = if *signed {
+                    sign_extend(raw, *size as usize) as i128
+                } else {
+                    raw as i128
+                };
+                if emit {
+                    self.emit_enum(*id, v);
+                }
+                Value::Int(v)
+            }
+            _ => {
+                let b = self.data[off] != 0;
+                if emit {
+                    self.sink.bool(b);
+                }
+                Value::Bool(b)
+            }
+        }
+    }
+
+    /// The fast path for structs whose fields all sit at static offsets: one length check
+    /// (done by the caller), then each field is read from its precomputed offset.
+    fn decode_flat(&mut self, flat: &[FlatField], size: usize, emit: bool) -> DResult<()> {
+        self.budget += flat.len() as u64;
+        if self.budget > self.budget_limit {
+            return Err(self.err(DataErrorKind::Budget(self.budget_limit)));
+        }
+        let start = self.pos;
+        for f in flat {
+            let emit_f = emit && f.emit;
+            if emit_f {
+                if let Some(k) = &f.key {
+                    self.sink.key(k);
+                }
+            }
+            let off = start + f.off as usize;
+            match &f.ty {
+                TypePlan::Str {
+                    kind,
+                    len: LenPlan::Fixed(n),
+                    enc,
+                    trim,
+                } => {
+                    self.pos = off;
+                    self.str_at(off, *n as usize, *kind, *enc, trim.as_deref(), emit_f)
+                        .map_err(|e| e.in_field(&f.name))?;
+                }
+                TypePlan::Bytes(LenPlan::Fixed(n)) => {
+                    if emit_f {
+                        self.sink.bytes(&self.data[off..off + *n as usize]);
+                    }
+                }
+                TypePlan::Pascal { .. } | TypePlan::Const { .. } => {
+                    self.pos = off;
+                    self.decode_type(&f.ty, false, emit_f)
+                        .map_err(|e| e.in_field(&f.name))?;
+                }
+                ty => {
+                    self.fixed_value(ty, off, emit_f);
+                }
+            }
+            if emit_f {
+                if let Some(k) = &f.key {
+                    self.sink.span(k, self.abs(off), f.size as u64);
+                }
+            }
+        }
+        self.pos = start + size;
+        Ok(())
     }
 
     fn read_bits(&mut self, n: u32) -> DResult<u64> {
@@ -879,21 +962,47 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             StrKind::Fixed | StrKind::ZFixed => {
                 let n = self.len_of(len)?;
+                self.align_bits();
                 let off = self.pos;
-                let b = self.take(n)?;
-                let n = if kind == StrKind::ZFixed {
-                    if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
-                        b.chunks_exact(2)
-                            .position(|c| c == [0, 0])
-                            .map_or(n, |p| p * 2)
-                    } else {
-                        memchr::memchr(0, b).unwrap_or(n)
-                    }
-                } else {
-                    n
-                };
-                (off, n)
+                self.take(n)?;
+                return self.str_at(off, n, kind, enc, trim, emit);
             }
+        };
+        if let Some(t) = trim {
+            while n >= t.len() && &self.data[off + n - t.len()..off + n] == t {
+                n -= t.len();
+            }
+        }
+        self.emit_text(&self.data[off..off + n], enc, off, emit)?;
+        Ok(Value::Str { off, len: n, enc })
+    }
+
+    /// Text in the `n` bytes at `off` (already bounds-checked): cut at a NUL for `strz[N]`,
+    /// trimmed, validated and emitted.
+    #[inline]
+    fn str_at(
+        &mut self,
+        off: usize,
+        n: usize,
+        kind: StrKind,
+        enc: Encoding,
+        trim: Option<&[u8]>,
+        emit: bool,
+    ) -> DResult<Value> {
+        let b = &self.data[off..off + n];
+        let mut n = if kind == StrKind::ZFixed {
+            if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
+                b.chunks_exact(2)
+                    .position(|c| c == [0, 0])
+                    .map_or(n, |p| p * 2)
+            } else if n <= 32 {
+                // short C strings: a plain loop beats a call into memchr
+                b.iter().position(|&c| c == 0).unwrap_or(n)
+            } else {
+                memchr::memchr(0, b).unwrap_or(n)
+            }
+        } else {
+            n
         };
         if let Some(t) = trim {
             while n >= t.len() && &self.data[off + n - t.len()..off + n] == t {
@@ -906,7 +1015,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     #[inline]
     fn emit_text(&mut self, raw: &'a [u8], enc: Encoding, off: usize, emit: bool) -> DResult<()> {
-        if !self.opts.lossy {
+        // ASCII is valid in every ASCII-compatible encoding (mutf8 excludes raw NUL)
+        let ascii_ok =
+            raw.is_ascii() && matches!(enc, Encoding::Utf8 | Encoding::Ascii | Encoding::Latin1);
+        if !self.opts.lossy && !ascii_ok {
             if let Err(p) = text::validate(raw, enc) {
                 return Err(DataError::new(
                     self.abs(off + p),
@@ -988,7 +1100,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             let left = self.remaining() as u64;
             let need = (n as u128).saturating_mul(a.min_elem as u128);
-            if a.each_at.is_none() && need > left as u128 {
+            // holes (`each if`) and elements elsewhere (`each at`) need no bytes here
+            if a.each_at.is_none() && a.each_if.is_none() && need > left as u128 {
                 return Err(self.err(DataErrorKind::CountTooLarge {
                     count: n,
                     need,
@@ -1066,6 +1179,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if let Some(c) = a.each_if {
             let v = self.eval(c)?;
             if !self.truthy(v)? {
+                // holes count against the budget, so a huge count of holes stops early
+                self.tick()?;
                 return Ok(Value::Absent);
             }
         }

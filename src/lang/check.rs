@@ -80,6 +80,21 @@ struct Checker<'a> {
     encodings: Vec<Encoding>,
     plan: Plan,
     file: usize,
+    /// The kept array field being lowered, as (name, slot): inside its elements, `each`
+    /// modifiers, `until` and `while` its name means the elements decoded so far.
+    own_array: Option<(String, u32)>,
+}
+
+/// `scope` plus the array field `own` (its elements so far), if any.
+fn own_scope(scope: &Scope, own: Option<(String, u32)>) -> Option<Scope> {
+    let (name, slot) = own?;
+    let mut names = scope.names.clone();
+    names.push((name, Entry::Slot(slot, Ty::Array(Box::new(Ty::Any)))));
+    Some(Scope {
+        names,
+        later: scope.later.clone(),
+        this: scope.this.clone(),
+    })
 }
 
 /// Checks parsed files (index 0 is the main file) and lowers them to a plan.
@@ -94,6 +109,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         encodings: vec![Encoding::Utf8; files.len()],
         plan: Plan::default(),
         file: 0,
+        own_array: None,
     };
     let mut root_directive: Option<&Ident> = None;
     for (f, items) in files.iter().enumerate() {
@@ -194,6 +210,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             lookup: Vec::new(),
             static_size: None,
             tuple: false,
+            flat: None,
         });
     }
     for i in 0..c.structs.len() {
@@ -234,6 +251,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         let size = static_struct_size(&c.plan, i as StructId, &mut visiting);
         c.plan.structs[i].static_size = size;
     }
+    c.plan.finalize();
     Ok(c.plan)
 }
 
@@ -442,7 +460,11 @@ impl<'a> Checker<'a> {
             }
             let keep = referenceable && self.referenced.contains(&name);
             let embed = matches!(f.name, FieldName::Embed);
-            let (spec, ty) = self.spec(&f.spec, &scope, keep, embed)?;
+            self.own_array =
+                (keep && matches!(f.spec.ty, TypeExpr::Array(_))).then(|| (name.clone(), nslots));
+            let lowered = self.spec(&f.spec, &scope, keep, embed);
+            self.own_array = None;
+            let (spec, ty) = lowered?;
             if let Some(n) = key {
                 keys.push(n.name.clone());
             }
@@ -460,9 +482,12 @@ impl<'a> Checker<'a> {
                         "a field without a name must be a struct (or a match whose arms are structs)".into(),
                     ));
                 }
+                // arms of an embedded match may share keys with each other, not with the
+                // keys written before the embedding
+                let before = keys.len();
                 for &sid in &candidates {
                     for k in self.struct_keys(sid, &mut Vec::new()) {
-                        if keys.contains(&k) && !candidates.is_empty() && candidates.len() == 1 {
+                        if keys[..before].contains(&k) {
                             return Err(self.err(
                                 f.spec.span,
                                 format!(
@@ -659,7 +684,14 @@ impl<'a> Checker<'a> {
             .map(|e| self.int_expr(e, scope))
             .transpose()?;
         let has_each = t.each_if.is_some() || t.each_at.is_some() || t.each_size.is_some();
-        let (mut ty, vty) = self.ty(&t.ty, t.span, scope, keep, embed)?;
+        let own = match t.ty {
+            TypeExpr::Array(_) => self.own_array.clone(),
+            _ => None,
+        };
+        let own = own_scope(scope, own);
+        // `valid` looks at the whole value: an array's elements are kept for it
+        let (mut ty, vty) = self.ty(&t.ty, t.span, scope, keep || t.valid.is_some(), embed)?;
+        let escope = own.as_ref().unwrap_or(scope);
         if has_each {
             let TypePlan::Array(arr) = &mut ty else {
                 let e = t
@@ -673,17 +705,17 @@ impl<'a> Checker<'a> {
             arr.each_if = t
                 .each_if
                 .as_ref()
-                .map(|e| self.cond_expr(e, scope))
+                .map(|e| self.cond_expr(e, escope))
                 .transpose()?;
             arr.each_at = t
                 .each_at
                 .as_ref()
-                .map(|e| self.int_expr(e, scope))
+                .map(|e| self.int_expr(e, escope))
                 .transpose()?;
             arr.each_size = t
                 .each_size
                 .as_ref()
-                .map(|e| self.int_expr(e, scope))
+                .map(|e| self.int_expr(e, escope))
                 .transpose()?;
         }
         let valid = match &t.valid {
@@ -850,14 +882,17 @@ impl<'a> Checker<'a> {
                 }
             }
             TypeExpr::Array(a) => {
+                let own = self.own_array.take();
+                let own = own_scope(scope, own);
+                let escope = own.as_ref().unwrap_or(scope);
                 let len = self.len(&a.len, scope)?;
                 // elements must be kept when the array is referenced, or `until` looks at them
-                let (elem, ety) = self.spec(&a.elem, scope, keep, false)?;
+                let (elem, ety) = self.spec(&a.elem, escope, keep || a.until.is_some(), false)?;
                 let until = match &a.until {
                     Some(e) => {
                         let s2 = Scope {
-                            names: scope.names.clone(),
-                            later: scope.later.clone(),
+                            names: escope.names.clone(),
+                            later: escope.later.clone(),
                             this: Some(ety.clone()),
                         };
                         let (id, t) = self.expr(e, &s2)?;
@@ -869,7 +904,7 @@ impl<'a> Checker<'a> {
                 let while_ = a
                     .while_
                     .as_ref()
-                    .map(|e| self.cond_expr(e, scope))
+                    .map(|e| self.cond_expr(e, escope))
                     .transpose()?;
                 if matches!(a.len, Len::Count(_)) && (until.is_some() || while_.is_some()) {
                     return Err(self.err(span, "`until` and `while` go with `[..]`".into()));

@@ -278,6 +278,7 @@ fn boxed(e: Expr) -> Box<Expr> {
 }
 
 fn cond_expr(i: In) -> R<Expr> {
+    let (i, _) = sp(i)?;
     let start = i;
     let (i, c) = coalesce_expr(i)?;
     let (i2, _) = sp(i)?;
@@ -300,6 +301,7 @@ fn cond_expr(i: In) -> R<Expr> {
 }
 
 fn coalesce_expr(i: In) -> R<Expr> {
+    let (i, _) = sp(i)?;
     let start = i;
     let (i, a) = binary_level(i, 0)?;
     let (i2, _) = sp(i)?;
@@ -363,6 +365,7 @@ fn binary_level(i: In, level: usize) -> R<Expr> {
     if level == LEVELS.len() {
         return unary_expr(i);
     }
+    let (i, _) = sp(i)?;
     let start = i;
     let (mut i, mut lhs) = binary_level(i, level + 1)?;
     loop {
@@ -418,6 +421,7 @@ fn unary_expr(i: In) -> R<Expr> {
 }
 
 fn postfix_expr(i: In) -> R<Expr> {
+    let (i, _) = sp(i)?;
     let start = i;
     let (mut i, mut e) = primary(i)?;
     loop {
@@ -675,9 +679,10 @@ fn type_atom(i: In) -> R<TypeExpr> {
             if let Some(r3) = r2.strip_prefix(']') {
                 return Ok((r3, TypeExpr::Const { bytes, text: false }));
             }
+            let lit = r2;
             let (r2, v) = cut_err(int_literal(r2))?;
             let Ok(b) = u8::try_from(v) else {
-                return fatal(r2, "byte values must be 0..255");
+                return fatal(lit, "byte values must be 0..255");
             };
             bytes.push(b);
             let (r2, _) = spnl(r2)?;

@@ -146,7 +146,7 @@ pub fn to_plan(
         }
     }
     let size = f.size as u64;
-    Ok(Plan {
+    let mut plan = Plan {
         structs: vec![StructPlan {
             name: "record".into(),
             params: 0,
@@ -158,12 +158,15 @@ pub fn to_plan(
             lookup: Vec::new(),
             static_size: Some(size),
             tuple: names.is_none(),
+            flat: None,
         }],
         enums: Vec::new(),
         exprs: Vec::new(),
         root: 0,
         endian: Some(order),
-    })
+    };
+    plan.finalize();
+    Ok(plan)
 }
 
 fn pad(n: usize) -> FieldPlan {
