@@ -313,7 +313,7 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
         let f = structfmt::parse(fmt_str).map_err(|e| struct_error(fmt_str, e))?;
         if f.size == 0 {
             return Err(usage(format!(
-                "struct format {fmt_str:?} has size 0, so it cannot be repeated over the input"
+                "bad struct format {fmt_str:?}: cannot iteratively unpack with a struct of length 0"
             )));
         }
         let strings = if a.raw_bytes {

@@ -171,6 +171,9 @@ def check_case(case, res):
     if res is None:
         return "not run", []
     code, out, err = res.get("exit"), res.get("stdout", ""), res.get("stderr", "")
+    if case["error"] is None and case["size"] == 0:
+        # like struct.iter_unpack, a record of size 0 cannot be repeated over the input
+        case = dict(case, error="cannot iteratively unpack with a struct of length 0", error_type="struct.error")
     if case["error"] is not None:
         problems = []
         if code != 2:
