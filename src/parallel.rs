@@ -51,7 +51,7 @@ pub fn run<W: Write>(
         None => whole,
     };
     // a trailing partial record belongs to the last chunk (reported or rejected there)
-    let tail = cfg.count.is_none() && data.len() % size != 0;
+    let tail = cfg.count.is_none() && !data.len().is_multiple_of(size);
     if tail {
         last = whole;
     }

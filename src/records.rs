@@ -296,7 +296,6 @@ pub fn run_stream<S: Sink>(
                 }
             }
         }
-        drop(d);
         if eof && !need_more {
             break;
         }

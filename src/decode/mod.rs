@@ -208,12 +208,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     #[cold]
     fn finish_err(&self, mut e: DataError) -> DataError {
-        if e.here.is_empty() {
-            if let Some(rel) = e.offset.checked_sub(self.base) {
-                let rel = rel as usize;
-                if rel < self.data.len() {
-                    e.here = self.data[rel..(rel + 8).min(self.data.len())].to_vec();
-                }
+        if e.here.is_empty()
+            && let Some(rel) = e.offset.checked_sub(self.base)
+        {
+            let rel = rel as usize;
+            if rel < self.data.len() {
+                e.here = self.data[rel..(rel + 8).min(self.data.len())].to_vec();
             }
         }
         e
@@ -400,33 +400,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
         }
         let emit_key = emit && f.emit;
-        if emit_key {
-            if let Some(k) = &f.key {
-                self.sink.key(k);
-            }
+        if emit_key && let Some(k) = &f.key {
+            self.sink.key(k);
         }
         let keep = f.slot.is_some();
-        if let (Some(s), TypePlan::Array(a)) = (f.slot, &f.spec.ty) {
-            if a.keep {
-                let id = self.new_array();
-                self.st.arena[frame + s as usize] = Value::Array(id);
-                self.pending_array = Some(id);
-            }
+        if let (Some(s), TypePlan::Array(a)) = (f.slot, &f.spec.ty)
+            && a.keep
+        {
+            let id = self.new_array();
+            self.st.arena[frame + s as usize] = Value::Array(id);
+            self.pending_array = Some(id);
         }
         let (v, start) = if f.embed {
             (self.decode_embed(&f.spec, emit)?, self.abs(self.pos))
         } else {
             self.decode_spec(&f.spec, keep, emit_key)?
         };
-        if emit_key {
-            if let Some(k) = &f.key {
-                let end = if f.spec.at.is_some() {
-                    self.last_at_end
-                } else {
-                    self.abs(self.pos)
-                };
-                self.sink.span(k, start, end.saturating_sub(start));
-            }
+        if emit_key && let Some(k) = &f.key {
+            let end = if f.spec.at.is_some() {
+                self.last_at_end
+            } else {
+                self.abs(self.pos)
+            };
+            self.sink.span(k, start, end.saturating_sub(start));
         }
         if let Some(s) = f.slot {
             self.st.arena[frame + s as usize] = v;
@@ -839,10 +835,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let start = self.pos;
         for f in flat {
             let emit_f = emit && f.emit;
-            if emit_f {
-                if let Some(k) = &f.key {
-                    self.sink.key(k);
-                }
+            if emit_f && let Some(k) = &f.key {
+                self.sink.key(k);
             }
             let off = start + f.off as usize;
             match &f.ty {
@@ -870,10 +864,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     self.fixed_value(ty, off, emit_f);
                 }
             }
-            if emit_f {
-                if let Some(k) = &f.key {
-                    self.sink.span(k, self.abs(off), f.size as u64);
-                }
+            if emit_f && let Some(k) = &f.key {
+                self.sink.span(k, self.abs(off), f.size as u64);
             }
         }
         self.pos = start + size;
@@ -1018,17 +1010,18 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         // ASCII is valid in every ASCII-compatible encoding (mutf8 excludes raw NUL)
         let ascii_ok =
             raw.is_ascii() && matches!(enc, Encoding::Utf8 | Encoding::Ascii | Encoding::Latin1);
-        if !self.opts.lossy && !ascii_ok {
-            if let Err(p) = text::validate(raw, enc) {
-                return Err(DataError::new(
-                    self.abs(off + p),
-                    DataErrorKind::BadText {
-                        encoding: enc.name(),
-                        pos: p,
-                        byte: raw.get(p).copied().unwrap_or(0),
-                    },
-                ));
-            }
+        if !self.opts.lossy
+            && !ascii_ok
+            && let Err(p) = text::validate(raw, enc)
+        {
+            return Err(DataError::new(
+                self.abs(off + p),
+                DataErrorKind::BadText {
+                    encoding: enc.name(),
+                    pos: p,
+                    byte: raw.get(p).copied().unwrap_or(0),
+                },
+            ));
         }
         if emit {
             self.sink.text(raw, enc, self.opts.lossy);

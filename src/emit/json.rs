@@ -2,7 +2,8 @@
 //!
 //! [`JsonWriter`] implements [`Sink`] by appending to an internal byte buffer, which is
 //! written to the output only when it grows past 1 MiB (checked in `end_record`,
-//! `end_object`, `end_array`) and in `finish`. No value allocates.
+//! `end_object`, `end_array`; the last two not while a record is under a [`Sink::mark`])
+//! and in `finish`. No value allocates.
 //!
 //! Layout rules:
 //! - [`Style::Compact`]: no whitespace; the document is followed by one `\n` (written by
@@ -27,6 +28,7 @@
 //! `"@offsets":{"<key>":[offset,size],...}`, in the order they were reported (the member
 //! is left out if the object got no spans).
 
+use std::cell::Cell;
 use std::io::{self, Write};
 
 use base64::Engine as _;
@@ -62,7 +64,7 @@ impl Default for JsonOptions {
 }
 
 /// The buffer is written out once it holds more than this many bytes.
-const FLUSH_AT: usize = 1 << 16;
+const FLUSH_AT: usize = 1 << 20;
 
 // Where the writer is inside the current container (or at the top level).
 /// Nothing written yet in this container (or at the top level since the last newline).
@@ -71,6 +73,17 @@ const FIRST: u8 = 0;
 const REST: u8 = 1;
 /// A key was just written: the value follows directly.
 const AFTER_KEY: u8 = 2;
+
+/// What [`Sink::rewind`] restores besides the buffer length.
+#[derive(Clone, Copy, Debug, Default)]
+struct Mark {
+    state: u8,
+    depth: usize,
+    spans: usize,
+    span_starts: usize,
+    #[cfg(debug_assertions)]
+    open: usize,
+}
 
 /// A streaming JSON writer; see the module docs for the output format.
 ///
@@ -94,7 +107,11 @@ pub struct JsonWriter<W: Write> {
     span_starts: Vec<usize>,
     error: Option<io::Error>,
     failed: Option<io::ErrorKind>,
-    opts: JsonOptions,
+    /// The writer state at the last [`Sink::mark`], for [`Sink::rewind`].
+    mark: Cell<Mark>,
+    /// Set by `mark`, cleared by `end_record`, `finish` and `rewind`. While set, the
+    /// buffer is not flushed in `end_object`/`end_array`, so the mark stays valid.
+    marked: Cell<bool>,
     out: W,
     /// Open containers (`true` = object), to catch call-order mistakes in debug builds.
     #[cfg(debug_assertions)]
@@ -104,7 +121,8 @@ pub struct JsonWriter<W: Write> {
 impl<W: Write> JsonWriter<W> {
     pub fn new(out: W, opts: JsonOptions) -> Self {
         JsonWriter {
-            buf: Vec::with_capacity(FLUSH_AT + (FLUSH_AT >> 3)),
+            // Grows to ~2 MiB when used to the full; small jobs stay small.
+            buf: Vec::with_capacity(64 << 10),
             state: FIRST,
             pretty: opts.style == Style::Pretty,
             offsets: opts.offsets,
@@ -114,16 +132,12 @@ impl<W: Write> JsonWriter<W> {
             span_starts: Vec::new(),
             error: None,
             failed: None,
-            opts,
+            mark: Cell::new(Mark::default()),
+            marked: Cell::new(false),
             out,
             #[cfg(debug_assertions)]
             open: Vec::new(),
         }
-    }
-
-    /// The options this writer was made with.
-    pub fn options(&self) -> JsonOptions {
-        self.opts
     }
 
     /// Bytes produced but not yet flushed to `out`.
@@ -165,9 +179,10 @@ impl<W: Write> JsonWriter<W> {
         self.buf.clear();
     }
 
+    /// Flushes a full buffer unless a record is in progress under a [`Sink::mark`].
     #[inline]
     fn flush_if_full(&mut self) {
-        if self.buf.len() > FLUSH_AT {
+        if self.buf.len() > FLUSH_AT && !self.marked.get() {
             self.flush_buf();
         }
     }
@@ -225,7 +240,9 @@ impl<W: Write> JsonWriter<W> {
     /// Closes a container: `close` is `}` or `]`.
     #[inline]
     fn close(&mut self, close: u8) {
-        self.depth -= 1;
+        // Saturating: an unbalanced close (a caller bug, caught in debug builds) must not
+        // turn into a huge pretty indent.
+        self.depth = self.depth.saturating_sub(1);
         if self.pretty && self.state != FIRST {
             newline_indent(&mut self.buf, self.depth);
         }
@@ -567,12 +584,14 @@ impl<W: Write> Sink for JsonWriter<W> {
 
     fn end_record(&mut self) -> io::Result<()> {
         self.end_line();
+        self.marked.set(false);
         self.flush_if_full();
         self.result()
     }
 
     fn finish(&mut self) -> io::Result<()> {
         self.end_line();
+        self.marked.set(false);
         self.flush_buf();
         if self.failed.is_none()
             && let Err(e) = self.out.flush()
@@ -581,6 +600,42 @@ impl<W: Write> Sink for JsonWriter<W> {
             self.error = Some(e);
         }
         self.result()
+    }
+
+    /// The buffer length; the writer state is kept alongside for [`Sink::rewind`]. Until
+    /// the next `end_record`, `finish` or `rewind`, the buffer is not flushed (a record
+    /// larger than 1 MiB stays in memory whole).
+    #[inline]
+    fn mark(&self) -> usize {
+        self.marked.set(true);
+        self.mark.set(Mark {
+            state: self.state,
+            depth: self.depth,
+            spans: self.spans.len(),
+            span_starts: self.span_starts.len(),
+            #[cfg(debug_assertions)]
+            open: self.open.len(),
+        });
+        self.buf.len()
+    }
+
+    /// Drops the output written since `mark` and restores the writer state (open
+    /// containers, separators, recorded spans) to what it was then.
+    fn rewind(&mut self, mark: usize) {
+        let active = self.marked.replace(false);
+        debug_assert!(active, "JsonWriter: rewind without a mark");
+        debug_assert!(mark <= self.buf.len(), "JsonWriter: rewind past a flush");
+        if !active {
+            return;
+        }
+        let m = self.mark.get();
+        self.buf.truncate(mark);
+        self.state = m.state;
+        self.depth = m.depth;
+        self.spans.truncate(m.spans);
+        self.span_starts.truncate(m.span_starts);
+        #[cfg(debug_assertions)]
+        self.open.truncate(m.open);
     }
 }
 
@@ -1053,7 +1108,7 @@ mod tests {
     #[test]
     fn integers_match_std() {
         let mut r = Rng(42);
-        let mut check = |v: u64| {
+        let check = |v: u64| {
             let mut b = Vec::new();
             push_u64(&mut b, v);
             assert_eq!(b, v.to_string().as_bytes());
@@ -1623,6 +1678,161 @@ mod tests {
             out,
             "{\"@offsets\":{\"k\":[0,1]}}\n{\"@offsets\":{\"k\":[1,1]}}\n{\"@offsets\":{\"k\":[2,1]}}\n"
         );
+    }
+
+    /// Writes `{"i":i,"o":{"a":[i]}}` with spans, for the mark/rewind tests.
+    fn record(w: &mut JsonWriter<Vec<u8>>, i: u64) {
+        w.begin_object();
+        w.key(b"\"i\"");
+        w.u64(i);
+        w.span(b"\"i\"", i, 1);
+        w.key(b"\"o\"");
+        w.begin_object();
+        w.key(b"\"a\"");
+        w.begin_array();
+        w.u64(i);
+        w.end_array();
+        w.span(b"\"a\"", i, 2);
+        w.end_object();
+        w.span(b"\"o\"", i, 3);
+        w.end_object();
+    }
+
+    /// A record that fails half-way: containers left open, spans recorded.
+    fn broken(w: &mut JsonWriter<Vec<u8>>) {
+        w.begin_object();
+        w.key(b"\"i\"");
+        w.u64(99);
+        w.span(b"\"i\"", 99, 1);
+        w.key(b"\"o\"");
+        w.begin_object();
+        w.key(b"\"a\"");
+        w.begin_array();
+        w.str("partial");
+    }
+
+    #[test]
+    fn mark_and_rewind_records() {
+        for style in [Style::Ndjson, Style::Compact, Style::Pretty] {
+            for offsets in [false, true] {
+                let o = JsonOptions {
+                    style,
+                    offsets,
+                    ..JsonOptions::default()
+                };
+                let expect = run(o, |w| {
+                    for i in 0..3 {
+                        record(w, i);
+                        w.end_record().unwrap();
+                    }
+                });
+                let got = run(o, |w| {
+                    for i in 0..3 {
+                        let m = w.mark();
+                        broken(w);
+                        w.rewind(m);
+                        let m = w.mark();
+                        record(w, i);
+                        if i == 1 {
+                            // a record that fails after completing its value
+                            w.rewind(m);
+                            let m2 = w.mark();
+                            assert_eq!(m, m2);
+                            record(w, i);
+                        }
+                        w.end_record().unwrap();
+                    }
+                    let m = w.mark();
+                    broken(w);
+                    w.rewind(m);
+                });
+                assert_eq!(got, expect, "{style:?} offsets={offsets}");
+            }
+        }
+    }
+
+    #[test]
+    fn mark_and_rewind_inside_array() {
+        // Records wrapped in a top-level array (commas must be restored).
+        let o = JsonOptions {
+            offsets: true,
+            ..opts(Style::Pretty)
+        };
+        let expect = run(o, |w| {
+            w.begin_array();
+            for i in 0..3 {
+                record(w, i);
+                w.end_record().unwrap();
+            }
+            w.end_array();
+        });
+        let got = run(o, |w| {
+            w.begin_array();
+            let m = w.mark();
+            broken(w);
+            w.rewind(m);
+            for i in 0..3 {
+                let m = w.mark();
+                broken(w);
+                w.rewind(m);
+                record(w, i);
+                w.end_record().unwrap();
+            }
+            let m = w.mark();
+            broken(w);
+            w.rewind(m);
+            w.end_array();
+        });
+        assert_eq!(got, expect);
+        parse(&got);
+    }
+
+    #[test]
+    fn no_flush_while_marked() {
+        // A record bigger than the flush threshold stays buffered until end_record, so
+        // the mark stays valid and rewinding leaves no output.
+        let mut w = JsonWriter::new(Vec::new(), opts(Style::Ndjson));
+        let s = "z".repeat(1000);
+        let m = w.mark();
+        w.begin_array();
+        for _ in 0..2000 {
+            w.begin_array();
+            w.str(&s);
+            w.end_array();
+        }
+        assert!(w.buffered().len() > FLUSH_AT);
+        assert!(w.get_mut().is_empty());
+        w.rewind(m);
+        assert!(w.buffered().is_empty());
+        // The same record completed: flushed by end_record.
+        let m = w.mark();
+        assert_eq!(m, 0);
+        w.begin_array();
+        for _ in 0..2000 {
+            w.begin_array();
+            w.str(&s);
+            w.end_array();
+        }
+        w.end_array();
+        assert!(w.get_mut().is_empty());
+        w.end_record().unwrap();
+        assert!(w.buffered().is_empty());
+        assert!(!w.get_mut().is_empty());
+        // Without a mark, end_array flushes again.
+        w.begin_array();
+        for _ in 0..2000 {
+            w.begin_array();
+            w.str(&s);
+            w.end_array();
+        }
+        assert!(w.buffered().len() <= FLUSH_AT + 1100);
+        w.end_array();
+        w.finish().unwrap();
+        let out = String::from_utf8(w.into_inner()).unwrap();
+        assert_eq!(out.lines().count(), 2);
+        for line in out.lines() {
+            assert_eq!(parse(line).as_array().unwrap().len(), 2000);
+        }
     }
 
     #[test]

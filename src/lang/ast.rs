@@ -39,6 +39,8 @@ pub enum EndianSpec {
     Match(Expr, Vec<(Vec<Pattern>, Endian)>),
 }
 
+/// A few items per file, parsed once: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Item {
     Endian(Endian, Span),

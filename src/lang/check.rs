@@ -815,10 +815,10 @@ impl<'a> Checker<'a> {
             }
             TypeExpr::Pad(l) => (TypePlan::Pad(self.len(l, scope)?), Ty::Nothing),
             TypeExpr::Align(e) => {
-                if let ExprKind::Int(v) = e.kind {
-                    if v <= 0 {
-                        return Err(self.err(e.span, "`align` needs a positive number".into()));
-                    }
+                if let ExprKind::Int(v) = e.kind
+                    && v <= 0
+                {
+                    return Err(self.err(e.span, "`align` needs a positive number".into()));
                 }
                 (TypePlan::Align(self.int_expr(e, scope)?), Ty::Nothing)
             }
@@ -1272,19 +1272,18 @@ impl<'a> Checker<'a> {
                     // cannot happen: every referenced name is kept
                     return Err(self.err(n.span, format!("`{}` is not kept", n.name)));
                 }
-                Entry::Embedded { slot, candidates } => {
+                Entry::Embedded { slot, candidates }
                     if candidates
                         .iter()
-                        .any(|&sid| self.struct_field_names(sid).contains(&n.name))
-                    {
-                        return Ok((
-                            self.push(PExpr::Embedded {
-                                slot: *slot,
-                                name: n.name.clone().into_boxed_str(),
-                            }),
-                            Ty::Any,
-                        ));
-                    }
+                        .any(|&sid| self.struct_field_names(sid).contains(&n.name)) =>
+                {
+                    return Ok((
+                        self.push(PExpr::Embedded {
+                            slot: *slot,
+                            name: n.name.clone().into_boxed_str(),
+                        }),
+                        Ty::Any,
+                    ));
                 }
                 _ => {}
             }

@@ -503,14 +503,14 @@ fn primary(i: In) -> R<Expr> {
     if let Some(r) = i.strip_prefix('(') {
         let (r, _) = spnl(r)?;
         // a peek: `(T at E)` where T is a primitive, bytes[N] or str[N]
-        if let Ok((r2, ty)) = peek_type(r) {
-            if at_kw(r2, "at") {
-                let (r2, _) = kw("at")(r2)?;
-                let (r2, _) = spnl(r2)?;
-                let (r2, off) = cut_err(expr(r2))?;
-                let (r2, _) = cut_err(symnl(")")(r2))?;
-                return Ok((r2, mk(ExprKind::Peek(Box::new(ty), boxed(off)), r2)));
-            }
+        if let Ok((r2, ty)) = peek_type(r)
+            && at_kw(r2, "at")
+        {
+            let (r2, _) = kw("at")(r2)?;
+            let (r2, _) = spnl(r2)?;
+            let (r2, off) = cut_err(expr(r2))?;
+            let (r2, _) = cut_err(symnl(")")(r2))?;
+            return Ok((r2, mk(ExprKind::Peek(Box::new(ty), boxed(off)), r2)));
         }
         let (r, e) = cut_err(expr(r))?;
         let (r, _) = cut_err(symnl(")")(r))?;
@@ -692,11 +692,11 @@ fn type_atom(i: In) -> R<TypeExpr> {
             }
         }
     }
-    if let Some(r) = i.strip_prefix('=') {
-        if !r.starts_with(['=', '>']) {
-            let (r, e) = cut_err(expr(r))?;
-            return Ok((r, TypeExpr::Computed(e)));
-        }
+    if let Some(r) = i.strip_prefix('=')
+        && !r.starts_with(['=', '>'])
+    {
+        let (r, e) = cut_err(expr(r))?;
+        return Ok((r, TypeExpr::Computed(e)));
     }
     let (r, name) = match raw_ident(i) {
         Ok(x) => x,
