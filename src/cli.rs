@@ -129,8 +129,8 @@ struct DecodeArgs {
     /// cores). Output order is always input order.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
-    /// Deepest nesting of structs, arrays and `at` jumps.
-    #[arg(long, value_name = "N", default_value_t = 128)]
+    /// Deepest nesting of structs, arrays and `at` jumps (at most 10000).
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_depth: u32,
     /// Most values decoded from one document or record (default: 16 per input byte + 1M).
     #[arg(long, value_name = "N")]

@@ -133,9 +133,19 @@ impl DataError {
         self
     }
 
+    /// The field path, `wav.chunks[3].body`; very deep paths keep their first and last steps.
     pub fn path_string(&self) -> String {
+        const HEAD: usize = 6;
+        const TAIL: usize = 8;
+        let n = self.path.len();
         let mut s = String::new();
-        for seg in &self.path {
+        for (i, seg) in self.path.iter().enumerate() {
+            if n > HEAD + TAIL + 1 && i >= HEAD && i < n - TAIL {
+                if i == HEAD {
+                    s.push_str(&format!(".…({} more)…", n - HEAD - TAIL));
+                }
+                continue;
+            }
             match seg {
                 PathSeg::Field(f) => {
                     if !s.is_empty() {
