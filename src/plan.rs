@@ -40,7 +40,12 @@ impl Plan {
     /// Computes derived tables (the fast paths) once the structs are complete.
     pub fn finalize(&mut self) {
         for i in 0..self.structs.len() {
-            self.structs[i].flat = flat_fields(&self.structs[i]).map(Vec::into_boxed_slice);
+            let flat = flat_fields(&self.structs[i]);
+            let raw_ok = flat
+                .as_ref()
+                .is_some_and(|f| f.iter().all(|f| raw_writable(&f.ty, &self.enums)));
+            self.structs[i].flat = flat.map(Vec::into_boxed_slice);
+            self.structs[i].raw_ok = raw_ok;
         }
     }
 
@@ -83,6 +88,9 @@ pub struct StructPlan {
     /// modifiers, nothing kept), the whole struct is checked for length once and its fields
     /// are read from precomputed offsets.
     pub flat: Option<Box<[FlatField]>>,
+    /// The fast path can also write compact JSON directly (every field's JSON is known
+    /// from its bytes alone: numbers, bools, enums, bytes, UTF-8/ASCII text).
+    pub raw_ok: bool,
 }
 
 /// One field of a struct on the fast path.
@@ -95,6 +103,102 @@ pub struct FlatField {
     pub off: u32,
     pub size: u32,
     pub ty: TypePlan,
+    /// Compact JSON before this field's value: `{"id":` for the first emitted field of an
+    /// object, `,"temp":` for the next ones (`[` and `,` in a tuple struct).
+    pub prefix: Box<[u8]>,
+    /// The field's type reduced to what the raw writer dispatches on.
+    pub op: FlatOp,
+}
+
+/// Primitive reads of the fast path, with size and signedness resolved; the byte order is
+/// `None` when it comes from the enclosing struct at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlatOp {
+    U8,
+    I8,
+    U16(Option<ByteOrder>),
+    I16(Option<ByteOrder>),
+    U32(Option<ByteOrder>),
+    I32(Option<ByteOrder>),
+    U64(Option<ByteOrder>),
+    I64(Option<ByteOrder>),
+    F32(Option<ByteOrder>),
+    F64(Option<ByteOrder>),
+    /// A NUL-terminated or fixed UTF-8/ASCII string without `trim`.
+    Text {
+        z: bool,
+        ascii: bool,
+    },
+    /// Anything else: dispatch on the field's `TypePlan`.
+    Other,
+}
+
+impl FlatOp {
+    fn of(t: &TypePlan) -> FlatOp {
+        match *t {
+            TypePlan::Int {
+                size: 1, signed, ..
+            } => {
+                if signed {
+                    FlatOp::I8
+                } else {
+                    FlatOp::U8
+                }
+            }
+            TypePlan::Int {
+                size: 2,
+                signed,
+                order,
+            } => {
+                if signed {
+                    FlatOp::I16(order)
+                } else {
+                    FlatOp::U16(order)
+                }
+            }
+            TypePlan::Int {
+                size: 4,
+                signed,
+                order,
+            } => {
+                if signed {
+                    FlatOp::I32(order)
+                } else {
+                    FlatOp::U32(order)
+                }
+            }
+            TypePlan::Int {
+                size: 8,
+                signed,
+                order,
+            } => {
+                if signed {
+                    FlatOp::I64(order)
+                } else {
+                    FlatOp::U64(order)
+                }
+            }
+            TypePlan::Float { size: 4, order } => FlatOp::F32(order),
+            TypePlan::Float { size: 8, order } => FlatOp::F64(order),
+            TypePlan::Str {
+                kind,
+                trim: None,
+                enc,
+                ..
+            } if kind != StrKind::Z
+                && matches!(
+                    enc,
+                    crate::text::Encoding::Utf8 | crate::text::Encoding::Ascii
+                ) =>
+            {
+                FlatOp::Text {
+                    z: kind == StrKind::ZFixed,
+                    ascii: enc == crate::text::Encoding::Ascii,
+                }
+            }
+            _ => FlatOp::Other,
+        }
+    }
 }
 
 impl StructPlan {
@@ -358,9 +462,49 @@ fn flat_fields(s: &StructPlan) -> Option<Vec<FlatField>> {
                 off: u32::try_from(off).ok()?,
                 size: u32::try_from(size).ok()?,
                 ty: sp.ty.clone(),
+                prefix: Box::default(),
+                op: FlatOp::of(&sp.ty),
             });
         }
         off += size;
     }
+    let mut first = true;
+    for f in out.iter_mut().filter(|f| f.emit) {
+        let mut p = Vec::new();
+        p.push(match (first, s.tuple) {
+            (true, true) => b'[',
+            (true, false) => b'{',
+            (false, _) => b',',
+        });
+        if !s.tuple {
+            p.extend_from_slice(f.key.as_deref().unwrap_or(b"\"\""));
+            p.push(b':');
+        }
+        f.prefix = p.into_boxed_slice();
+        first = false;
+    }
     (Some(off) == s.static_size).then_some(out)
+}
+
+/// Whether the raw fast path can write a field's JSON from its bytes alone.
+fn raw_writable(t: &TypePlan, enums: &[EnumPlan]) -> bool {
+    match t {
+        TypePlan::Int { .. }
+        | TypePlan::Float { .. }
+        | TypePlan::Bool
+        | TypePlan::Bytes(LenPlan::Fixed(_)) => true,
+        TypePlan::Enum { id, .. } => !enums[*id as usize].is_flags,
+        TypePlan::Str {
+            kind: StrKind::Fixed | StrKind::ZFixed,
+            len: LenPlan::Fixed(_),
+            enc,
+            ..
+        } => {
+            matches!(
+                enc,
+                crate::text::Encoding::Utf8 | crate::text::Encoding::Ascii
+            )
+        }
+        _ => false,
+    }
 }

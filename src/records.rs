@@ -112,6 +112,17 @@ pub fn run_range<S: Sink>(
         if count.is_some_and(|c| summary.written >= c) {
             break;
         }
+        // fixed-layout records written straight into a compact writer, many at a time
+        if bad_start.is_none() {
+            let limit = count.map_or(u64::MAX, |c| c - summary.written);
+            let (n, next) = d.raw_records(sid, pos, end, index, limit)?;
+            if n > 0 {
+                summary.written += n;
+                index += n;
+                pos = next;
+                continue;
+            }
+        }
         if let Some(size) = fixed {
             let left = (d.data_len() - pos) as u64;
             if left < size {

@@ -4,6 +4,7 @@
 
 pub mod cursor;
 mod expr;
+mod flat;
 pub mod value;
 
 use crate::emit::Sink;
@@ -206,6 +207,60 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(self.pos)
     }
 
+    /// Records mode's fast path: writes consecutive fixed-layout records of `sid` starting at
+    /// `pos` (and ending by `end`) straight into a compact writer, at most `limit` of them.
+    /// Returns how many were written and where the next record starts; 0 when the path does
+    /// not apply, so the caller decodes the next record the general way.
+    pub fn raw_records(
+        &mut self,
+        sid: StructId,
+        mut pos: usize,
+        end: usize,
+        index: u64,
+        limit: u64,
+    ) -> DResult<(u64, usize)> {
+        let sp = &self.plan.structs[sid as usize];
+        let (Some(flat), Some(size), true) = (&sp.flat, sp.static_size, sp.raw_ok) else {
+            return Ok((0, pos));
+        };
+        let size = size as usize;
+        if self.opts.lossy || !matches!(sp.endian, EndianPlan::Inherit | EndianPlan::Fixed(_)) {
+            return Ok((0, pos));
+        }
+        let order = match sp.endian {
+            EndianPlan::Fixed(o) => o,
+            _ => self.plan.endian.unwrap_or(ByteOrder::Little),
+        };
+        let enums = &self.plan.enums;
+        let end = end.min(self.data.len());
+        let mut n = 0u64;
+        while n < limit && end - pos >= size {
+            let mark = self.sink.mark();
+            let rec = &self.data[pos..pos + size];
+            let Some((buf, style)) = self.sink.raw_value() else {
+                break;
+            };
+            let r = flat::write(buf, style, flat, sp.tuple, rec, order, enums);
+            self.sink.raw_done();
+            if r.is_err() {
+                // the general path reports the bad field with its path and offset
+                self.sink.rewind(mark);
+                break;
+            }
+            self.sink.end_record().map_err(|e| {
+                DataError::new(
+                    self.abs(pos),
+                    DataErrorKind::Type(format!("output error: {e}")),
+                )
+            })?;
+            pos += size;
+            n += 1;
+        }
+        self.budget += n * flat.len() as u64;
+        let _ = index;
+        Ok((n, pos))
+    }
+
     #[cold]
     fn finish_err(&self, mut e: DataError) -> DataError {
         if e.here.is_empty()
@@ -326,6 +381,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 };
             }
         }
+        if emit && !embed && sp.raw_ok && self.try_raw(sp)? {
+            return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
+        }
         if emit && !embed {
             if sp.tuple {
                 self.sink.begin_array();
@@ -372,20 +430,76 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.sink.end_object();
             }
         }
+        Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep))
+    }
+
+    /// Pops a struct's frame; frees it unless the value is kept.
+    #[inline]
+    fn leave_struct(
+        &mut self,
+        base: usize,
+        sid: StructId,
+        arrays_mark: u32,
+        saved_order: ByteOrder,
+        saved_bits: bool,
+        keep: bool,
+    ) -> Value {
         self.st.frames.pop();
         self.order = saved_order;
         self.bit_little = saved_bits;
         self.depth -= 1;
         if keep {
-            Ok(Value::Struct {
+            Value::Struct {
                 frame: base as u32,
                 sid,
-            })
+            }
         } else {
             self.st.arena.truncate(base);
             self.st.arrays_used = arrays_mark;
-            Ok(Value::Absent)
+            Value::Absent
         }
+    }
+
+    /// Writes a fixed-layout struct straight into a compact JSON writer's buffer. Returns
+    /// false when the path does not apply here (too few bytes left: the general path then
+    /// reports exactly which field is short; a writer that decorates its output).
+    #[inline]
+    fn try_raw(&mut self, sp: &StructPlan) -> DResult<bool> {
+        let (Some(flat), Some(size)) = (&sp.flat, sp.static_size) else {
+            return Ok(false);
+        };
+        let size = size as usize;
+        if self.opts.lossy
+            || self.bitpos != 0
+            || size > self.remaining()
+            || self.budget + flat.len() as u64 > self.budget_limit
+        {
+            return Ok(false);
+        }
+        let start = self.pos;
+        let rec = &self.data[start..start + size];
+        let (order, enums) = (self.order, &self.plan.enums);
+        let Some((buf, style)) = self.sink.raw_value() else {
+            return Ok(false);
+        };
+        let r = flat::write(buf, style, flat, sp.tuple, rec, order, enums);
+        self.sink.raw_done();
+        if let Err((i, p)) = r {
+            let f = &flat[i];
+            let at = start + f.off as usize + p;
+            let kind = DataErrorKind::BadText {
+                encoding: match &f.ty {
+                    TypePlan::Str { enc, .. } => enc.name(),
+                    _ => "utf8",
+                },
+                pos: p,
+                byte: self.data[at],
+            };
+            return Err(DataError::new(self.abs(at), kind).in_field(&f.name));
+        }
+        self.budget += flat.len() as u64;
+        self.pos = start + size;
+        Ok(true)
     }
 
     #[inline]

@@ -315,17 +315,6 @@ impl<W: Write> JsonWriter<W> {
     }
 
     #[inline(never)]
-    fn non_finite(&mut self, v: f64) {
-        self.buf.extend_from_slice(if v.is_nan() {
-            b"\"NaN\""
-        } else if v > 0.0 {
-            b"\"Infinity\""
-        } else {
-            b"\"-Infinity\""
-        });
-    }
-
-    #[inline(never)]
     fn text_slow(&mut self, raw: &[u8], enc: Encoding) {
         let buf = &mut self.buf;
         match enc {
@@ -347,41 +336,7 @@ impl<W: Write> JsonWriter<W> {
     }
 
     fn bytes_slow(&mut self, b: &[u8]) {
-        let buf = &mut self.buf;
-        match self.bytes_style {
-            BytesStyle::Hex => {
-                buf.push(b'"');
-                let start = buf.len();
-                buf.resize(start + 2 * b.len(), 0);
-                for (dst, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
-                    dst.copy_from_slice(&HEX2[x as usize]);
-                }
-                buf.push(b'"');
-            }
-            BytesStyle::Base64 => {
-                buf.push(b'"');
-                let n = base64::encoded_len(b.len(), true).expect("base64 length overflows");
-                let start = buf.len();
-                buf.resize(start + n, 0);
-                let written = base64::engine::general_purpose::STANDARD
-                    .encode_slice(b, &mut buf[start..])
-                    .expect("base64 output sized exactly");
-                debug_assert_eq!(written, n);
-                buf.push(b'"');
-            }
-            BytesStyle::Array => {
-                buf.push(b'[');
-                let sep: &[u8] = if self.pretty { b", " } else { b"," };
-                let mut n = itoa::Buffer::new();
-                for (i, &x) in b.iter().enumerate() {
-                    if i > 0 {
-                        buf.extend_from_slice(sep);
-                    }
-                    buf.extend_from_slice(n.format(x).as_bytes());
-                }
-                buf.push(b']');
-            }
-        }
+        push_bytes(&mut self.buf, b, self.bytes_style, self.pretty);
     }
 
     #[cfg(debug_assertions)]
@@ -506,10 +461,7 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn i64(&mut self, v: i64) {
         self.before_value();
-        if v < 0 {
-            self.buf.push(b'-');
-        }
-        push_u64(&mut self.buf, v.unsigned_abs());
+        push_i64(&mut self.buf, v);
     }
 
     #[inline]
@@ -521,35 +473,13 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn f64(&mut self, v: f64) {
         self.before_value();
-        if v.is_finite() {
-            self.buf.reserve(24);
-            // SAFETY: `ryu::raw::format64` writes at most 24 bytes, all reserved above,
-            // and returns how many it wrote (all initialized).
-            unsafe {
-                let len = self.buf.len();
-                let n = ryu::raw::format64(v, self.buf.as_mut_ptr().add(len));
-                self.buf.set_len(len + n);
-            }
-        } else {
-            self.non_finite(v);
-        }
+        push_f64(&mut self.buf, v);
     }
 
     #[inline]
     fn f32(&mut self, v: f32) {
         self.before_value();
-        if v.is_finite() {
-            self.buf.reserve(16);
-            // SAFETY: `ryu::raw::format32` writes at most 16 bytes, all reserved above,
-            // and returns how many it wrote (all initialized).
-            unsafe {
-                let len = self.buf.len();
-                let n = ryu::raw::format32(v, self.buf.as_mut_ptr().add(len));
-                self.buf.set_len(len + n);
-            }
-        } else {
-            self.non_finite(f64::from(v));
-        }
+        push_f32(&mut self.buf, v);
     }
 
     #[inline]
@@ -580,6 +510,20 @@ impl<W: Write> Sink for JsonWriter<W> {
     fn bytes(&mut self, b: &[u8]) {
         self.before_value();
         self.bytes_slow(b);
+    }
+
+    #[inline]
+    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
+        if self.pretty || self.offsets {
+            return None;
+        }
+        self.before_value();
+        Some((&mut self.buf, self.bytes_style))
+    }
+
+    #[inline]
+    fn raw_done(&mut self) {
+        self.state = REST;
     }
 
     fn end_record(&mut self) -> io::Result<()> {
@@ -674,7 +618,7 @@ static HEX2: [[u8; 2]; 256] = {
 /// Appends `s` to `buf`: like `extend_from_slice`, but short slices (the common case:
 /// keys, numbers, short strings) are copied inline instead of through a `memcpy` call.
 #[inline(always)]
-fn extend(buf: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn extend(buf: &mut Vec<u8>, s: &[u8]) {
     let n = s.len();
     let len = buf.len();
     if n <= 32 && buf.capacity() - len >= n {
@@ -758,7 +702,7 @@ fn decimal_len(n: u64) -> usize {
 /// Appends the decimal digits of `n`, formatted straight into the buffer (no copy out of
 /// a scratch buffer, which would stall on store forwarding).
 #[inline(always)]
-fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     buf.reserve(20);
     let len = buf.len();
     let digits = decimal_len(n);
@@ -885,7 +829,7 @@ fn push_escape(buf: &mut Vec<u8>, b: u8) {
 
 /// Appends UTF-8 `s` escaped for a JSON string (without the quotes).
 #[inline]
-fn escape_str(buf: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn escape_str(buf: &mut Vec<u8>, s: &[u8]) {
     let mut i = scan::<false>(s, 0);
     if i == s.len() {
         extend(buf, s);
@@ -952,6 +896,99 @@ fn escape_ascii_compatible(buf: &mut Vec<u8>, s: &[u8], enc: Encoding) {
             start = end;
         }
     }
+}
+
+/// Writes bytes as a JSON value in `style` (arrays get a space after commas when `pretty`).
+pub(crate) fn push_bytes(buf: &mut Vec<u8>, b: &[u8], style: BytesStyle, pretty: bool) {
+    match style {
+        BytesStyle::Hex => {
+            buf.push(b'"');
+            let start = buf.len();
+            buf.resize(start + 2 * b.len(), 0);
+            for (dst, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
+                dst.copy_from_slice(&HEX2[x as usize]);
+            }
+            buf.push(b'"');
+        }
+        BytesStyle::Base64 => {
+            buf.push(b'"');
+            let n = base64::encoded_len(b.len(), true).expect("base64 length overflows");
+            let start = buf.len();
+            buf.resize(start + n, 0);
+            let written = base64::engine::general_purpose::STANDARD
+                .encode_slice(b, &mut buf[start..])
+                .expect("base64 output sized exactly");
+            debug_assert_eq!(written, n);
+            buf.push(b'"');
+        }
+        BytesStyle::Array => {
+            buf.push(b'[');
+            let sep: &[u8] = if pretty { b", " } else { b"," };
+            let mut n = itoa::Buffer::new();
+            for (i, &x) in b.iter().enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(sep);
+                }
+                buf.extend_from_slice(n.format(x).as_bytes());
+            }
+            buf.push(b']');
+        }
+    }
+}
+
+/// Writes a signed integer.
+#[inline(always)]
+pub(crate) fn push_i64(buf: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        buf.push(b'-');
+    }
+    push_u64(buf, v.unsigned_abs());
+}
+
+/// Writes a float from 64-bit input: shortest round-trip text, non-finite as a string.
+#[inline(always)]
+pub(crate) fn push_f64(buf: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        buf.reserve(24);
+        // SAFETY: `ryu::raw::format64` writes at most 24 bytes, all reserved above,
+        // and returns how many it wrote (all initialized).
+        unsafe {
+            let len = buf.len();
+            let n = ryu::raw::format64(v, buf.as_mut_ptr().add(len));
+            buf.set_len(len + n);
+        }
+    } else {
+        push_non_finite(buf, v);
+    }
+}
+
+/// Writes a float from 32-bit (or 16-bit) input: the shortest text that reads back to the
+/// same f32.
+#[inline(always)]
+pub(crate) fn push_f32(buf: &mut Vec<u8>, v: f32) {
+    if v.is_finite() {
+        buf.reserve(16);
+        // SAFETY: `ryu::raw::format32` writes at most 16 bytes, all reserved above,
+        // and returns how many it wrote (all initialized).
+        unsafe {
+            let len = buf.len();
+            let n = ryu::raw::format32(v, buf.as_mut_ptr().add(len));
+            buf.set_len(len + n);
+        }
+    } else {
+        push_non_finite(buf, f64::from(v));
+    }
+}
+
+#[cold]
+fn push_non_finite(buf: &mut Vec<u8>, v: f64) {
+    buf.extend_from_slice(if v.is_nan() {
+        b"\"NaN\""
+    } else if v > 0.0 {
+        b"\"Infinity\""
+    } else {
+        b"\"-Infinity\""
+    });
 }
 
 #[cfg(test)]

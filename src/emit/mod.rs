@@ -63,6 +63,15 @@ pub trait Sink {
     }
     /// Drops everything written after `mark`.
     fn rewind(&mut self, _mark: usize) {}
+    /// The decoder's fast path for fixed-layout structs: when the writer produces compact
+    /// JSON without decorations, it writes what precedes a value (a comma between array
+    /// elements) and lends its buffer and bytes style. The caller then appends exactly one
+    /// complete JSON value and calls [`Sink::raw_done`].
+    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
+        None
+    }
+    /// Ends a value written through [`Sink::raw_value`].
+    fn raw_done(&mut self) {}
 }
 
 /// A sink that writes nothing (skipping records, `check`, benchmarks of the decoder alone).
