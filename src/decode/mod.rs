@@ -751,6 +751,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 enc,
                 trim,
             } => self.decode_str(*kind, len, *enc, trim.as_deref(), emit),
+            _ => self.decode_compound(ty, want, emit),
+        }
+    }
+
+    /// The less common types, kept out of `decode_type` so the hot path stays small.
+    #[inline(never)]
+    fn decode_compound(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
+        match ty {
             TypePlan::Pascal { len, text, enc } => {
                 self.align_bits();
                 let off = self.pos;
@@ -854,6 +862,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 Ok(v)
             }
+            _ => Ok(Value::Absent),
         }
     }
 
