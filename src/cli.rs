@@ -412,7 +412,9 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
 fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
     let job = build_job(a)?;
     if job.file.is_none() && io::stdin().is_terminal() {
-        return Err(usage("no input: give a file, or pipe data to stdin (`-` reads stdin)"));
+        return Err(usage(
+            "no input: give a file, or pipe data to stdin (`-` reads stdin)",
+        ));
     }
     let stdout = io::stdout();
     let out = stdout.lock();

@@ -71,6 +71,7 @@ fn describe(plan: &Plan, t: &TypePlan) -> String {
         }
         TypePlan::Float { size, .. } => format!("f{}", size * 8),
         TypePlan::Bool => "bool".into(),
+        TypePlan::Leb128 { signed } => if *signed { "sleb128" } else { "uleb128" }.into(),
         TypePlan::Bits { n, .. } => format!("b{n}"),
         TypePlan::Bytes(_) => "bytes".into(),
         TypePlan::Str { .. } => "str".into(),

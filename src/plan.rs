@@ -279,6 +279,9 @@ pub enum TypePlan {
         order: Option<ByteOrder>,
     },
     Bool,
+    Leb128 {
+        signed: bool,
+    },
     Bits {
         n: u8,
         as_bool: bool,
@@ -342,6 +345,8 @@ pub struct MatchPlan {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PatPlan {
     Int(i128),
+    /// `lo..=hi`
+    Range(i128, i128),
     Bytes(Box<[u8]>),
 }
 
@@ -372,10 +377,11 @@ pub enum Func {
     Find,
     Rfind,
     Crc32,
+    Sum,
 }
 
 impl Func {
-    pub const ALL: [(&'static str, Func); 8] = [
+    pub const ALL: [(&'static str, Func); 9] = [
         ("len", Func::Len),
         ("int", Func::Int),
         ("min", Func::Min),
@@ -384,6 +390,7 @@ impl Func {
         ("find", Func::Find),
         ("rfind", Func::Rfind),
         ("crc32", Func::Crc32),
+        ("sum", Func::Sum),
     ];
 }
 

@@ -2494,3 +2494,54 @@ fn peek_of_other_primitives() {
         json!({"h": true, "u": 0xfffffe, "s": -65537, "b": true})
     );
 }
+
+// ------------------------------------------------------------------ extensions: leb128, ranges, sum
+
+/// LEB128 examples from the DWARF specification (figure 22/23) and Wikipedia.
+#[test]
+fn leb128_integers() {
+    let desc =
+        "struct t {\n  a: uleb128\n  b: uleb128\n  c: sleb128\n  d: sleb128\n  e: sleb128\n}\n";
+    let data = [0xe5, 0x8e, 0x26, 0x7f, 0x7f, 0x80, 0x7f, 0x02];
+    assert_eq!(
+        decode(desc, &data),
+        json!({"a": 624485, "b": 127, "c": -1, "d": -128, "e": 2})
+    );
+    // u64::MAX takes ten bytes; an eleventh continuation byte is an overflow
+    let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    assert_eq!(
+        decode("struct t { a: uleb128 }", &max),
+        json!({"a": u64::MAX})
+    );
+    let e = data_err("struct t { a: uleb128 }", &[0xff; 11]);
+    assert!(matches!(e.kind, DataErrorKind::Overflow { .. }), "{e}");
+    assert_eq!(e.offset, 0);
+    let e = data_err("struct t { a: uleb128 }", &[0x80, 0x80]);
+    assert!(matches!(e.kind, DataErrorKind::Truncated { .. }), "{e}");
+}
+
+#[test]
+fn range_patterns() {
+    let desc = "struct t {\n  k: u8\n  kind: match k { 0..=9 => = \"digit\", 10 | 11 => = \"ten\", 200..=255 => = \"high\", _ => = \"other\" }\n}\n";
+    assert_eq!(decode(desc, &[0]), json!({"k": 0, "kind": "digit"}));
+    assert_eq!(decode(desc, &[9]), json!({"k": 9, "kind": "digit"}));
+    assert_eq!(decode(desc, &[11]), json!({"k": 11, "kind": "ten"}));
+    assert_eq!(decode(desc, &[255]), json!({"k": 255, "kind": "high"}));
+    assert_eq!(decode(desc, &[50]), json!({"k": 50, "kind": "other"}));
+    let e = desc_err("struct t {\n  k: str[1]\n  v: match k { 1..=2 => u8 }\n}\n");
+    assert!(e.message.contains("range pattern cannot match text"), "{e}");
+    let e = desc_err("struct t {\n  k: u8\n  v: match k { 5..=2 => u8 }\n}\n");
+    assert!(e.message.contains("empty range"), "{e}");
+}
+
+#[test]
+fn sum_of_bytes() {
+    // tar-style checksum: the sum of the header bytes
+    let desc = "struct t {\n  data: bytes[4]\n  total: = sum(data)\n  ok: = sum(data) == 10\n}\n";
+    assert_eq!(
+        decode(desc, &[1, 2, 3, 4]),
+        json!({"data": "01020304", "total": 10, "ok": true})
+    );
+    let e = desc_err("struct t {\n  a: u8\n  s: = sum(a)\n}\n");
+    assert!(e.message.contains("argument 1 of `sum`"), "{e}");
+}

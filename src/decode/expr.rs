@@ -388,6 +388,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     })
                 })?
             }
+            Func::Sum => {
+                let v = self.eval_present(args[0])?;
+                let Some(b) = self.bytes_of(v) else {
+                    return Err(self.err(DataErrorKind::Type("`sum` needs bytes".into())));
+                };
+                b.iter().map(|&x| x as i128).sum()
+            }
             Func::Crc32 => {
                 let v = self.eval_present(args[0])?;
                 let Some(b) = self.bytes_of(v) else {

@@ -696,6 +696,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         match (p, v) {
             (PatPlan::Int(a), Value::Int(b) | Value::Enum { v: b, .. }) => *a == b,
             (PatPlan::Int(a), Value::Bool(b)) => *a == b as i128,
+            (PatPlan::Range(lo, hi), Value::Int(b) | Value::Enum { v: b, .. }) => {
+                (*lo..=*hi).contains(&b)
+            }
             (PatPlan::Bytes(a), v) => self.bytes_of(v).is_some_and(|b| b == &a[..]),
             _ => false,
         }
@@ -720,6 +723,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let off = self.pos;
                 self.take(1)?;
                 Ok(self.fixed_value(ty, off, emit))
+            }
+            TypePlan::Leb128 { signed } => {
+                let v = self.read_leb128(*signed)?;
+                if emit {
+                    self.sink.i128(v);
+                }
+                Ok(Value::Int(v))
             }
             TypePlan::Bits { n, as_bool } => {
                 let v = self.read_bits(*n as u32)?;
@@ -993,6 +1003,38 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         self.pos = start + size;
         Ok(())
+    }
+
+    /// A LEB128 integer: 7 bits per byte, least significant group first, high bit set on
+    /// every byte but the last; at most 10 bytes (64 bits).
+    fn read_leb128(&mut self, signed: bool) -> DResult<i128> {
+        self.align_bits();
+        let start = self.pos;
+        let mut v: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let b = self.take(1)?[0];
+            if shift == 63 && b & 0x7e != 0 {
+                self.pos = start;
+                return Err(self.err(DataErrorKind::Overflow {
+                    op: "leb128 (more than 64 bits)",
+                }));
+            }
+            v |= ((b & 0x7f) as u64) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                if signed && shift < 64 && b & 0x40 != 0 {
+                    return Ok((v | (!0u64 << shift)) as i64 as i128);
+                }
+                return Ok(if signed { v as i64 as i128 } else { v as i128 });
+            }
+            if shift >= 70 {
+                self.pos = start;
+                return Err(self.err(DataErrorKind::Overflow {
+                    op: "leb128 (more than 10 bytes)",
+                }));
+            }
+        }
     }
 
     fn read_bits(&mut self, n: u32) -> DResult<u64> {

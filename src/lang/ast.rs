@@ -163,6 +163,10 @@ pub enum StrKind {
 #[derive(Clone, Debug)]
 pub enum TypeExpr {
     Prim(Prim),
+    /// `uleb128` / `sleb128`: LEB128 variable-length integers (DWARF, protobuf, WebAssembly).
+    Leb128 {
+        signed: bool,
+    },
     Bits {
         n: u8,
         as_bool: bool,
@@ -209,6 +213,8 @@ pub struct MatchArm {
 #[derive(Clone, Debug)]
 pub enum Pattern {
     Int(i128, Span),
+    /// `lo..=hi`, both ends included.
+    Range(i128, i128, Span),
     Bytes(Vec<u8>, Span),
     /// `E::member`, or a bare `member` when the matched value has an enum type.
     Member(Option<Ident>, Ident),

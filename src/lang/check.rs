@@ -780,6 +780,7 @@ impl<'a> Checker<'a> {
                 Ty::Float,
             ),
             TypeExpr::Prim(Prim::Bool) => (TypePlan::Bool, Ty::Bool),
+            TypeExpr::Leb128 { signed } => (TypePlan::Leb128 { signed: *signed }, Ty::Int),
             TypeExpr::Bits { n, as_bool } => (
                 TypePlan::Bits {
                     n: *n,
@@ -986,6 +987,14 @@ impl<'a> Checker<'a> {
                 }
                 Some(PatPlan::Int(*v))
             }
+            Pattern::Range(lo, hi, span) => {
+                if !on.intlike() {
+                    return Err(
+                        self.err(*span, format!("a range pattern cannot match {}", on.name()))
+                    );
+                }
+                Some(PatPlan::Range(*lo, *hi))
+            }
             Pattern::Bytes(b, span) => {
                 if !on.stringlike() {
                     return Err(self.err(
@@ -1137,7 +1146,7 @@ impl<'a> Checker<'a> {
                     return Err(self.unknown(f, "function", Func::ALL.iter().map(|(n, _)| *n)));
                 };
                 let (lo, hi) = match func {
-                    Func::Len | Func::Abs | Func::Crc32 => (1, 1),
+                    Func::Len | Func::Abs | Func::Crc32 | Func::Sum => (1, 1),
                     Func::Int => (2, 2),
                     Func::Min | Func::Max => (2, usize::MAX),
                     Func::Find | Func::Rfind => (3, 3),
@@ -1164,9 +1173,9 @@ impl<'a> Checker<'a> {
                         (Func::Len, _) => {
                             matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any)
                         }
-                        (Func::Int, 0) | (Func::Crc32, _) | (Func::Find | Func::Rfind, 0) => {
-                            t.stringlike()
-                        }
+                        (Func::Int, 0)
+                        | (Func::Crc32 | Func::Sum, _)
+                        | (Func::Find | Func::Rfind, 0) => t.stringlike(),
                         _ => t.intlike(),
                     };
                     if !ok {
@@ -1359,7 +1368,7 @@ fn min_size(plan: &Plan, s: &SpecPlan) -> u64 {
         TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
             *size as u64
         }
-        TypePlan::Bool => 1,
+        TypePlan::Bool | TypePlan::Leb128 { .. } => 1,
         TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
         TypePlan::Str {
             kind: plan::StrKind::Z,

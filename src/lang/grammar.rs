@@ -709,6 +709,14 @@ fn type_atom(i: In) -> R<TypeExpr> {
     if let Some(p) = prim_from_name(name) {
         return Ok((r, TypeExpr::Prim(p)));
     }
+    if name == "uleb128" || name == "sleb128" {
+        return Ok((
+            r,
+            TypeExpr::Leb128 {
+                signed: name == "sleb128",
+            },
+        ));
+    }
     if let Some(n) = bits_from_name(name) {
         if at_kw(r, "as") {
             let (r, _) = kw("as")(r)?;
@@ -791,10 +799,19 @@ fn pattern(i: In) -> R<Pattern> {
     if i.starts_with('-') || i.starts_with(|c: char| c.is_ascii_digit()) {
         let neg = i.starts_with('-');
         let (r, v) = cut_err(int_literal(if neg { &i[1..] } else { i }))?;
-        return Ok((
-            r,
-            Pattern::Int(if neg { -v } else { v }, span_from(start, r)),
-        ));
+        let lo = if neg { -v } else { v };
+        let (r2, _) = sp(r)?;
+        if let Some(r3) = r2.strip_prefix("..=") {
+            let (r3, _) = sp(r3)?;
+            let neg = r3.starts_with('-');
+            let (r3, v) = cut_err(int_literal(if neg { &r3[1..] } else { r3 }))?;
+            let hi = if neg { -v } else { v };
+            if hi < lo {
+                return fatal(r2, format!("empty range {lo}..={hi}"));
+            }
+            return Ok((r3, Pattern::Range(lo, hi, span_from(start, r3))));
+        }
+        return Ok((r, Pattern::Int(lo, span_from(start, r))));
     }
     let (r, first) = ident(i)?;
     if first.name == "_" {
