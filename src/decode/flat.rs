@@ -9,6 +9,25 @@ use crate::text::Encoding;
 
 use super::cursor::{f16_to_f32, read_uint, sign_extend};
 
+const PLAIN: u8 = 0;
+const NUL: u8 = 1;
+const OTHER: u8 = 2;
+
+/// Bytes that JSON strings take as they are (printable ASCII but `"` and `\\`), the NUL that
+/// ends a C string, and everything else (escapes, non-ASCII: the careful path).
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        t[c] = PLAIN;
+        c += 1;
+    }
+    t[b'"' as usize] = OTHER;
+    t[b'\\' as usize] = OTHER;
+    t[0] = NUL;
+    t
+};
+
 /// Text that is not valid in its encoding: (field index, byte position in the field).
 pub(super) type BadText = (usize, usize);
 
@@ -74,6 +93,28 @@ pub(super) fn write(
             FlatOp::F32(o) => push_f32(buf, num!(f32, o)),
             FlatOp::F64(o) => push_f64(buf, num!(f64, o)),
             FlatOp::Text { z, ascii } => {
+                // one pass for the common case: printable ASCII up to the NUL (or the end)
+                let mut n = b.len();
+                let mut clean = true;
+                for (k, &c) in b.iter().enumerate() {
+                    match CLASS[c as usize] {
+                        PLAIN => {}
+                        NUL if z => {
+                            n = k;
+                            break;
+                        }
+                        _ => {
+                            clean = false;
+                            break;
+                        }
+                    }
+                }
+                if clean {
+                    buf.push(b'"');
+                    extend(buf, &b[..n]);
+                    buf.push(b'"');
+                    continue;
+                }
                 let n = if z {
                     b.iter().position(|&c| c == 0).unwrap_or(b.len())
                 } else {
