@@ -133,7 +133,7 @@ struct DecodeArgs {
     #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_depth: u32,
     /// Most values decoded from one document or record (default: 16 per input byte + 1M).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_values: Option<u64>,
 }
 
@@ -303,7 +303,7 @@ struct Job {
     threads: usize,
 }
 
-fn build_job(a: DecodeArgs) -> Result<Job> {
+fn build_job(mut a: DecodeArgs) -> Result<Job> {
     let (plan, records) = if let Some(fmt_str) = &a.struct_fmt {
         if a.records.as_deref().is_some_and(|r| !r.is_empty()) {
             return Err(usage(
@@ -321,11 +321,23 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
         } else {
             StringMode::Text
         };
-        let plan = structfmt::lower::to_plan(&f, a.names.as_deref(), strings)
-            .map_err(|e| usage(format!("--names: {e}")))?;
+        let plan =
+            structfmt::lower::to_plan(&f, a.names.as_deref(), strings).map_err(|e| match e {
+                structfmt::lower::NamesError::TooManyValues(_) => {
+                    usage(format!("bad struct format {fmt_str:?}: {e}"))
+                }
+                e => usage(format!("--names: {e}")),
+            })?;
         (plan, Some(0))
     } else if let Some(desc) = &a.format {
         let plan = load_descriptor(desc, a.root.as_deref())?;
+        // `--records data.bin` with no input file: the value was meant as the input
+        if let Some(name) = a.records.as_deref() {
+            if a.file.is_none() && plan.struct_by_name(name).is_none() && Path::new(name).exists() {
+                a.file = Some(PathBuf::from(name));
+                a.records = Some(String::new());
+            }
+        }
         let records = match a.records.as_deref() {
             None => None,
             Some("") => Some(plan.root),
@@ -355,8 +367,21 @@ fn build_job(a: DecodeArgs) -> Result<Job> {
             "give a descriptor with -f/--format or a struct format with -s/--struct (see --help)",
         ));
     };
-    if records.is_none() && (a.skip > 0 || a.count.is_some()) {
-        return Err(usage("--skip and --count need records mode (--records)"));
+    if records.is_none() {
+        let flag = [
+            (a.skip > 0, "--skip"),
+            (a.count.is_some(), "--count"),
+            (matches!(a.on_error, OnErrorArg::Skip), "--on-error skip"),
+            (a.allow_remainder, "--allow-remainder"),
+            (a.threads.is_some(), "--threads"),
+        ]
+        .into_iter()
+        .find(|(given, _)| *given);
+        if let Some((_, name)) = flag {
+            return Err(usage(format!(
+                "{name} needs records mode (--records TYPE, or a struct format)"
+            )));
+        }
     }
     let style = match (a.output, records.is_some()) {
         (Some(OutputArg::Json), _) => Style::Compact,

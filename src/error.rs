@@ -14,7 +14,7 @@ pub enum PathSeg {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum DataErrorKind {
     /// A read past the end of the region: `u32` with 2 bytes left.
-    #[error("need {need} bytes, only {left} left")]
+    #[error("need {}, only {left} left", n_bytes(*.need))]
     Truncated { need: u64, left: u64 },
     /// A constant (`"RIFF"`) that did not match.
     #[error("expected {expected}, found {found}")]
@@ -30,7 +30,7 @@ pub enum DataErrorKind {
         byte: u8,
     },
     /// `strz` without a NUL before the region ends.
-    #[error("no NUL terminator before the end of the region ({left} bytes searched)")]
+    #[error("no NUL terminator before the end of the region ({} searched)", n_bytes(*.left))]
     NoTerminator { left: u64 },
     /// An array count that cannot fit in the remaining bytes: `u32[1000000]` with 12 left.
     #[error("array of {count} elements needs at least {need} bytes, only {left} left")]
@@ -42,7 +42,7 @@ pub enum DataErrorKind {
     #[error("offset {target} is outside the input (size {size})")]
     AtOutside { target: i128, size: u64 },
     /// A `size` larger than what is left.
-    #[error("region of {size} bytes does not fit, only {left} left")]
+    #[error("region of {} does not fit, only {left} left", n_bytes(*.size))]
     RegionTooLarge { size: i128, left: u64 },
     /// An array element (or record) that consumed no bytes in a loop that ends on input.
     #[error("repeat makes no progress: element {index} consumed no bytes")]
@@ -86,8 +86,17 @@ pub enum DataErrorKind {
     #[error("`{text}` is not a base-{base} number")]
     NotANumber { text: String, base: u32 },
     /// Bytes left after the last whole record.
-    #[error("{left} trailing bytes do not make a whole record of {size} bytes")]
+    #[error("{} left after the last whole record (a record is {size} bytes)", n_bytes(*.left))]
     Remainder { left: u64, size: u64 },
+}
+
+/// `1 byte`, `2 bytes`.
+fn n_bytes<T: std::fmt::Display + PartialEq + From<u8>>(n: T) -> String {
+    if n == T::from(1) {
+        format!("{n} byte")
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// A data error: what went wrong, where in the input, and in which field.
@@ -251,21 +260,48 @@ impl fmt::Display for DescriptorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (line, col) = self.line_col();
         writeln!(f, "{}:{}:{}: {}", self.file, line, col, self.message)?;
-        let text = self.source.lines().nth(line - 1).unwrap_or("");
+        let text: Vec<char> = self
+            .source
+            .lines()
+            .nth(line - 1)
+            .unwrap_or("")
+            .chars()
+            .collect();
         let gutter = line.to_string().len();
-        writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{line} | {text}")?;
         let width = {
             let s = floor_char(&self.source, self.start.min(self.source.len()));
             let e = floor_char(&self.source, self.end.min(self.source.len()).max(s));
             let seg = &self.source[s..e];
-            seg.split('\n').next().unwrap_or("").chars().count().max(1)
+            seg.split('\n')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .count()
+                .clamp(1, 60)
         };
+        // a long line is shown as a window around the caret
+        const WINDOW: usize = 100;
+        let (lo, hi) = if text.len() <= WINDOW {
+            (0, text.len())
+        } else {
+            let lo = (col - 1)
+                .saturating_sub(WINDOW / 2)
+                .min(text.len() - WINDOW);
+            (lo, lo + WINDOW)
+        };
+        let shown: String = text[lo..hi].iter().collect();
+        let (pre, post) = (
+            if lo > 0 { "…" } else { "" },
+            if hi < text.len() { "…" } else { "" },
+        );
+        writeln!(f, "{:gutter$} |", "")?;
+        writeln!(f, "{line} | {pre}{shown}{post}")?;
+        let caret_at = col - 1 - lo + pre.chars().count();
         write!(
             f,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(col - 1),
+            " ".repeat(caret_at),
             "^".repeat(width)
         )?;
         if let Some(help) = &self.help {

@@ -39,6 +39,34 @@ pub struct Plan {
 impl Plan {
     /// Computes derived tables (the fast paths) once the structs are complete.
     pub fn finalize(&mut self) {
+        // the smallest size of every struct, then of every array's elements, so that a count
+        // read from the data is compared with the bytes left before anything is decoded
+        let n = self.structs.len();
+        let mut smin = vec![0u64; n];
+        for _ in 0..n.min(64) {
+            let mut changed = false;
+            for i in 0..n {
+                let m = self.structs[i]
+                    .fields
+                    .iter()
+                    .map(|f| spec_min(&self.exprs, &smin, &f.spec))
+                    .fold(0u64, u64::saturating_add);
+                if m != smin[i] {
+                    smin[i] = m;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let exprs = std::mem::take(&mut self.exprs);
+        for st in &mut self.structs {
+            for f in &mut st.fields {
+                fix_array_mins(&exprs, &smin, &mut f.spec);
+            }
+        }
+        self.exprs = exprs;
         for i in 0..self.structs.len() {
             let flat = flat_fields(&self.structs[i]);
             let raw_ok = flat
@@ -513,5 +541,72 @@ fn raw_writable(t: &TypePlan, enums: &[EnumPlan]) -> bool {
             )
         }
         _ => false,
+    }
+}
+
+/// A lower bound of the bytes one value of a spec consumes (0 when unknown). `smin` holds
+/// the current lower bounds of the structs (recursive structs converge from 0 upwards).
+fn spec_min(exprs: &[PExpr], smin: &[u64], s: &SpecPlan) -> u64 {
+    if s.at.is_some() || s.if_.is_some() {
+        return 0;
+    }
+    if let Some(sz) = s.size {
+        return match exprs.get(sz as usize) {
+            Some(PExpr::Int(v)) => (*v).max(0) as u64,
+            _ => 0,
+        };
+    }
+    match &s.ty {
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
+            *size as u64
+        }
+        TypePlan::Bool | TypePlan::Leb128 { .. } => 1,
+        TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
+        TypePlan::Str {
+            kind: StrKind::Z, ..
+        } => 1,
+        TypePlan::Str {
+            len: LenPlan::Fixed(n),
+            ..
+        } => *n,
+        TypePlan::Pascal { len, .. } => *len,
+        TypePlan::Const { bytes, .. } => bytes.len() as u64,
+        TypePlan::Struct { id, .. } => smin.get(*id as usize).copied().unwrap_or(0),
+        TypePlan::Array(a) => match a.len {
+            LenPlan::Fixed(n)
+                if a.each_at.is_none() && a.each_if.is_none() && a.each_size.is_none() =>
+            {
+                n.saturating_mul(spec_min(exprs, smin, &a.elem))
+            }
+            _ => 0,
+        },
+        TypePlan::Match(m) => {
+            let arms = m.arms.iter().map(|(_, s)| s).chain(m.default.as_ref());
+            arms.map(|s| spec_min(exprs, smin, s)).min().unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// Sets `min_elem` of every array inside a spec.
+fn fix_array_mins(exprs: &[PExpr], smin: &[u64], s: &mut SpecPlan) {
+    match &mut s.ty {
+        TypePlan::Array(a) => {
+            fix_array_mins(exprs, smin, &mut a.elem);
+            a.min_elem = if a.each_size.is_some() || a.each_at.is_some() {
+                0
+            } else {
+                spec_min(exprs, smin, &a.elem)
+            };
+        }
+        TypePlan::Match(m) => {
+            for (_, arm) in &mut m.arms {
+                fix_array_mins(exprs, smin, arm);
+            }
+            if let Some(d) = &mut m.default {
+                fix_array_mins(exprs, smin, d);
+            }
+        }
+        _ => {}
     }
 }

@@ -109,6 +109,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
+    /// The name of slot `s` of the current struct (for error messages).
+    #[cold]
+    fn slot_name(&self, s: u32) -> String {
+        let sid = self.st.frames.last().map_or(0, |f| f.1);
+        let sp = &self.plan.structs[sid as usize];
+        sp.lookup
+            .iter()
+            .find(|(_, l)| *l == Lookup::Slot(s))
+            .map_or_else(|| "value".to_string(), |(n, _)| n.clone())
+    }
+
     fn current_frame(&self) -> u32 {
         self.st.frames.last().map_or(0, |f| f.0)
     }
@@ -120,7 +131,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             PExpr::Bool(b) => Value::Bool(*b),
             PExpr::Lit(_) => Value::Lit(id),
             PExpr::This => self.this,
-            PExpr::Slot(s) => self.st.arena[(self.current_frame() + s) as usize],
+            PExpr::Slot(s) => match self.st.arena[(self.current_frame() + s) as usize] {
+                // name the absent field here, where its name is known (`??` catches this)
+                Value::Absent => return Err(self.err(DataErrorKind::Absent(self.slot_name(*s)))),
+                v => v,
+            },
             PExpr::Embedded { slot, name } => {
                 let inner = self.st.arena[(self.current_frame() + slot) as usize];
                 self.member(inner, name)?

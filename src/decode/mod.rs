@@ -224,7 +224,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             return Ok((0, pos));
         };
         let size = size as usize;
-        if self.opts.lossy || !matches!(sp.endian, EndianPlan::Inherit | EndianPlan::Fixed(_)) {
+        // a record of no bytes never advances: the caller reports NoProgress
+        if size == 0
+            || self.opts.lossy
+            || !matches!(sp.endian, EndianPlan::Inherit | EndianPlan::Fixed(_))
+        {
             return Ok((0, pos));
         }
         let order = match sp.endian {

@@ -229,7 +229,18 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
                 let msg = format!("no struct named `{name}` for the root");
                 let help = closest(name, c.struct_ix.keys().copied())
                     .map(|s| format!("did you mean `{s}`?"));
-                let mut e = c.err(span.unwrap_or_default(), msg);
+                let mut e = match span {
+                    Some(span) => c.err(span, msg),
+                    // `--root NAME` on the command line: point at the flag
+                    None => DescriptorError {
+                        file: "<command line>".into(),
+                        source: format!("--root {name}"),
+                        start: 7,
+                        end: 7 + name.len(),
+                        message: msg,
+                        help: None,
+                    },
+                };
                 e.help = help;
                 return Err(e);
             }

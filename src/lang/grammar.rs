@@ -269,8 +269,73 @@ fn string_literal(i: In) -> R<Vec<u8>> {
 
 // ---------------------------------------------------------------- expressions
 
+/// Limits that keep hostile descriptors from exhausting the stack while they are parsed,
+/// checked, and dropped: brackets nested per file, operators chained in one expression,
+/// prefix and postfix operators in a row, array dimensions, and the depth of one expression.
+const MAX_BRACKETS: usize = 32;
+const MAX_CHAIN: usize = 128;
+const MAX_AFFIX: usize = 64;
+const MAX_DIMS: usize = 8;
+const MAX_EXPR_DEPTH: usize = 256;
+
 pub fn expr(i: In) -> R<Expr> {
-    cond_expr(i)
+    let (r, e) = cond_expr(i)?;
+    if expr_depth(&e) > MAX_EXPR_DEPTH {
+        return fatal(
+            i,
+            format!("expression nested deeper than {MAX_EXPR_DEPTH} levels"),
+        );
+    }
+    Ok((r, e))
+}
+
+/// Depth of an expression tree (parsing limits keep it small enough to recurse).
+fn expr_depth(e: &Expr) -> usize {
+    1 + match &e.kind {
+        ExprKind::Member(a, _) | ExprKind::Unary(_, a) | ExprKind::Cast(a, _) => expr_depth(a),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => expr_depth(a).max(expr_depth(b)),
+        ExprKind::Cond(a, b, c) => expr_depth(a).max(expr_depth(b)).max(expr_depth(c)),
+        ExprKind::Call(_, args) => args.iter().map(expr_depth).max().unwrap_or(0),
+        ExprKind::Peek(_, at) => expr_depth(at),
+        _ => 0,
+    }
+}
+
+/// Where brackets nest deeper than [`MAX_BRACKETS`] (skipping strings and comments).
+fn too_deep(src: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut chars = src.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn boxed(e: Expr) -> Box<Expr> {
@@ -368,11 +433,19 @@ fn binary_level(i: In, level: usize) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
     let (mut i, mut lhs) = binary_level(i, level + 1)?;
+    let mut chain = 0;
     loop {
         let (i2, _) = sp(i)?;
         let Some((r, op)) = match_op(i2, level) else {
             return Ok((i, lhs));
         };
+        chain += 1;
+        if chain > MAX_CHAIN {
+            return fatal(
+                i2,
+                format!("more than {MAX_CHAIN} operators in a row; split the expression"),
+            );
+        }
         let (r, _) = spnl(r)?;
         let (r, rhs) = cut_err(binary_level(r, level + 1))?;
         let span = span_from(start, r);
@@ -387,6 +460,16 @@ fn binary_level(i: In, level: usize) -> R<Expr> {
 fn unary_expr(i: In) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
+    let prefixes = i
+        .chars()
+        .take_while(|c| matches!(c, '-' | '!' | '~' | ' '))
+        .count();
+    if prefixes > MAX_AFFIX {
+        return fatal(
+            i,
+            format!("more than {MAX_AFFIX} prefix operators in a row"),
+        );
+    }
     let op = if i.starts_with('-') {
         Some(UnOp::Neg)
     } else if i.starts_with('!') && !i.starts_with("!=") {
@@ -424,8 +507,16 @@ fn postfix_expr(i: In) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
     let (mut i, mut e) = primary(i)?;
+    let mut count = 0;
     loop {
         let (i2, _) = sp(i)?;
+        count += 1;
+        if count > MAX_AFFIX {
+            return fatal(
+                i2,
+                format!("more than {MAX_AFFIX} postfix operators in a row"),
+            );
+        }
         if let Some(r) = i2.strip_prefix('.') {
             let (r, name) = cut_err(ident(r))?;
             e = Expr {
@@ -883,6 +974,9 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
         }
         let (r, len) = cut_err(bracket_len(i2))?;
         dims.push((len, span_from(start, r)));
+        if dims.len() > MAX_DIMS {
+            return fatal(i2, format!("an array takes at most {MAX_DIMS} dimensions"));
+        }
         i = r;
     }
     for (len, span) in dims.into_iter().rev() {
@@ -1011,6 +1105,7 @@ fn field_block(i: In) -> R<Vec<Field>> {
 }
 
 fn endian_word(i: In) -> R<Endian> {
+    let (i, _) = sp(i)?;
     let (r, w) = ident(i)?;
     match w.name.as_str() {
         "little" => Ok((r, Endian::Little)),
@@ -1199,6 +1294,12 @@ fn item(i: In) -> R<Item> {
 
 /// Parses a whole descriptor file.
 pub fn parse_file(src: &str) -> Result<Vec<Item>, SyntaxError> {
+    if let Some(at) = too_deep(src) {
+        return Err(SyntaxError {
+            rem: src.len() - at,
+            message: format!("brackets nested deeper than {MAX_BRACKETS} levels"),
+        });
+    }
     let mut items = Vec::new();
     let mut i = src;
     loop {
@@ -1232,6 +1333,12 @@ fn unwrap_err(e: nom::Err<SyntaxError>) -> SyntaxError {
 
 /// Parses a standalone expression (used by tests and `--where`-like options).
 pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
+    if let Some(at) = too_deep(src) {
+        return Err(SyntaxError {
+            rem: src.len() - at,
+            message: format!("brackets nested deeper than {MAX_BRACKETS} levels"),
+        });
+    }
     let (r, e) = expr(src).map_err(unwrap_err)?;
     let (r, _) = spnl(r).map_err(unwrap_err)?;
     if !r.is_empty() {

@@ -17,13 +17,21 @@ pub enum StringMode {
 /// A problem with `--names` (the format string itself was already parsed).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NamesError {
-    #[error("{given} names given, but the format has {values} values")]
+    #[error("{given} name(s) given, but the format has {values} value(s)")]
     Count { given: usize, values: usize },
     #[error("name `{0}` is given twice")]
     Duplicate(String),
     #[error("empty name at position {0}")]
     Empty(usize),
+    /// More values than [`MAX_VALUES`] (`'77777777e'`): one plan field per value would
+    /// exhaust memory before the input is read.
+    #[error("the format has {0} values, more than the {MAX_VALUES} supported")]
+    TooManyValues(usize),
 }
+
+/// Most values one struct format may unpack to (CPython has no limit; a plan field per
+/// value does).
+pub const MAX_VALUES: usize = 1 << 20;
 
 /// Builds a plan with one root struct `record` for the format. With `names`, records are
 /// JSON objects with those keys (`_` skips a value); without, JSON arrays.
@@ -33,6 +41,9 @@ pub fn to_plan(
     strings: StringMode,
 ) -> Result<Plan, NamesError> {
     let values = f.value_count();
+    if values > MAX_VALUES {
+        return Err(NamesError::TooManyValues(values));
+    }
     if let Some(n) = names {
         if n.len() != values {
             return Err(NamesError::Count {
