@@ -1998,13 +1998,17 @@ fn huge_count_is_rejected_without_allocating() {
     let d = "struct t { n: u32; xs: u8[n]; l: = len(xs) }";
     let e = data_err(d, &data);
     assert!(matches!(e.kind, DataErrorKind::CountTooLarge { .. }), "{e}");
-    // elements of unknown size: decoding stops at the end of the input
+    // elements of variable size count with their smallest size (here 1 byte: `k`)
     let d = "struct t { n: u32; xs: item[n]; l: = len(xs) }\nstruct item { k: u8; v: bytes[k] }";
     let e = data_err(d, &data);
     assert!(
         matches!(
             e.kind,
-            DataErrorKind::Truncated { .. } | DataErrorKind::NoProgress { .. }
+            DataErrorKind::CountTooLarge {
+                count: 4294967295,
+                need: 4294967295,
+                left: 10
+            }
         ),
         "{e}"
     );
@@ -2255,15 +2259,30 @@ fn error_paths_through_embedding_and_arrays() {
     let d = "
 struct t { n: u8; common; items: item[n] }
 struct common { k: u8 valid _ == 1 }
-struct item { a: u8; b: u16 }
+struct item { a: u8 valid _ < 5; b: u16 }
 ";
     // embedded fields are named directly (the embedding has no name)
     let e = data_err(d, &[1, 2]);
     assert_eq!(e.path_string(), "t.k");
     assert_eq!(e.offset, 1);
+    let e = data_err(d, &[2, 1, 0, 0, 0, 5, 0, 0]);
+    assert_eq!(e.path_string(), "t.items[1].a");
+    assert_eq!(e.offset, 5);
+    // two items need 6 bytes; 5 are left: rejected before the first item
     let e = data_err(d, &[2, 1, 0, 0, 0, 5, 0]);
-    assert_eq!(e.path_string(), "t.items[1].b");
-    assert_eq!(e.offset, 6);
+    assert_eq!(e.path_string(), "t.items");
+    assert_eq!(e.offset, 2);
+    assert!(
+        matches!(
+            e.kind,
+            DataErrorKind::CountTooLarge {
+                count: 2,
+                need: 6,
+                left: 5
+            }
+        ),
+        "{e}"
+    );
 }
 
 // ------------------------------------------------------------------ more edge cases
