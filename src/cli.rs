@@ -332,11 +332,13 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
     } else if let Some(desc) = &a.format {
         let plan = load_descriptor(desc, a.root.as_deref())?;
         // `--records data.bin` with no input file: the value was meant as the input
-        if let Some(name) = a.records.as_deref() {
-            if a.file.is_none() && plan.struct_by_name(name).is_none() && Path::new(name).exists() {
-                a.file = Some(PathBuf::from(name));
-                a.records = Some(String::new());
-            }
+        if let Some(name) = a.records.as_deref()
+            && a.file.is_none()
+            && plan.struct_by_name(name).is_none()
+            && Path::new(name).exists()
+        {
+            a.file = Some(PathBuf::from(name));
+            a.records = Some(String::new());
         }
         let records = match a.records.as_deref() {
             None => None,

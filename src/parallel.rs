@@ -16,7 +16,14 @@ use crate::records::{self, RecordsConfig, Summary};
 
 /// Input bytes per chunk: large enough to amortise hand-offs, small enough that a few chunks
 /// of output (about 3× the input as JSON) stay well under 32 MiB.
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 512 << 10;
+
+/// Most chunks decoded or waiting to be written at once.
+const MAX_IN_FLIGHT: usize = 8;
+
+/// Most worker threads: beyond this, output formatting is no longer the bottleneck and each
+/// worker's writer buffer (about 1 MiB) would only add memory.
+pub const MAX_THREADS: usize = 8;
 
 struct Done {
     chunk: usize,
@@ -41,6 +48,7 @@ pub fn run<W: Write>(
     on_skip: records::SkipReport,
 ) -> Result<Summary, RunError> {
     let size = size as usize;
+    let threads = threads.clamp(1, MAX_THREADS);
     let data = input.data;
     let whole = data.len() / size;
     let first = (cfg.skip.min(whole as u64)) as usize;
@@ -62,8 +70,9 @@ pub fn run<W: Write>(
     let (done_tx, done_rx) = mpsc::channel::<Done>();
     let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
     let pool_rx = std::sync::Mutex::new(pool_rx);
-    for _ in 0..threads * 2 {
-        let _ = pool_tx.send(Vec::with_capacity(CHUNK_BYTES * 4));
+    // chunks in flight: two per worker, at most MAX_IN_FLIGHT whatever the thread count
+    for _ in 0..(threads * 2).min(MAX_IN_FLIGHT) {
+        let _ = pool_tx.send(Vec::new());
     }
     let mut summary = Summary::default();
     std::thread::scope(|s| -> Result<(), RunError> {
@@ -72,6 +81,8 @@ pub fn run<W: Write>(
             let (next, stop, pool_rx) = (&next, &stop, &pool_rx);
             s.spawn(move || {
                 let mut st = Scratch::default();
+                // one writer per worker, reused for every chunk: its buffer is allocated once
+                let mut w = JsonWriter::new(Vec::new(), json);
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return;
@@ -92,7 +103,7 @@ pub fn run<W: Write>(
                     } else {
                         (lo + per_chunk) * size
                     };
-                    let mut w = JsonWriter::new(buf, json);
+                    *w.get_mut() = buf;
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
                     let result = {
@@ -108,8 +119,9 @@ pub fn run<W: Write>(
                             &mut rec,
                         )
                     };
+                    // moves what the writer buffered into the chunk's buffer
                     let _ = w.finish();
-                    let out = w.into_inner();
+                    let out = std::mem::take(w.get_mut());
                     if result.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }

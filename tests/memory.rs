@@ -1,0 +1,252 @@
+//! Memory does not grow with the input: the `unstruct` binary decodes 128 MB of records in
+//! records mode with a peak well under 32 MiB.
+//!
+//! The test spawns the binary, feeds it generated data (tests/memory/datagen.rs) and polls
+//! `/proc/<pid>/status` every ~2 ms while it runs:
+//! - streamed from stdin, the figure is `VmHWM`, the kernel's own high-water mark of the
+//!   resident set (so sampling misses nothing but the last ~2 ms before exit);
+//! - from a file, which unstruct memory-maps, resident file pages are page cache that the
+//!   kernel reclaims at will, so the figure is the largest `RssAnon` sampled (heap, stacks,
+//!   output buffers: the memory unstruct itself holds).
+//!
+//! Linux only (`/proc`). Output goes to /dev/null. Run with `--nocapture` to see the figures.
+
+#![cfg(target_os = "linux")]
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+#[path = "memory/datagen.rs"]
+mod datagen;
+
+use datagen::{FIXED_FORMAT, FIXED_NAMES, FIXED_SIZE};
+
+const LIMIT_KB: u64 = 32 << 10;
+/// 4,000,000 fixed records, as gen_data.py's fixed.bin.
+const FIXED_BYTES: usize = 128_000_000;
+const VAR_BYTES: usize = 64_000_000;
+
+/// Peaks seen in /proc/<pid>/status, in KiB.
+#[derive(Debug, Default)]
+struct Peak {
+    hwm: u64,
+    rss: u64,
+    anon: u64,
+    file: u64,
+    samples: u64,
+}
+
+fn status_kb(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Samples the child's memory every ~2 ms until it exits.
+fn watch(child: &mut Child) -> (ExitStatus, Peak) {
+    let path = format!("/proc/{}/status", child.id());
+    let mut p = Peak::default();
+    loop {
+        // a zombie's status has no Vm lines: those samples change nothing
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            let get = |k| status_kb(&s, k).unwrap_or(0);
+            p.hwm = p.hwm.max(get("VmHWM:"));
+            p.rss = p.rss.max(get("VmRSS:"));
+            p.anon = p.anon.max(get("RssAnon:"));
+            p.file = p.file.max(get("RssFile:"));
+            p.samples += 1;
+        }
+        if let Some(st) = child.try_wait().expect("wait for unstruct") {
+            return (st, p);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Fills the chunk it is given with the next bytes for stdin; false at the end.
+type Feed = Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>;
+
+fn unstruct(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_unstruct"));
+    c.args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    c
+}
+
+fn fixed_args() -> Vec<String> {
+    vec![
+        "-s".into(),
+        FIXED_FORMAT.into(),
+        "--names".into(),
+        FIXED_NAMES.join(","),
+    ]
+}
+
+/// Runs `cmd`, writing `feed`'s chunks to its stdin from a thread (when given), and
+/// returns the memory peaks. Fails when unstruct fails or writes to stderr.
+fn run(what: &str, mut cmd: Command, feed: Option<Feed>) -> Peak {
+    if feed.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn unstruct");
+    let writer = feed.map(|mut next| {
+        let mut stdin = child.stdin.take().expect("stdin");
+        std::thread::spawn(move || {
+            let mut chunk = Vec::with_capacity(1 << 20);
+            let mut total = 0u64;
+            while next(&mut chunk) {
+                if stdin.write_all(&chunk).is_err() {
+                    break; // unstruct exited early: its status tells why
+                }
+                total += chunk.len() as u64;
+                chunk.clear();
+            }
+            total
+        })
+    });
+    let mut stderr = child.stderr.take().expect("stderr");
+    let errors = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let (status, peak) = watch(&mut child);
+    let fed = writer.map(|w| w.join().expect("writer thread"));
+    let errors = errors.join().expect("stderr thread");
+    assert!(
+        status.success() && errors.is_empty(),
+        "{what}: unstruct failed ({status}): {errors}"
+    );
+    println!(
+        "{what}: {:.1} s, {} samples{}: VmHWM {:.1} MiB, max VmRSS {:.1} MiB, max RssAnon {:.1} MiB, max RssFile {:.1} MiB",
+        start.elapsed().as_secs_f64(),
+        peak.samples,
+        fed.map_or(String::new(), |n| format!(", {n} bytes fed")),
+        peak.hwm as f64 / 1024.0,
+        peak.rss as f64 / 1024.0,
+        peak.anon as f64 / 1024.0,
+        peak.file as f64 / 1024.0,
+    );
+    assert!(peak.samples >= 10, "{what}: too few samples: {peak:?}");
+    peak
+}
+
+/// Yields `total` bytes (rounded down to whole records) in chunks of the records of
+/// `block`, which is generated once and repeated: the data need not be unique, and
+/// generating 128 MB in a debug build would take longer than decoding it.
+fn repeat_feed(block: Vec<u8>, total: usize) -> Feed {
+    let mut left = total;
+    Box::new(move |chunk| {
+        let n = left.min(block.len());
+        chunk.extend_from_slice(&block[..n]);
+        left -= n;
+        n > 0
+    })
+}
+
+/// 128,000,000 bytes of fixed records in 1 MiB chunks (32,768 records).
+fn fixed_feed(total: usize) -> Feed {
+    repeat_feed(datagen::fixed((1 << 20) / FIXED_SIZE), total)
+}
+
+/// Var records, about 1 MiB a chunk (11,000 records), until at least `total` bytes.
+fn var_feed(total: usize) -> Feed {
+    let block = datagen::var(11_000);
+    let total = total.div_ceil(block.len()) * block.len();
+    repeat_feed(block, total)
+}
+
+#[test]
+fn fixed_records_from_stdin() {
+    let args = fixed_args();
+    let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    argv.push("-");
+    let peak = run(
+        "(a) 128 MB fixed records on stdin",
+        unstruct(&argv),
+        Some(fixed_feed(FIXED_BYTES)),
+    );
+    assert!(
+        peak.hwm < LIMIT_KB,
+        "peak RSS {} KiB is not below {LIMIT_KB} KiB",
+        peak.hwm
+    );
+}
+
+/// A temporary file that is removed on drop.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes 128 MB of fixed records to a temporary file and decodes it with `--threads N`
+/// (2: parallel::run, as the CLI does on this project's 2-core machines; 1: run_slice).
+/// The thread count is explicit because the parallel path holds a few MiB of buffers per
+/// worker: bounded, but not independent of the machine's core count.
+fn mapped_file(threads: &str) {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("memory-fixed-{}-{threads}.bin", std::process::id()));
+    let tmp = TempFile(path);
+    {
+        let mut f = BufWriter::new(File::create(&tmp.0).expect("create temp file"));
+        let mut next = fixed_feed(FIXED_BYTES);
+        let mut chunk = Vec::new();
+        while next(&mut chunk) {
+            f.write_all(&chunk).expect("write temp file");
+            chunk.clear();
+        }
+        f.flush().expect("write temp file");
+    }
+    assert_eq!(
+        std::fs::metadata(&tmp.0).expect("temp file").len(),
+        FIXED_BYTES as u64
+    );
+    let args = fixed_args();
+    let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    argv.extend(["--threads", threads, tmp.0.to_str().expect("UTF-8 path")]);
+    let what = format!("(b) 128 MB fixed records from a file, --threads {threads}");
+    let peak = run(&what, unstruct(&argv), None);
+    assert!(
+        peak.anon < LIMIT_KB,
+        "{what}: peak anonymous memory {} KiB is not below {LIMIT_KB} KiB",
+        peak.anon
+    );
+}
+
+#[test]
+fn fixed_records_from_a_mapped_file_2_threads() {
+    mapped_file("2");
+}
+
+#[test]
+fn fixed_records_from_a_mapped_file_1_thread() {
+    mapped_file("1");
+}
+
+#[test]
+fn var_records_from_stdin() {
+    let desc = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/var.struct");
+    let peak = run(
+        "(c) 64 MB var records on stdin",
+        unstruct(&["-f", desc, "--records", "rec", "-"]),
+        Some(var_feed(VAR_BYTES)),
+    );
+    assert!(
+        peak.hwm < LIMIT_KB,
+        "peak RSS {} KiB is not below {LIMIT_KB} KiB",
+        peak.hwm
+    );
+}
