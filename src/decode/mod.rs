@@ -1098,44 +1098,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         trim: Option<&[u8]>,
         emit: bool,
     ) -> DResult<Value> {
-        let (off, mut n) = match kind {
-            StrKind::Z => {
-                self.align_bits();
-                let hay = &self.data[self.pos..self.end.max(self.pos)];
-                let unit = if matches!(enc, Encoding::Utf16le | Encoding::Utf16be) {
-                    2
-                } else {
-                    1
-                };
-                let found = if unit == 1 {
-                    memchr::memchr(0, hay)
-                } else {
-                    hay.chunks_exact(2).position(|c| c == [0, 0]).map(|p| p * 2)
-                };
-                let Some(z) = found else {
-                    return Err(self.err(DataErrorKind::NoTerminator {
-                        left: hay.len() as u64,
-                    }));
-                };
-                let off = self.pos;
-                self.pos += z + unit;
-                (off, z)
-            }
-            StrKind::Fixed | StrKind::ZFixed => {
-                let n = self.len_of(len)?;
-                self.align_bits();
-                let off = self.pos;
-                self.take(n)?;
-                return self.str_at(off, n, kind, enc, trim, emit);
-            }
-        };
-        if let Some(t) = trim {
-            while n >= t.len() && &self.data[off + n - t.len()..off + n] == t {
-                n -= t.len();
-            }
+        if kind == StrKind::Z {
+            self.align_bits();
+            let hay = &self.data[self.pos..self.end.max(self.pos)];
+            let utf16 = matches!(enc, Encoding::Utf16le | Encoding::Utf16be);
+            let found = if utf16 {
+                hay.chunks_exact(2).position(|c| c == [0, 0]).map(|p| p * 2)
+            } else {
+                memchr::memchr(0, hay)
+            };
+            let Some(z) = found else {
+                return Err(self.err(DataErrorKind::NoTerminator {
+                    left: hay.len() as u64,
+                }));
+            };
+            let off = self.pos;
+            self.pos += z + if utf16 { 2 } else { 1 };
+            return self.str_at(off, z, StrKind::Fixed, enc, trim, emit);
         }
-        self.emit_text(&self.data[off..off + n], enc, off, emit)?;
-        Ok(Value::Str { off, len: n, enc })
+        let n = self.len_of(len)?;
+        self.align_bits();
+        let off = self.pos;
+        self.take(n)?;
+        self.str_at(off, n, kind, enc, trim, emit)
     }
 
     /// Text in the `n` bytes at `off` (already bounds-checked): cut at a NUL for `strz[N]`,

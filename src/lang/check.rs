@@ -922,7 +922,8 @@ impl<'a> Checker<'a> {
                 if matches!(a.len, Len::Count(_)) && (until.is_some() || while_.is_some()) {
                     return Err(self.err(span, "`until` and `while` go with `[..]`".into()));
                 }
-                let min_elem = min_size(&self.plan, &elem);
+                // set by `Plan::finalize` once every struct's minimum size is known
+                let min_elem = 0;
                 (
                     TypePlan::Array(Box::new(ArrayPlan {
                         elem,
@@ -1361,43 +1362,6 @@ fn embedded_structs(t: &TypePlan) -> Vec<StructId> {
             v
         }
         _ => Vec::new(),
-    }
-}
-
-/// A lower bound of the bytes one value of a spec consumes (0 when unknown).
-fn min_size(plan: &Plan, s: &SpecPlan) -> u64 {
-    if s.at.is_some() || s.if_.is_some() {
-        return 0;
-    }
-    if let Some(sz) = s.size {
-        if let PExpr::Int(v) = plan.expr(sz) {
-            return (*v).max(0) as u64;
-        }
-        return 0;
-    }
-    match &s.ty {
-        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
-            *size as u64
-        }
-        TypePlan::Bool | TypePlan::Leb128 { .. } => 1,
-        TypePlan::Bytes(LenPlan::Fixed(n)) | TypePlan::Pad(LenPlan::Fixed(n)) => *n,
-        TypePlan::Str {
-            kind: plan::StrKind::Z,
-            ..
-        } => 1,
-        TypePlan::Str {
-            len: LenPlan::Fixed(n),
-            ..
-        } => *n,
-        TypePlan::Pascal { len, .. } => *len,
-        TypePlan::Const { bytes, .. } => bytes.len() as u64,
-        TypePlan::Array(a) => match a.len {
-            LenPlan::Fixed(n) if a.each_at.is_none() && a.each_if.is_none() => {
-                n.saturating_mul(a.min_elem)
-            }
-            _ => 0,
-        },
-        _ => 0,
     }
 }
 
