@@ -867,6 +867,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             TypePlan::Match(m) => {
                 let arm = self.choose_arm(m)?;
                 let (v, _) = self.decode_spec(arm, want, emit)?;
+                // a `pad`/`align` arm of a match whose other arms have values: the key is written
+                if emit && matches!(arm.ty, TypePlan::Pad(_) | TypePlan::Align(_)) {
+                    self.sink.null();
+                }
                 Ok(v)
             }
             TypePlan::Computed(e) => {

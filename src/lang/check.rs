@@ -477,6 +477,8 @@ impl<'a> Checker<'a> {
             let lowered = self.spec(&f.spec, &scope, keep, embed);
             self.own_array = None;
             let (spec, ty) = lowered?;
+            // `pad`/`align` (and matches of only those) are never emitted, named or not
+            let has_value = ty != Ty::Nothing;
             if let Some(n) = key {
                 keys.push(n.name.clone());
             }
@@ -540,7 +542,7 @@ impl<'a> Checker<'a> {
                     .into_bytes()
                     .into_boxed_slice()
             });
-            let emit = key_bytes.is_some() || embed;
+            let emit = (key_bytes.is_some() && has_value) || embed;
             fields.push(FieldPlan {
                 name,
                 key: key_bytes,

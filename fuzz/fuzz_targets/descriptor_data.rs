@@ -1,0 +1,82 @@
+//! A descriptor and data together: the input is split at the first 0xFF byte (never part
+//! of UTF-8 text) into descriptor text and data. If the descriptor compiles, its root
+//! struct decodes the data as one document and in records mode, with tight limits. Every
+//! successful decode must be valid JSON.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use unstruct::decode::{Input, Options, decode_document};
+use unstruct::emit::Sink;
+use unstruct::emit::json::{JsonOptions, JsonWriter, Style};
+use unstruct::records::{self, OnError, RecordsConfig};
+
+const OPTS: Options = Options {
+    max_depth: 64,
+    max_values: Some(100_000),
+    lossy: false,
+};
+
+fn check_json(out: &[u8]) {
+    for v in serde_json::Deserializer::from_slice(out).into_iter::<serde_json::Value>() {
+        if let Err(e) = v {
+            panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out));
+        }
+    }
+}
+
+fn writer(style: Style, offsets: bool) -> JsonWriter<Vec<u8>> {
+    JsonWriter::new(
+        Vec::new(),
+        JsonOptions {
+            style,
+            offsets,
+            ..JsonOptions::default()
+        },
+    )
+}
+
+fuzz_target!(|input: &[u8]| {
+    let split = input.iter().position(|&b| b == 0xff).unwrap_or(input.len());
+    let text = String::from_utf8_lossy(&input[..split]);
+    let data = input.get(split + 1..).unwrap_or_default();
+    let Ok(plan) = unstruct::lang::compile_str("fuzz.struct", &text) else {
+        return;
+    };
+    // the last data byte (if any) varies the options: bit 0 `--offsets`, bit 1
+    // `--allow-remainder`, bit 2 `--on-error skip`
+    let flags = data.last().copied().unwrap_or(0);
+    let offsets = flags & 1 != 0;
+
+    let mut w = writer(Style::Compact, offsets);
+    if decode_document(&plan, Input::whole(data), OPTS, &mut w).is_ok() {
+        w.end_record().expect("end_record into a Vec");
+        w.finish().expect("finish into a Vec");
+        check_json(&w.into_inner());
+    }
+
+    let mut w = writer(Style::Ndjson, offsets);
+    let cfg = RecordsConfig {
+        count: Some(1000),
+        allow_remainder: flags & 2 != 0,
+        on_error: if flags & 4 != 0 {
+            OnError::Skip
+        } else {
+            OnError::Stop
+        },
+        ..RecordsConfig::default()
+    };
+    let mut skip = |_: &unstruct::DataError, _: u64, _: u64| {};
+    // records written before an error are complete (a failed one is rewound), so the
+    // output is valid NDJSON either way
+    let _ = records::run_slice(
+        &plan,
+        plan.root,
+        Input::whole(data),
+        OPTS,
+        &cfg,
+        &mut w,
+        &mut skip,
+    );
+    w.finish().expect("finish into a Vec");
+    check_json(&w.into_inner());
+});
