@@ -14,8 +14,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("UNSTRUCT_BENCH_SHARED", os.path.join(ROOT, "..", "shared", "bench"))
-DATA = os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench")
 QUICK = "--quick" in sys.argv
+DATA = os.path.join(os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench"), "quick" if QUICK else "full")
 RUNS = 3 if QUICK else 5
 NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
 
@@ -29,7 +29,7 @@ def setup():
         import numpy  # noqa: F401
     except ImportError:
         sh([sys.executable, "-m", "pip", "install", "-q", "numpy"])
-    marker = os.path.join(DATA, f"n{NFIXED}_{NVAR}")
+    marker = os.path.join(DATA, "done")
     if not os.path.exists(marker):
         sh([sys.executable, os.path.join(SHARED, "gen_data.py"), DATA, "--fixed", str(NFIXED), "--var", str(NVAR)],
            stdout=subprocess.DEVNULL)

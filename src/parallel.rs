@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::decode::{Decoder, Input, Options, Scratch};
-use crate::emit::Sink;
 use crate::emit::json::{JsonOptions, JsonWriter};
 use crate::error::DataError;
 use crate::plan::{Plan, StructId};
@@ -71,8 +70,9 @@ pub fn run<W: Write>(
     let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
     let pool_rx = std::sync::Mutex::new(pool_rx);
     // chunks in flight: two per worker, at most MAX_IN_FLIGHT whatever the thread count
+    // (sized for a chunk's JSON, about three times its input, so they rarely grow)
     for _ in 0..(threads * 2).min(MAX_IN_FLIGHT) {
-        let _ = pool_tx.send(Vec::new());
+        let _ = pool_tx.send(Vec::with_capacity(CHUNK_BYTES * 4));
     }
     let mut summary = Summary::default();
     std::thread::scope(|s| -> Result<(), RunError> {
@@ -82,7 +82,7 @@ pub fn run<W: Write>(
             s.spawn(move || {
                 let mut st = Scratch::default();
                 // one writer per worker, reused for every chunk: its buffer is allocated once
-                let mut w = JsonWriter::new(Vec::new(), json);
+                let mut w = JsonWriter::new(std::io::sink(), json).keep_all();
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return;
@@ -103,7 +103,7 @@ pub fn run<W: Write>(
                     } else {
                         (lo + per_chunk) * size
                     };
-                    *w.get_mut() = buf;
+                    let _ = w.swap_buffer(buf);
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
                     let result = {
@@ -119,9 +119,8 @@ pub fn run<W: Write>(
                             &mut rec,
                         )
                     };
-                    // moves what the writer buffered into the chunk's buffer
-                    let _ = w.finish();
-                    let out = std::mem::take(w.get_mut());
+                    // the chunk's output, handed over without a copy
+                    let out = w.swap_buffer(Vec::new());
                     if result.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }

@@ -112,6 +112,8 @@ pub struct JsonWriter<W: Write> {
     /// Set by `mark`, cleared by `end_record`, `finish` and `rewind`. While set, the
     /// buffer is not flushed in `end_object`/`end_array`, so the mark stays valid.
     marked: Cell<bool>,
+    /// The buffer is written to `out` when it grows past this (see [`JsonWriter::keep_all`]).
+    flush_at: usize,
     out: W,
     /// Open containers (`true` = object), to catch call-order mistakes in debug builds.
     #[cfg(debug_assertions)]
@@ -134,10 +136,24 @@ impl<W: Write> JsonWriter<W> {
             failed: None,
             mark: Cell::new(Mark::default()),
             marked: Cell::new(false),
+            flush_at: FLUSH_AT,
             out,
             #[cfg(debug_assertions)]
             open: Vec::new(),
         }
+    }
+
+    /// Keeps all output in the buffer until [`JsonWriter::swap_buffer`] takes it (parallel
+    /// workers format a chunk in memory and hand the buffer over without copying it).
+    pub fn keep_all(mut self) -> Self {
+        self.flush_at = usize::MAX;
+        self
+    }
+
+    /// Replaces the buffer with `buf` (emptied) and returns what was written so far.
+    pub fn swap_buffer(&mut self, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        std::mem::replace(&mut self.buf, buf)
     }
 
     /// Bytes produced but not yet flushed to `out`.
@@ -182,7 +198,7 @@ impl<W: Write> JsonWriter<W> {
     /// Flushes a full buffer unless a record is in progress under a [`Sink::mark`].
     #[inline]
     fn flush_if_full(&mut self) {
-        if self.buf.len() > FLUSH_AT && !self.marked.get() {
+        if self.buf.len() > self.flush_at && !self.marked.get() {
             self.flush_buf();
         }
     }
