@@ -2,7 +2,6 @@
 //! own buffers; the calling thread writes the buffers in input order. At most two chunks per
 //! worker are in flight, so memory stays bounded whatever the input size.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -71,7 +70,8 @@ pub fn run<W: Write>(
     let pool_rx = std::sync::Mutex::new(pool_rx);
     // chunks in flight: two per worker, at most MAX_IN_FLIGHT whatever the thread count
     // (sized for a chunk's JSON, about three times its input, so they rarely grow)
-    for _ in 0..(threads * 2).min(MAX_IN_FLIGHT) {
+    let pool = (threads * 2).min(MAX_IN_FLIGHT);
+    for _ in 0..pool {
         let _ = pool_tx.send(Vec::with_capacity(CHUNK_BYTES * 4));
     }
     let mut summary = Summary::default();
@@ -140,12 +140,15 @@ pub fn run<W: Write>(
         }
         drop(done_tx);
         // write chunks in order as they arrive
-        let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
+        // chunks that arrived before their turn; at most `pool` are in flight (each holds a
+        // pool buffer), and they are `want..want + pool`, so `chunk % pool` is a free slot
+        let mut pending: Vec<Option<Done>> = (0..pool).map(|_| None).collect();
         let mut want = 0usize;
         let mut failure: Option<RunError> = None;
         for d in done_rx.iter() {
-            pending.insert(d.chunk, d);
-            while let Some(mut d) = pending.remove(&want) {
+            let slot = d.chunk % pool;
+            pending[slot] = Some(d);
+            while let Some(mut d) = pending[want % pool].take_if(|d| d.chunk == want) {
                 want += 1;
                 if failure.is_some() {
                     d.out.clear();
