@@ -884,6 +884,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
+    /// The unsigned integer of `size` bytes at `off` (already bounds-checked), in `order` or
+    /// the current byte order.
+    #[inline(always)]
+    fn uint_at(&self, off: usize, size: u8, order: Option<ByteOrder>) -> u64 {
+        read_uint(
+            &self.data[off..off + size as usize],
+            order.unwrap_or(self.order),
+        )
+    }
+
     /// Emits and returns a number or bool whose bytes (already bounds-checked) are at `off`.
     #[inline(always)]
     fn fixed_value(&mut self, ty: &TypePlan, off: usize, emit: bool) -> Value {
@@ -893,10 +903,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 signed,
                 order,
             } => {
-                let raw = read_uint(
-                    &self.data[off..off + *size as usize],
-                    order.unwrap_or(self.order),
-                );
+                let raw = self.uint_at(off, *size, *order);
                 if *signed {
                     let v = sign_extend(raw, *size as usize);
                     if emit {
@@ -911,10 +918,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
             }
             TypePlan::Float { size, order } => {
-                let raw = read_uint(
-                    &self.data[off..off + *size as usize],
-                    order.unwrap_or(self.order),
-                );
+                let raw = self.uint_at(off, *size, *order);
                 match size {
                     2 | 4 => {
                         let f = if *size == 2 {
@@ -942,10 +946,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 signed,
                 order,
             } => {
-                let raw = read_uint(
-                    &self.data[off..off + *size as usize],
-                    order.unwrap_or(self.order),
-                );
+                let raw = self.uint_at(off, *size, *order);
                 let v = if *signed {
                     sign_extend(raw, *size as usize) as i128
                 } else {
