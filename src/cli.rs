@@ -132,7 +132,7 @@ struct DecodeArgs {
     /// Deepest nesting of structs, arrays and `at` jumps (at most 10000).
     #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_depth: u32,
-    /// Most values decoded from one document or record (default: 16 per input byte + 1M).
+    /// Most values decoded from the input in all (default: 16 per input byte + 1M).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_values: Option<u64>,
 }

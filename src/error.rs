@@ -74,7 +74,7 @@ pub enum DataErrorKind {
     #[error("nesting deeper than {0} levels (raise with --max-depth)")]
     TooDeep(u32),
     /// The total work limit (values decoded) was reached.
-    #[error("more than {0} values decoded from one document or record (raise with --max-values)")]
+    #[error("more than {0} values decoded from this input (raise with --max-values)")]
     Budget(u64),
     /// An embedded struct whose key is already in the object.
     #[error("embedded field `{0}` clashes with a field of the same name")]

@@ -21,7 +21,7 @@ pub struct Options {
     pub lossy: bool,
     /// Deepest nesting of structs, arrays and `at` jumps.
     pub max_depth: u32,
-    /// Most values decoded in one document or record (None: 16 per input byte + 1M).
+    /// Most values decoded in one run over an input (None: 16 per input byte + 1M).
     pub max_values: Option<u64>,
 }
 
