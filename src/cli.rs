@@ -293,7 +293,6 @@ fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
 struct Job {
     plan: Plan,
     records: Option<StructId>,
-    style: Style,
     json: JsonOptions,
     opts: Options,
     cfg: RecordsConfig,
@@ -405,7 +404,6 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
     Ok(Job {
         plan,
         records,
-        style,
         json: JsonOptions {
             style,
             bytes,
@@ -443,10 +441,9 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             "no input: give a file, or pipe data to stdin (`-` reads stdin)",
         ));
     }
-    let stdout = io::stdout();
-    let out = stdout.lock();
-    let mut w = JsonWriter::new(out, job.json);
-    let _ = job.style;
+    // `Stdout` rather than a held lock: parallel workers write to it from their threads, and
+    // the writer only writes in 1 MiB blocks, so locking per write costs nothing
+    let mut w = JsonWriter::new(io::stdout(), job.json);
     let mut skipped = 0u64;
     let mut report = |e: &DataError, start: u64, end: u64| {
         skipped += 1;

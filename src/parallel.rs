@@ -1,10 +1,10 @@
-//! Parallel records mode for fixed-size records: workers decode ranges of records into their
-//! own buffers; the calling thread writes the buffers in input order. At most two chunks per
-//! worker are in flight, so memory stays bounded whatever the input size.
+//! Parallel records mode for fixed-size records: workers decode chunks of records into their
+//! own buffers and write them in input order, taking turns. Each worker holds one chunk at a
+//! time, so memory stays bounded whatever the input size.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 
 use crate::decode::{Decoder, Input, Options, Scratch};
 use crate::emit::json::{JsonOptions, JsonWriter};
@@ -16,24 +16,24 @@ use crate::records::{self, RecordsConfig, Summary};
 /// of output (about 3× the input as JSON) stay well under 32 MiB.
 const CHUNK_BYTES: usize = 512 << 10;
 
-/// Most chunks decoded or waiting to be written at once.
-const MAX_IN_FLIGHT: usize = 8;
-
 /// Most worker threads: beyond this, output formatting is no longer the bottleneck and each
 /// worker's writer buffer (about 1 MiB) would only add memory.
 pub const MAX_THREADS: usize = 8;
 
-struct Done {
-    chunk: usize,
-    out: Vec<u8>,
-    result: Result<Summary, DataError>,
+/// What the workers share while they take turns writing.
+struct Turn<'w, W> {
+    /// The chunk whose output is written next.
+    next: usize,
+    out: &'w mut W,
+    summary: Summary,
+    failure: Option<RunError>,
     skips: Vec<(DataError, u64, u64)>,
 }
 
 /// Decodes fixed-size records of `sid` over `input` with `threads` workers, writing JSON to
 /// `out` in input order. `size` is the record size.
 #[allow(clippy::too_many_arguments)]
-pub fn run<W: Write>(
+pub fn run<W: Write + Send>(
     plan: &Plan,
     sid: StructId,
     size: u64,
@@ -65,45 +65,41 @@ pub fn run<W: Write>(
     let nchunks = (last - first).div_ceil(per_chunk).max(usize::from(tail));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
-    let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
-    let pool_rx = std::sync::Mutex::new(pool_rx);
-    // chunks in flight: two per worker, at most MAX_IN_FLIGHT whatever the thread count
-    // (sized for a chunk's JSON, about three times its input, so they rarely grow)
-    let pool = (threads * 2).min(MAX_IN_FLIGHT);
-    for _ in 0..pool {
-        let _ = pool_tx.send(Vec::with_capacity(CHUNK_BYTES * 4));
-    }
-    let mut summary = Summary::default();
-    std::thread::scope(|s| -> Result<(), RunError> {
+    // Workers write their own chunks, in turn: a worker that finished chunk `c` waits until
+    // chunk `c - 1` is written, writes, and passes the turn on. Writing costs kernel time
+    // (copying into the page cache for a file), so it is shared by the workers instead of
+    // taking a third thread's share of the cores. Each worker holds one chunk at a time.
+    let turn = Mutex::new(Turn {
+        next: 0,
+        out,
+        summary: Summary::default(),
+        failure: None,
+        skips: Vec::new(),
+    });
+    let turn_cv = Condvar::new();
+    std::thread::scope(|s| {
         for _ in 0..threads {
-            let done_tx = done_tx.clone();
-            let (next, stop, pool_rx) = (&next, &stop, &pool_rx);
+            let (next, stop, turn, turn_cv) = (&next, &stop, &turn, &turn_cv);
             s.spawn(move || {
                 let mut st = Scratch::default();
-                // one writer per worker, reused for every chunk: its buffer is allocated once
+                // one writer and one chunk buffer per worker, reused for every chunk
                 let mut w = JsonWriter::new(std::io::sink(), json).keep_all();
+                let mut buf = Vec::with_capacity(CHUNK_BYTES * 4);
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    // take a free buffer first: this bounds the chunks in flight
-                    let buf = match pool_rx.lock().map(|rx| rx.recv()) {
-                        Ok(Ok(b)) => b,
-                        _ => return,
-                    };
                     let chunk = next.fetch_add(1, Ordering::Relaxed);
                     if chunk >= nchunks {
                         return;
                     }
                     let lo = first + chunk * per_chunk;
-                    let is_last = chunk + 1 == nchunks;
-                    let hi = if is_last {
+                    let hi = if chunk + 1 == nchunks {
                         if tail { data.len() } else { last * size }
                     } else {
                         (lo + per_chunk) * size
                     };
-                    let _ = w.swap_buffer(buf);
+                    let _ = w.swap_buffer(std::mem::take(&mut buf));
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
                     let result = {
@@ -119,73 +115,55 @@ pub fn run<W: Write>(
                             &mut rec,
                         )
                     };
-                    // the chunk's output, handed over without a copy
-                    let out = w.swap_buffer(Vec::new());
-                    if result.is_err() {
-                        stop.store(true, Ordering::Relaxed);
+                    buf = w.swap_buffer(Vec::new());
+                    // wait for this chunk's turn
+                    let Ok(mut t) = turn.lock() else { return };
+                    while t.next != chunk {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        t = match turn_cv.wait(t) {
+                            Ok(t) => t,
+                            Err(_) => return,
+                        };
                     }
-                    if done_tx
-                        .send(Done {
-                            chunk,
-                            out,
-                            result,
-                            skips,
-                        })
-                        .is_err()
-                    {
-                        return;
+                    if t.failure.is_none() {
+                        if let Err(e) = t.out.write_all(&buf) {
+                            t.failure = Some(RunError::Io(e));
+                        } else {
+                            t.skips.extend(skips);
+                            match result {
+                                Ok(s) => {
+                                    t.summary.written += s.written;
+                                    t.summary.skipped_bad += s.skipped_bad;
+                                    t.summary.remainder += s.remainder;
+                                }
+                                Err(e) => t.failure = Some(RunError::Data(e)),
+                            }
+                        }
+                        if t.failure.is_some() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
                     }
+                    t.next += 1;
+                    drop(t);
+                    turn_cv.notify_all();
                 }
             });
         }
-        drop(done_tx);
-        // write chunks in order as they arrive
-        // chunks that arrived before their turn; at most `pool` are in flight (each holds a
-        // pool buffer), and they are `want..want + pool`, so `chunk % pool` is a free slot
-        let mut pending: Vec<Option<Done>> = (0..pool).map(|_| None).collect();
-        let mut want = 0usize;
-        let mut failure: Option<RunError> = None;
-        for d in done_rx.iter() {
-            let slot = d.chunk % pool;
-            pending[slot] = Some(d);
-            while let Some(mut d) = pending[want % pool].take_if(|d| d.chunk == want) {
-                want += 1;
-                if failure.is_some() {
-                    d.out.clear();
-                    let _ = pool_tx.send(std::mem::take(&mut d.out));
-                    continue;
-                }
-                if let Err(e) = out.write_all(&d.out) {
-                    stop.store(true, Ordering::Relaxed);
-                    failure = Some(RunError::Io(e));
-                    d.out.clear();
-                    let _ = pool_tx.send(std::mem::take(&mut d.out));
-                    continue;
-                }
-                for (e, a, b) in &d.skips {
-                    on_skip(e, *a, *b);
-                }
-                match d.result {
-                    Ok(s) => {
-                        summary.written += s.written;
-                        summary.skipped_bad += s.skipped_bad;
-                        summary.remainder += s.remainder;
-                    }
-                    Err(e) => {
-                        stop.store(true, Ordering::Relaxed);
-                        failure = Some(RunError::Data(e));
-                    }
-                }
-                d.out.clear();
-                let _ = pool_tx.send(std::mem::take(&mut d.out));
-            }
-        }
-        drop(pool_tx);
-        match failure {
-            Some(f) => Err(f),
-            None => Ok(()),
-        }
-    })?;
+    });
+    let t = turn
+        .into_inner()
+        .map_err(|_| RunError::Io(std::io::Error::other("a worker panicked")))?;
+    // skipped ranges are reported in input order once the run is over
+    for (e, a, b) in &t.skips {
+        on_skip(e, *a, *b);
+    }
+    if let Some(f) = t.failure {
+        return Err(f);
+    }
+    let summary = t.summary;
+    let out = t.out;
     out.flush().map_err(RunError::Io)?;
     Ok(summary)
 }
