@@ -20,11 +20,23 @@ const CHUNK_BYTES: usize = 512 << 10;
 /// worker's writer buffer (about 1 MiB) would only add memory.
 pub const MAX_THREADS: usize = 8;
 
-/// What the workers share while they take turns writing.
-struct Turn<'w, W> {
+/// A decoded chunk waiting to be written.
+struct Finished {
+    buf: Vec<u8>,
+    result: Result<Summary, DataError>,
+    skips: Vec<(DataError, u64, u64)>,
+}
+
+/// What the workers share to write chunks in input order.
+struct Turn {
     /// The chunk whose output is written next.
     next: usize,
-    out: &'w mut W,
+    /// Finished chunks `next..next + ring`, at `chunk % ring`.
+    ready: Vec<Option<Finished>>,
+    /// A worker is writing (and will write whatever becomes ready next in order).
+    writing: bool,
+    /// Buffers of written chunks, for reuse.
+    free: Vec<Vec<u8>>,
     summary: Summary,
     failure: Option<RunError>,
     skips: Vec<(DataError, u64, u64)>,
@@ -65,26 +77,34 @@ pub fn run<W: Write + Send>(
     let nchunks = (last - first).div_ceil(per_chunk).max(usize::from(tail));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    // Workers write their own chunks, in turn: a worker that finished chunk `c` waits until
-    // chunk `c - 1` is written, writes, and passes the turn on. Writing costs kernel time
-    // (copying into the page cache for a file), so it is shared by the workers instead of
-    // taking a third thread's share of the cores. Each worker holds one chunk at a time.
+    // Workers write the output themselves, in input order: a worker that finishes a chunk
+    // puts it in a ring of finished chunks and, if nobody is writing, drains the ring in
+    // order. Writing costs kernel time (copying into the page cache), so it is shared by the
+    // workers instead of taking a third thread's share of the cores, and nobody waits for
+    // its turn. At most RING chunks are finished but unwritten, so memory stays bounded.
+    let ring = threads * 2;
     let turn = Mutex::new(Turn {
         next: 0,
-        out,
+        ready: (0..ring).map(|_| None).collect(),
+        writing: false,
+        // every buffer the run can need (one per worker, one per ring slot), sized for a
+        // chunk's JSON (about three times its input): none is allocated while decoding
+        free: (0..threads + ring)
+            .map(|_| Vec::with_capacity(CHUNK_BYTES * 4))
+            .collect(),
         summary: Summary::default(),
         failure: None,
         skips: Vec::new(),
     });
+    let out = Mutex::new(out);
     let turn_cv = Condvar::new();
     std::thread::scope(|s| {
         for _ in 0..threads {
-            let (next, stop, turn, turn_cv) = (&next, &stop, &turn, &turn_cv);
+            let (next, stop, turn, turn_cv, out) = (&next, &stop, &turn, &turn_cv, &out);
             s.spawn(move || {
                 let mut st = Scratch::default();
-                // one writer and one chunk buffer per worker, reused for every chunk
+                // one writer per worker, reused for every chunk
                 let mut w = JsonWriter::new(std::io::sink(), json).keep_all();
-                let mut buf = Vec::with_capacity(CHUNK_BYTES * 4);
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return;
@@ -93,13 +113,29 @@ pub fn run<W: Write + Send>(
                     if chunk >= nchunks {
                         return;
                     }
+                    // a buffer, once the ring has room for this chunk
+                    let buf = {
+                        let Ok(mut t) = turn.lock() else { return };
+                        while chunk >= t.next + ring {
+                            if stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            t = match turn_cv.wait(t) {
+                                Ok(t) => t,
+                                Err(_) => return,
+                            };
+                        }
+                        t.free
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES * 4))
+                    };
                     let lo = first + chunk * per_chunk;
                     let hi = if chunk + 1 == nchunks {
                         if tail { data.len() } else { last * size }
                     } else {
                         (lo + per_chunk) * size
                     };
-                    let _ = w.swap_buffer(std::mem::take(&mut buf));
+                    let _ = w.swap_buffer(buf);
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
                     let result = {
@@ -115,43 +151,62 @@ pub fn run<W: Write + Send>(
                             &mut rec,
                         )
                     };
-                    buf = w.swap_buffer(Vec::new());
-                    // wait for this chunk's turn
+                    let buf = w.swap_buffer(Vec::new());
                     let Ok(mut t) = turn.lock() else { return };
-                    while t.next != chunk {
-                        if stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        t = match turn_cv.wait(t) {
-                            Ok(t) => t,
-                            Err(_) => return,
-                        };
+                    t.ready[chunk % ring] = Some(Finished { buf, result, skips });
+                    if t.writing {
+                        continue;
                     }
-                    if t.failure.is_none() {
-                        if let Err(e) = t.out.write_all(&buf) {
-                            t.failure = Some(RunError::Io(e));
-                        } else {
-                            t.skips.extend(skips);
-                            match result {
-                                Ok(s) => {
+                    // nobody is writing: write every finished chunk that is next in order
+                    t.writing = true;
+                    loop {
+                        let slot = t.next % ring;
+                        let Some(f) = t.ready[slot].take() else { break };
+                        let Finished {
+                            mut buf,
+                            result,
+                            skips,
+                        } = f;
+                        if t.failure.is_none() {
+                            drop(t);
+                            let written = match out.lock() {
+                                Ok(mut o) => o.write_all(&buf),
+                                Err(_) => Err(std::io::Error::other("a worker panicked")),
+                            };
+                            t = match turn.lock() {
+                                Ok(t) => t,
+                                Err(_) => return,
+                            };
+                            match (written, result) {
+                                (Err(e), _) => t.failure = Some(RunError::Io(e)),
+                                (Ok(()), Ok(s)) => {
+                                    t.skips.extend(skips);
                                     t.summary.written += s.written;
                                     t.summary.skipped_bad += s.skipped_bad;
                                     t.summary.remainder += s.remainder;
                                 }
-                                Err(e) => t.failure = Some(RunError::Data(e)),
+                                (Ok(()), Err(e)) => {
+                                    t.skips.extend(skips);
+                                    t.failure = Some(RunError::Data(e));
+                                }
+                            }
+                            if t.failure.is_some() {
+                                stop.store(true, Ordering::Relaxed);
                             }
                         }
-                        if t.failure.is_some() {
-                            stop.store(true, Ordering::Relaxed);
-                        }
+                        buf.clear();
+                        t.free.push(buf);
+                        t.next += 1;
+                        turn_cv.notify_all();
                     }
-                    t.next += 1;
-                    drop(t);
-                    turn_cv.notify_all();
+                    t.writing = false;
                 }
             });
         }
     });
+    let out = out
+        .into_inner()
+        .map_err(|_| RunError::Io(std::io::Error::other("a worker panicked")))?;
     let t = turn
         .into_inner()
         .map_err(|_| RunError::Io(std::io::Error::other("a worker panicked")))?;
@@ -162,10 +217,8 @@ pub fn run<W: Write + Send>(
     if let Some(f) = t.failure {
         return Err(f);
     }
-    let summary = t.summary;
-    let out = t.out;
     out.flush().map_err(RunError::Io)?;
-    Ok(summary)
+    Ok(t.summary)
 }
 
 /// Why a parallel run stopped.
