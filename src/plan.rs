@@ -34,6 +34,8 @@ pub struct Plan {
     pub root: StructId,
     /// Byte order the root struct starts with.
     pub endian: Option<ByteOrder>,
+    /// The source text of `valid` conditions, for error messages.
+    pub valid_text: Vec<(ExprId, String)>,
 }
 
 impl Plan {
@@ -82,6 +84,14 @@ impl Plan {
             .iter()
             .position(|s| s.name == name)
             .map(|i| i as StructId)
+    }
+
+    /// The source text of a `valid` condition (`valid` when unknown).
+    pub fn valid_text(&self, id: ExprId) -> &str {
+        self.valid_text
+            .iter()
+            .find(|(e, _)| *e == id)
+            .map_or("valid", |(_, t)| t.as_str())
     }
 
     pub fn expr(&self, id: ExprId) -> &PExpr {

@@ -2564,3 +2564,16 @@ fn sum_of_bytes() {
     let e = desc_err("struct t {\n  a: u8\n  s: = sum(a)\n}\n");
     assert!(e.message.contains("argument 1 of `sum`"), "{e}");
 }
+
+/// A failed `valid` names its condition as written in the descriptor.
+#[test]
+fn valid_errors_show_the_condition() {
+    let e = data_err("struct t {\n  a: u8 valid _ != 7\n}\n", &[7]);
+    assert!(
+        e.to_string()
+            .contains("value 7 is not valid: `_ != 7` does not hold"),
+        "{e}"
+    );
+    let e = data_err("struct t valid a <   b {\n  a: u8\n  b: u8\n}\n", &[5, 1]);
+    assert!(e.to_string().contains("`a < b` does not hold"), "{e}");
+}

@@ -423,7 +423,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             if !ok? {
                 return Err(self.err(DataErrorKind::Invalid {
                     value: format!("of struct `{}`", sp.name),
-                    cond: "struct valid".into(),
+                    cond: plan.valid_text(v).to_string(),
                 }));
             }
         }
@@ -667,17 +667,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let ok = self.eval(valid).and_then(|r| self.truthy(r));
             self.this = saved;
             if !ok? {
-                let mut e = DataError::new(
+                let cond = self.plan.valid_text(valid).to_string();
+                return Err(DataError::new(
                     start,
                     DataErrorKind::Invalid {
                         value: self.show(v),
-                        cond: String::new(),
+                        cond,
                     },
-                );
-                if let DataErrorKind::Invalid { cond, .. } = &mut e.kind {
-                    *cond = "valid".into();
-                }
-                return Err(e);
+                ));
             }
         }
         Ok((v, start))

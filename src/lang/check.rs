@@ -396,6 +396,16 @@ impl<'a> Checker<'a> {
         e
     }
 
+    /// Keeps the source text of a `valid` condition for error messages.
+    fn remember_valid(&mut self, id: ExprId, span: Span) {
+        let src = &self.sources[self.file].text;
+        let start = span.start(src.len());
+        let text = src.get(start..start + span.len as usize).unwrap_or("valid");
+        self.plan
+            .valid_text
+            .push((id, text.split_whitespace().collect::<Vec<_>>().join(" ")));
+    }
+
     fn push(&mut self, e: PExpr) -> ExprId {
         self.plan.exprs.push(e);
         (self.plan.exprs.len() - 1) as ExprId
@@ -562,6 +572,7 @@ impl<'a> Checker<'a> {
                 s2.this = Some(Ty::Struct(Some(id)));
                 let (e, t) = self.expr(v, &s2)?;
                 self.want_cond(v, &t)?;
+                self.remember_valid(e, v.span);
                 Some(e)
             }
             None => None,
@@ -741,6 +752,7 @@ impl<'a> Checker<'a> {
                 };
                 let (e, et) = self.expr(v, &s2)?;
                 self.want_cond(v, &et)?;
+                self.remember_valid(e, v.span);
                 Some(e)
             }
             None => None,

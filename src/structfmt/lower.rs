@@ -176,6 +176,7 @@ pub fn to_plan(
         exprs: Vec::new(),
         root: 0,
         endian: Some(order),
+        valid_text: Vec::new(),
     };
     plan.finalize();
     Ok(plan)
