@@ -230,7 +230,10 @@ struct sub { entry: u32 }
     // neither arm: a data error naming the value
     let bad = cat(&[&[0x7f, b'E', b'L', b'F', 1, 3], &[0; 6]]);
     let e = data_err(d, &bad);
-    assert_eq!(e.kind, DataErrorKind::NoArm("3".into()));
+    assert!(
+        matches!(&e.kind, DataErrorKind::NoArm(v) if v.starts_with("3 (the byte order of struct")),
+        "{e}"
+    );
     assert_eq!(e.path_string(), "elf.header");
 }
 

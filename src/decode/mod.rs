@@ -381,7 +381,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     pats.is_empty() || pats.iter().any(|p| self.pat_matches(p, v))
                 }) {
                     Some((_, o)) => *o,
-                    None => return Err(self.err(DataErrorKind::NoArm(self.show(v)))),
+                    None => {
+                        let what =
+                            format!("{} (the byte order of struct `{}`)", self.show(v), sp.name);
+                        return Err(self.err(DataErrorKind::NoArm(what)));
+                    }
                 };
             }
         }
