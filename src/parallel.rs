@@ -58,6 +58,13 @@ pub fn run<W: Write + Send>(
     on_skip: records::SkipReport,
 ) -> Result<Summary, RunError> {
     let size = size as usize;
+    if size == 0 {
+        // a record of no bytes never advances
+        return Err(RunError::Data(DataError::new(
+            input.base,
+            crate::error::DataErrorKind::NoProgress { index: 0 },
+        )));
+    }
     let threads = threads.clamp(1, MAX_THREADS);
     let data = input.data;
     let whole = data.len() / size;
