@@ -4,6 +4,7 @@
 //! addressed by index into flat vectors; names are resolved to frame slots; JSON keys are
 //! pre-rendered; constant lengths are folded.
 
+use crate::decode::RawProgram;
 use crate::lang::ast::Builtin;
 use crate::text::Encoding;
 
@@ -70,12 +71,18 @@ impl Plan {
         }
         self.exprs = exprs;
         for i in 0..self.structs.len() {
-            let flat = flat_fields(&self.structs[i]);
-            let raw_ok = flat
-                .as_ref()
-                .is_some_and(|f| f.iter().all(|f| raw_writable(&f.ty, &self.enums)));
+            let st = &self.structs[i];
+            let flat = flat_fields(st);
+            let raw = flat.as_ref().and_then(|flat| {
+                let size = st.static_size?;
+                let build = |o| RawProgram::new(flat, size, st.tuple, o, &self.enums);
+                Some(Box::new(match st.endian {
+                    EndianPlan::Fixed(o) => [build(o)?, build(o)?],
+                    _ => [build(ByteOrder::Little)?, build(ByteOrder::Big)?],
+                }))
+            });
             self.structs[i].flat = flat.map(Vec::into_boxed_slice);
-            self.structs[i].raw_ok = raw_ok;
+            self.structs[i].raw = raw;
         }
     }
 
@@ -127,8 +134,9 @@ pub struct StructPlan {
     /// are read from precomputed offsets.
     pub flat: Option<Box<[FlatField]>>,
     /// The fast path can also write compact JSON directly (every field's JSON is known
-    /// from its bytes alone: numbers, bools, enums, bytes, UTF-8/ASCII text).
-    pub raw_ok: bool,
+    /// from its bytes alone: numbers, bools, enums, bytes, UTF-8/ASCII text): the struct
+    /// compiled for little- and big-endian records (the same twice for a fixed order).
+    pub raw: Option<Box<[RawProgram; 2]>>,
 }
 
 /// One field of a struct on the fast path.
@@ -141,105 +149,17 @@ pub struct FlatField {
     pub off: u32,
     pub size: u32,
     pub ty: TypePlan,
-    /// Compact JSON before this field's value: `{"id":` for the first emitted field of an
-    /// object, `,"temp":` for the next ones (`[` and `,` in a tuple struct).
-    pub prefix: Box<[u8]>,
-    /// The field's type reduced to what the raw writer dispatches on.
-    pub op: FlatOp,
-}
-
-/// Primitive reads of the fast path, with size and signedness resolved; the byte order is
-/// `None` when it comes from the enclosing struct at run time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlatOp {
-    U8,
-    I8,
-    U16(Option<ByteOrder>),
-    I16(Option<ByteOrder>),
-    U32(Option<ByteOrder>),
-    I32(Option<ByteOrder>),
-    U64(Option<ByteOrder>),
-    I64(Option<ByteOrder>),
-    F32(Option<ByteOrder>),
-    F64(Option<ByteOrder>),
-    /// A NUL-terminated or fixed UTF-8/ASCII string without `trim`.
-    Text {
-        z: bool,
-        ascii: bool,
-    },
-    /// Anything else: dispatch on the field's `TypePlan`.
-    Other,
-}
-
-impl FlatOp {
-    fn of(t: &TypePlan) -> FlatOp {
-        match *t {
-            TypePlan::Int {
-                size: 1, signed, ..
-            } => {
-                if signed {
-                    FlatOp::I8
-                } else {
-                    FlatOp::U8
-                }
-            }
-            TypePlan::Int {
-                size: 2,
-                signed,
-                order,
-            } => {
-                if signed {
-                    FlatOp::I16(order)
-                } else {
-                    FlatOp::U16(order)
-                }
-            }
-            TypePlan::Int {
-                size: 4,
-                signed,
-                order,
-            } => {
-                if signed {
-                    FlatOp::I32(order)
-                } else {
-                    FlatOp::U32(order)
-                }
-            }
-            TypePlan::Int {
-                size: 8,
-                signed,
-                order,
-            } => {
-                if signed {
-                    FlatOp::I64(order)
-                } else {
-                    FlatOp::U64(order)
-                }
-            }
-            TypePlan::Float { size: 4, order } => FlatOp::F32(order),
-            TypePlan::Float { size: 8, order } => FlatOp::F64(order),
-            TypePlan::Str {
-                kind,
-                trim: None,
-                enc,
-                ..
-            } if kind != StrKind::Z
-                && matches!(
-                    enc,
-                    crate::text::Encoding::Utf8 | crate::text::Encoding::Ascii
-                ) =>
-            {
-                FlatOp::Text {
-                    z: kind == StrKind::ZFixed,
-                    ascii: enc == crate::text::Encoding::Ascii,
-                }
-            }
-            _ => FlatOp::Other,
-        }
-    }
 }
 
 impl StructPlan {
+    /// The compiled writer for records in byte order `order`, when there is one.
+    #[inline]
+    pub fn raw_for(&self, order: ByteOrder) -> Option<&RawProgram> {
+        self.raw
+            .as_ref()
+            .map(|r| &r[usize::from(order != ByteOrder::Little)])
+    }
+
     pub fn find(&self, name: &str) -> Option<Lookup> {
         self.lookup.iter().find(|(n, _)| n == name).map(|(_, l)| *l)
     }
@@ -507,51 +427,11 @@ fn flat_fields(s: &StructPlan) -> Option<Vec<FlatField>> {
                 off: u32::try_from(off).ok()?,
                 size: u32::try_from(size).ok()?,
                 ty: sp.ty.clone(),
-                prefix: Box::default(),
-                op: FlatOp::of(&sp.ty),
             });
         }
         off += size;
     }
-    let mut first = true;
-    for f in out.iter_mut().filter(|f| f.emit) {
-        let mut p = Vec::new();
-        p.push(match (first, s.tuple) {
-            (true, true) => b'[',
-            (true, false) => b'{',
-            (false, _) => b',',
-        });
-        if !s.tuple {
-            p.extend_from_slice(f.key.as_deref().unwrap_or(b"\"\""));
-            p.push(b':');
-        }
-        f.prefix = p.into_boxed_slice();
-        first = false;
-    }
     (Some(off) == s.static_size).then_some(out)
-}
-
-/// Whether the raw fast path can write a field's JSON from its bytes alone.
-fn raw_writable(t: &TypePlan, enums: &[EnumPlan]) -> bool {
-    match t {
-        TypePlan::Int { .. }
-        | TypePlan::Float { .. }
-        | TypePlan::Bool
-        | TypePlan::Bytes(LenPlan::Fixed(_)) => true,
-        TypePlan::Enum { id, .. } => !enums[*id as usize].is_flags,
-        TypePlan::Str {
-            kind: StrKind::Fixed | StrKind::ZFixed,
-            len: LenPlan::Fixed(_),
-            enc,
-            ..
-        } => {
-            matches!(
-                enc,
-                crate::text::Encoding::Utf8 | crate::text::Encoding::Ascii
-            )
-        }
-        _ => false,
-    }
 }
 
 /// A lower bound of the bytes one value of a spec consumes (0 when unknown). `smin` holds

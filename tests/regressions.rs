@@ -161,3 +161,28 @@ fn match_arm_of_pad_writes_key_without_value() {
     let (doc, _) = decode_both(d, b"\x03\x09\x07");
     assert_eq!(doc, Some(serde_json::json!({"n": 3, "x": 9, "a": 7})));
 }
+
+/// Found by the CPython differential test (`tests/structfmt.rs`) while the fixed-layout
+/// writer was being compiled into ops: a record of padding only (`!x`) or with trailing
+/// padding (`<Hx`) took the size of its last written field (0 or 2) instead of the
+/// struct's, so `-s '!x'` wrote `[]` forever and `<Hx` read records at the wrong offsets.
+#[test]
+fn padding_counts_in_the_record_size() {
+    let f = structfmt::parse("!x").unwrap();
+    let plan = structfmt::lower::to_plan(&f, None, StringMode::Raw).unwrap();
+    let (r, out) = records(plan, b"abc");
+    assert_eq!(r.expect("three records").written, 3);
+    assert_eq!(out, b"[]\n[]\n[]\n");
+
+    let f = structfmt::parse("<Hx").unwrap();
+    let plan = structfmt::lower::to_plan(&f, None, StringMode::Raw).unwrap();
+    let (r, out) = records(plan, b"\x01\x00\xff\x02\x00\xff");
+    assert_eq!(r.expect("two records").written, 2);
+    assert_eq!(out, b"[1]\n[2]\n");
+
+    let plan =
+        unstruct::lang::compile_str("pad.struct", "struct r { _: pad[2] }").expect("compiles");
+    let (r, out) = records(plan, b"abcd");
+    assert_eq!(r.expect("two records").written, 2);
+    assert_eq!(out, b"{}\n{}\n");
+}

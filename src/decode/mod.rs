@@ -7,6 +7,8 @@ mod expr;
 mod flat;
 pub mod value;
 
+pub use flat::RawProgram;
+
 use crate::emit::Sink;
 use crate::error::{DataError, DataErrorKind};
 use crate::plan::*;
@@ -220,34 +222,56 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         limit: u64,
     ) -> DResult<(u64, usize)> {
         let sp = &self.plan.structs[sid as usize];
-        let (Some(flat), Some(size), true) = (&sp.flat, sp.static_size, sp.raw_ok) else {
-            return Ok((0, pos));
-        };
-        let size = size as usize;
         // a record of no bytes never advances: the caller reports NoProgress
-        if size == 0
-            || self.opts.lossy
-            || !matches!(sp.endian, EndianPlan::Inherit | EndianPlan::Fixed(_))
-        {
+        if self.opts.lossy || sp.static_size.is_none_or(|s| s == 0) {
             return Ok((0, pos));
         }
         let order = match sp.endian {
             EndianPlan::Fixed(o) => o,
-            _ => self.plan.endian.unwrap_or(ByteOrder::Little),
+            EndianPlan::Inherit => self.plan.endian.unwrap_or(ByteOrder::Little),
+            EndianPlan::Match(..) => return Ok((0, pos)),
         };
+        let (Some(flat), Some(prog)) = (&sp.flat, sp.raw_for(order)) else {
+            return Ok((0, pos));
+        };
+        let size = prog.size();
         let enums = &self.plan.enums;
         let end = end.min(self.data.len());
         let mut n = 0u64;
-        while n < limit && end - pos >= size {
+        let mut bad = false;
+        // whole lines into the writer's buffer, handed back to it (to flush) now and then
+        while !bad && n < limit && end - pos >= size {
+            let Some((buf, style, full)) = self.sink.raw_lines() else {
+                break;
+            };
+            while n < limit && end - pos >= size && buf.len() <= full {
+                let rec = &self.data[pos..pos + size];
+                if prog.write(buf, style, flat, rec, enums, true).is_err() {
+                    // the general path reports the bad field with its path and offset
+                    bad = true;
+                    break;
+                }
+                pos += size;
+                n += 1;
+            }
+            self.sink.raw_lines_done().map_err(|e| {
+                DataError::new(
+                    self.abs(pos),
+                    DataErrorKind::Type(format!("output error: {e}")),
+                )
+            })?;
+        }
+        // writers that cannot lend whole lines take one value at a time
+        while !bad && n < limit && end - pos >= size {
             let mark = self.sink.mark();
             let rec = &self.data[pos..pos + size];
             let Some((buf, style)) = self.sink.raw_value() else {
                 break;
             };
-            let r = flat::write(buf, style, flat, sp.tuple, rec, order, enums);
+            let r = prog.write(buf, style, flat, rec, enums, false);
             self.sink.raw_done();
             if r.is_err() {
-                // the general path reports the bad field with its path and offset
+                // the separator the writer put before the value goes too
                 self.sink.rewind(mark);
                 break;
             }
@@ -389,7 +413,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 };
             }
         }
-        if emit && !embed && sp.raw_ok && self.try_raw(sp)? {
+        if emit && !embed && sp.raw.is_some() && self.try_raw(sp)? {
             return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
         }
         if emit && !embed {
@@ -473,10 +497,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// reports exactly which field is short; a writer that decorates its output).
     #[inline]
     fn try_raw(&mut self, sp: &StructPlan) -> DResult<bool> {
-        let (Some(flat), Some(size)) = (&sp.flat, sp.static_size) else {
+        let (Some(flat), Some(prog)) = (&sp.flat, sp.raw_for(self.order)) else {
             return Ok(false);
         };
-        let size = size as usize;
+        let size = prog.size();
         if self.opts.lossy
             || self.bitpos != 0
             || size > self.remaining()
@@ -486,11 +510,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         let start = self.pos;
         let rec = &self.data[start..start + size];
-        let (order, enums) = (self.order, &self.plan.enums);
+        let enums = &self.plan.enums;
         let Some((buf, style)) = self.sink.raw_value() else {
             return Ok(false);
         };
-        let r = flat::write(buf, style, flat, sp.tuple, rec, order, enums);
+        let r = prog.write(buf, style, flat, rec, enums, false);
         self.sink.raw_done();
         if let Err((i, p)) = r {
             let f = &flat[i];

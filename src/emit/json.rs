@@ -542,6 +542,20 @@ impl<W: Write> Sink for JsonWriter<W> {
         self.state = REST;
     }
 
+    #[inline]
+    fn raw_lines(&mut self) -> Option<(&mut Vec<u8>, BytesStyle, usize)> {
+        if self.pretty || self.offsets || self.depth != 0 || self.state != FIRST {
+            return None;
+        }
+        Some((&mut self.buf, self.bytes_style, self.flush_at))
+    }
+
+    #[inline]
+    fn raw_lines_done(&mut self) -> io::Result<()> {
+        self.flush_if_full();
+        self.result()
+    }
+
     fn end_record(&mut self) -> io::Result<()> {
         self.end_line();
         self.marked.set(false);
@@ -653,7 +667,7 @@ pub(crate) fn extend(buf: &mut Vec<u8>, s: &[u8]) {
 /// # Safety
 /// `src` must be valid for reading `n` bytes and `dst` for writing `n` bytes.
 #[inline(always)]
-unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+pub(crate) unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
     // Each pair of copies covers the range from both ends (overlapping in the middle),
     // so every read is within `src[..n]` and every write within `dst[..n]`.
     unsafe {
@@ -718,15 +732,28 @@ fn decimal_len(n: u64) -> usize {
 /// Appends the decimal digits of `n`, formatted straight into the buffer (no copy out of
 /// a scratch buffer, which would stall on store forwarding).
 #[inline(always)]
-pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn push_u64(buf: &mut Vec<u8>, n: u64) {
     buf.reserve(20);
     let len = buf.len();
-    let digits = decimal_len(n);
-    // SAFETY: `digits` <= 20 bytes are reserved at `len`; the loop writes exactly the
-    // positions `0..digits` from the right (every write below is at `end - 2` or
-    // `end - 1` with `end` counting down from `digits` to 0).
+    // SAFETY: 20 bytes (the most a u64 takes) are reserved at `len` and the digits written
+    // there are initialized.
     unsafe {
-        let dst = buf.as_mut_ptr().add(len);
+        let k = write_u64_at(buf.as_mut_ptr().add(len), n);
+        buf.set_len(len + k);
+    }
+}
+
+/// Writes the decimal digits of `n` at `dst` and returns how many (at most 20).
+///
+/// # Safety
+/// `dst` must be valid for writing 20 bytes.
+#[inline(always)]
+pub(crate) unsafe fn write_u64_at(dst: *mut u8, mut n: u64) -> usize {
+    let digits = decimal_len(n);
+    // SAFETY: the loop writes exactly the positions `0..digits` from the right (every
+    // write below is at `end - 2` or `end - 1` with `end` counting down from `digits`
+    // to 0), all within the 20 bytes the caller provides.
+    unsafe {
         let pair = |d: usize| DIGITS2.as_ptr().add(2 * d);
         let mut end = digits;
         while n >= 10_000 {
@@ -750,8 +777,8 @@ pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
             *dst.add(end) = b'0' + n as u8;
         }
         debug_assert_eq!(end, 0);
-        buf.set_len(len + digits);
     }
+    digits
 }
 
 static SPACES: [u8; 32] = [b' '; 32];
@@ -965,12 +992,12 @@ pub(crate) fn push_i64(buf: &mut Vec<u8>, v: i64) {
 #[inline(always)]
 pub(crate) fn push_f64(buf: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        buf.reserve(24);
-        // SAFETY: `ryu::raw::format64` writes at most 24 bytes, all reserved above,
-        // and returns how many it wrote (all initialized).
+        buf.reserve(FLOAT_MAX);
+        // SAFETY: FLOAT_MAX bytes are reserved at `len`; `write_float_at` initializes the
+        // bytes it counts.
         unsafe {
             let len = buf.len();
-            let n = ryu::raw::format64(v, buf.as_mut_ptr().add(len));
+            let n = write_float_at(buf.as_mut_ptr().add(len), v);
             buf.set_len(len + n);
         }
     } else {
@@ -983,17 +1010,34 @@ pub(crate) fn push_f64(buf: &mut Vec<u8>, v: f64) {
 #[inline(always)]
 pub(crate) fn push_f32(buf: &mut Vec<u8>, v: f32) {
     if v.is_finite() {
-        buf.reserve(16);
-        // SAFETY: `ryu::raw::format32` writes at most 16 bytes, all reserved above,
-        // and returns how many it wrote (all initialized).
+        buf.reserve(FLOAT_MAX);
+        // SAFETY: as in `push_f64`.
         unsafe {
             let len = buf.len();
-            let n = ryu::raw::format32(v, buf.as_mut_ptr().add(len));
+            let n = write_float_at(buf.as_mut_ptr().add(len), v);
             buf.set_len(len + n);
         }
     } else {
         push_non_finite(buf, f64::from(v));
     }
+}
+
+/// The most bytes a finite float takes as text (`-2.2250738585072014e-308`).
+pub(crate) const FLOAT_MAX: usize = 24;
+
+/// Writes a finite float as the shortest text that reads back to the same value (`1.0`,
+/// `0.1`, `1e+16`, `5e-324`: Python's `repr` style), returning its length.
+///
+/// # Safety
+/// `dst` must be valid for writing [`FLOAT_MAX`] bytes; `v` must be finite.
+#[inline(always)]
+pub(crate) unsafe fn write_float_at<F: zmij::Float>(dst: *mut u8, v: F) -> usize {
+    let mut b = zmij::Buffer::new();
+    let s = b.format_finite(v);
+    debug_assert!(s.len() <= FLOAT_MAX);
+    // SAFETY: the text is at most FLOAT_MAX bytes, which the caller provides.
+    unsafe { copy_short(s.as_ptr(), dst, s.len()) };
+    s.len()
 }
 
 #[cold]
@@ -1220,9 +1264,9 @@ mod tests {
         );
         assert_eq!(string_out(|w| w.f64(1.0)), "1.0");
         assert_eq!(string_out(|w| w.f64(-0.0)), "-0.0");
-        assert_eq!(string_out(|w| w.f64(1e16)), "1e16");
+        assert_eq!(string_out(|w| w.f64(1e16)), "1e+16");
         assert_eq!(string_out(|w| w.f64(5e-324)), "5e-324");
-        for s in ["1e16", "5e-324", "-0.0", "1.0"] {
+        for s in ["1e+16", "5e-324", "-0.0", "1.0"] {
             assert!(parse(s).is_number());
         }
     }

@@ -72,6 +72,18 @@ pub trait Sink {
     }
     /// Ends a value written through [`Sink::raw_value`].
     fn raw_done(&mut self) {}
+    /// Records mode's fast path: when the writer produces compact JSON without decorations
+    /// and stands between top-level values, it lends its buffer for whole lines (a value
+    /// and its `\n` each) and says how long the buffer may grow before the caller must stop
+    /// and call [`Sink::raw_lines_done`], which may flush it.
+    fn raw_lines(&mut self) -> Option<(&mut Vec<u8>, BytesStyle, usize)> {
+        None
+    }
+    /// Ends a run of lines written through [`Sink::raw_lines`]; flushes a full buffer and
+    /// reports an earlier output error.
+    fn raw_lines_done(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that writes nothing (skipping records, `check`, benchmarks of the decoder alone).

@@ -89,7 +89,7 @@ impl Sink for TreeSink {
     }
     fn f32(&mut self, v: f32) {
         // through the shortest f32 text, as the JSON writer prints it
-        let s = ryu::Buffer::new().format(v).to_string();
+        let s = zmij::Buffer::new().format(v).to_string();
         self.put(if v.is_finite() {
             num_f64(s.parse().unwrap_or(v as f64))
         } else {

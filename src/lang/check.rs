@@ -211,7 +211,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             static_size: None,
             tuple: false,
             flat: None,
-            raw_ok: false,
+            raw: None,
         });
     }
     for i in 0..c.structs.len() {

@@ -170,7 +170,7 @@ pub fn to_plan(
             static_size: Some(size),
             tuple: names.is_none(),
             flat: None,
-            raw_ok: false,
+            raw: None,
         }],
         enums: Vec::new(),
         exprs: Vec::new(),
