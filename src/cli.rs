@@ -16,7 +16,7 @@ use unstruct::input::{self, InputBytes};
 use unstruct::lang::{self, DefaultResolver, Source};
 use unstruct::parallel;
 use unstruct::plan::{Plan, StructId};
-use unstruct::records::{self, OnError, RecordsConfig, StreamError};
+use unstruct::records::{self, OnError, RecordsConfig, RunError};
 use unstruct::structfmt::{self, lower::StringMode};
 
 const EXAMPLES: &str = "\
@@ -452,7 +452,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             render_data_error(e, job.offset)
         );
     };
-    let result: Result<records::Summary, DataError> = match (&job.file, job.records) {
+    let result: Result<records::Summary, RunError> = match (&job.file, job.records) {
         (None, Some(sid)) => {
             let mut stdin = io::stdin().lock();
             input::skip_stream(&mut stdin, job.offset).map_err(|e| usage(e.to_string()))?;
@@ -460,7 +460,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                 Some(n) => Box::new(io::Read::take(stdin, n)),
                 None => Box::new(stdin),
             };
-            match records::run_stream(
+            records::run_stream(
                 &job.plan,
                 sid,
                 reader,
@@ -468,13 +468,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                 &job.cfg,
                 &mut w,
                 &mut report,
-            ) {
-                Ok(s) => Ok(s),
-                Err(StreamError::Data(e)) => Err(e),
-                Err(StreamError::Io(e)) => {
-                    return Err(anyhow::Error::new(e).context("reading stdin"));
-                }
-            }
+            )
         }
         (file, records) => {
             let bytes: InputBytes = match file {
@@ -505,7 +499,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                     let (sid, size) = fixed.unwrap_or_default();
                     w.finish()?;
                     let out = w.get_mut();
-                    match parallel::run(
+                    parallel::run(
                         &job.plan,
                         sid,
                         size,
@@ -516,11 +510,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                         job.threads,
                         out,
                         &mut report,
-                    ) {
-                        Ok(s) => Ok(s),
-                        Err(parallel::RunError::Data(e)) => Err(e),
-                        Err(parallel::RunError::Io(e)) => return Err(e.into()),
-                    }
+                    )
                 }
                 Some(sid) => records::run_slice(
                     &job.plan,
@@ -540,7 +530,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
                     Err(e) => {
                         // what was decoded is written, unterminated, so it cannot pass for complete
                         let _ = w.finish();
-                        Err(e)
+                        Err(RunError::Data(e))
                     }
                 },
             }
@@ -564,10 +554,12 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
+        Err(RunError::Data(e)) => {
             w.finish()?;
             Err(Failure::Data(render_data_error(&e, job.offset)).into())
         }
+        Err(RunError::Input(e)) => Err(anyhow::Error::new(e).context("reading stdin")),
+        Err(RunError::Output(e)) => Err(anyhow::Error::new(e).context("cannot write the output")),
     }
 }
 

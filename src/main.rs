@@ -32,7 +32,7 @@ fn main() -> ExitCode {
                     f.exit_code()
                 }
                 None => {
-                    eprintln!("unstruct: {e:#}");
+                    eprintln!("unstruct: error: {e:#}");
                     ExitCode::from(2)
                 }
             }

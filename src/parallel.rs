@@ -10,7 +10,7 @@ use crate::decode::{Decoder, Input, Options, Scratch};
 use crate::emit::json::{JsonOptions, JsonWriter};
 use crate::error::DataError;
 use crate::plan::{Plan, StructId};
-use crate::records::{self, RecordsConfig, Summary};
+use crate::records::{self, RecordsConfig, RunError, Summary};
 
 /// Input bytes per chunk: large enough to amortise hand-offs, small enough that a few chunks
 /// of output (about 3× the input as JSON) stay well under 32 MiB.
@@ -23,7 +23,7 @@ pub const MAX_THREADS: usize = 8;
 /// A decoded chunk waiting to be written.
 struct Finished {
     buf: Vec<u8>,
-    result: Result<Summary, DataError>,
+    result: Result<Summary, RunError>,
     skips: Vec<(DataError, u64, u64)>,
 }
 
@@ -185,7 +185,7 @@ pub fn run<W: Write + Send>(
                                 Err(_) => return,
                             };
                             match (written, result) {
-                                (Err(e), _) => t.failure = Some(RunError::Io(e)),
+                                (Err(e), _) => t.failure = Some(RunError::Output(e)),
                                 (Ok(()), Ok(s)) => {
                                     t.skips.extend(skips);
                                     t.summary.written += s.written;
@@ -194,7 +194,7 @@ pub fn run<W: Write + Send>(
                                 }
                                 (Ok(()), Err(e)) => {
                                     t.skips.extend(skips);
-                                    t.failure = Some(RunError::Data(e));
+                                    t.failure = Some(e);
                                 }
                             }
                             if t.failure.is_some() {
@@ -213,10 +213,10 @@ pub fn run<W: Write + Send>(
     });
     let out = out
         .into_inner()
-        .map_err(|_| RunError::Io(std::io::Error::other("a worker panicked")))?;
+        .map_err(|_| RunError::Output(std::io::Error::other("a worker panicked")))?;
     let t = turn
         .into_inner()
-        .map_err(|_| RunError::Io(std::io::Error::other("a worker panicked")))?;
+        .map_err(|_| RunError::Output(std::io::Error::other("a worker panicked")))?;
     // skipped ranges are reported in input order once the run is over
     for (e, a, b) in &t.skips {
         on_skip(e, *a, *b);
@@ -224,15 +224,6 @@ pub fn run<W: Write + Send>(
     if let Some(f) = t.failure {
         return Err(f);
     }
-    out.flush().map_err(RunError::Io)?;
+    out.flush().map_err(RunError::Output)?;
     Ok(t.summary)
-}
-
-/// Why a parallel run stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("{0}")]
-    Data(DataError),
-    #[error("cannot write the output: {0}")]
-    Io(std::io::Error),
 }

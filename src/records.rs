@@ -55,7 +55,7 @@ pub fn run_slice<S: Sink>(
     cfg: &RecordsConfig,
     sink: &mut S,
     on_skip: SkipReport,
-) -> Result<Summary, DataError> {
+) -> Result<Summary, RunError> {
     let mut st = Scratch::default();
     let data = input.data;
     let fixed = record_size(plan, sid);
@@ -70,8 +70,8 @@ pub fn run_slice<S: Sink>(
     while index < cfg.skip && pos < data.len() {
         match d.decode_record(sid, pos, index, false) {
             Ok(next) if next > pos => pos = next,
-            Ok(_) => return Err(no_progress(input.base + pos as u64, index)),
-            Err(e) => return Err(e),
+            Ok(_) => return Err(no_progress(input.base + pos as u64, index).into()),
+            Err(e) => return Err(e.into()),
         }
         index += 1;
     }
@@ -85,7 +85,7 @@ pub fn run_slice<S: Sink>(
         cfg.count,
         on_skip,
     )?;
-    d.sink().finish().map_err(io_err)?;
+    d.sink().finish().map_err(RunError::Output)?;
     Ok(summary)
 }
 
@@ -101,8 +101,10 @@ pub fn run_range<S: Sink>(
     cfg: &RecordsConfig,
     count: Option<u64>,
     on_skip: SkipReport,
-) -> Result<Summary, DataError> {
+) -> Result<Summary, RunError> {
     let mut summary = Summary::default();
+    // only fixed layouts compiled for the raw writer take the fast path
+    let raw = d.has_raw_records(sid);
     let fixed = record_size(plan, sid);
     let base = d.base();
     let end = range.end;
@@ -113,9 +115,11 @@ pub fn run_range<S: Sink>(
             break;
         }
         // fixed-layout records written straight into a compact writer, many at a time
-        if bad_start.is_none() {
+        if raw && bad_start.is_none() {
             let limit = count.map_or(u64::MAX, |c| c - summary.written);
-            let (n, next) = d.raw_records(sid, pos, end, index, limit)?;
+            let (n, next) = d
+                .raw_records(sid, pos, end, limit)
+                .map_err(RunError::Output)?;
             if n > 0 {
                 summary.written += n;
                 index += n;
@@ -137,7 +141,7 @@ pub fn run_range<S: Sink>(
                         plan.structs[sid as usize].name.clone(),
                     ));
                     e.path.push(crate::error::PathSeg::Index(index));
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }
@@ -148,18 +152,18 @@ pub fn run_range<S: Sink>(
                     on_skip(&e, start, base + pos as u64);
                 }
                 pos = next;
-                d.sink().end_record().map_err(io_err)?;
+                d.sink().end_record().map_err(RunError::Output)?;
                 summary.written += 1;
                 index += 1;
             }
             Ok(_) => {
                 d.sink().rewind(mark);
-                return Err(no_progress(base + pos as u64, index));
+                return Err(no_progress(base + pos as u64, index).into());
             }
             Err(e) => {
                 d.sink().rewind(mark);
                 if cfg.on_error == OnError::Stop {
-                    return Err(e);
+                    return Err(e.into());
                 }
                 summary.skipped_bad += 1;
                 if bad_start.is_none() {
@@ -182,11 +186,6 @@ fn no_progress(offset: u64, index: u64) -> DataError {
     DataError::new(offset, DataErrorKind::NoProgress { index })
 }
 
-fn io_err(e: std::io::Error) -> DataError {
-    // output errors are reported by the caller from the sink; this keeps the types simple
-    DataError::new(0, DataErrorKind::Type(format!("output error: {e}")))
-}
-
 /// Largest record the streaming reader holds (a larger one is an error with its offset).
 pub const MAX_STREAM_RECORD: usize = 256 << 20;
 
@@ -200,7 +199,7 @@ pub fn run_stream<S: Sink>(
     cfg: &RecordsConfig,
     sink: &mut S,
     on_skip: SkipReport,
-) -> Result<Summary, StreamError> {
+) -> Result<Summary, RunError> {
     let mut st = Scratch::default();
     let mut summary = Summary::default();
     let mut buf: Vec<u8> = vec![0; 4 << 20];
@@ -218,7 +217,7 @@ pub fn run_stream<S: Sink>(
                 Ok(0) => eof = true,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(StreamError::Io(e)),
+                Err(e) => return Err(RunError::Input(e)),
             }
         }
         let input = Input {
@@ -234,7 +233,7 @@ pub fn run_stream<S: Sink>(
         let mut need_more = false;
         while pos < filled {
             if cfg.count.is_some_and(|c| summary.written >= c) {
-                d.sink().finish().map_err(StreamError::Io)?;
+                d.sink().finish().map_err(RunError::Output)?;
                 return Ok(summary);
             }
             if let Some(size) = fixed {
@@ -250,7 +249,7 @@ pub fn run_stream<S: Sink>(
                         break;
                     }
                     if cfg.on_error == OnError::Stop {
-                        d.sink().finish().map_err(StreamError::Io)?;
+                        d.sink().finish().map_err(RunError::Output)?;
                         let mut e = DataError::new(
                             base + pos as u64,
                             DataErrorKind::Remainder { left, size },
@@ -259,7 +258,7 @@ pub fn run_stream<S: Sink>(
                             plan.structs[sid as usize].name.clone(),
                         ));
                         e.path.push(crate::error::PathSeg::Index(index));
-                        return Err(StreamError::Data(e));
+                        return Err(RunError::Data(e));
                     }
                 }
             }
@@ -278,14 +277,14 @@ pub fn run_stream<S: Sink>(
                     }
                     pos = next;
                     if emit {
-                        d.sink().end_record().map_err(StreamError::Io)?;
+                        d.sink().end_record().map_err(RunError::Output)?;
                         summary.written += 1;
                     }
                     index += 1;
                 }
                 Ok(_) => {
                     d.sink().rewind(mark);
-                    return Err(StreamError::Data(no_progress(base + pos as u64, index)));
+                    return Err(RunError::Data(no_progress(base + pos as u64, index)));
                 }
                 Err(e) if !eof && e.is_truncation() => {
                     d.sink().rewind(mark);
@@ -295,8 +294,8 @@ pub fn run_stream<S: Sink>(
                 Err(e) => {
                     d.sink().rewind(mark);
                     if cfg.on_error == OnError::Stop {
-                        d.sink().finish().map_err(StreamError::Io)?;
-                        return Err(StreamError::Data(e));
+                        d.sink().finish().map_err(RunError::Output)?;
+                        return Err(RunError::Data(e));
                     }
                     summary.skipped_bad += 1;
                     if bad_start.is_none() {
@@ -316,7 +315,7 @@ pub fn run_stream<S: Sink>(
         // keep the unfinished record, drop the rest; grow if one record fills the buffer
         if pos == 0 && filled == buf.len() {
             if buf.len() >= MAX_STREAM_RECORD {
-                return Err(StreamError::Data(DataError::new(
+                return Err(RunError::Data(DataError::new(
                     base,
                     DataErrorKind::Type(format!(
                         "a record larger than {} MiB cannot be streamed from stdin; pass a file",
@@ -334,15 +333,36 @@ pub fn run_stream<S: Sink>(
     if let Some((start, e)) = bad_start.take() {
         on_skip(&e, start, base + filled as u64);
     }
-    sink.finish().map_err(StreamError::Io)?;
+    sink.finish().map_err(RunError::Output)?;
     Ok(summary)
 }
 
-/// An error of a streamed run: reading the input, or the data.
+/// Why a records run stopped before the end of its input.
 #[derive(Debug, thiserror::Error)]
-pub enum StreamError {
-    #[error("cannot read the input: {0}")]
-    Io(std::io::Error),
+pub enum RunError {
+    /// The data: where and why decoding stopped (records before it were written).
     #[error("{0}")]
     Data(DataError),
+    /// Reading the input failed (streamed stdin).
+    #[error("cannot read the input: {0}")]
+    Input(std::io::Error),
+    /// Writing the output failed (a closed pipe, a full disk).
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+}
+
+impl From<DataError> for RunError {
+    fn from(e: DataError) -> Self {
+        RunError::Data(e)
+    }
+}
+
+impl RunError {
+    /// The data error, when the data stopped the run.
+    pub fn data(&self) -> Option<&DataError> {
+        match self {
+            RunError::Data(e) => Some(e),
+            _ => None,
+        }
+    }
 }

@@ -96,6 +96,10 @@ fn records(
         &mut sink,
         &mut |_, _, _| {},
     );
+    let r = r.map_err(|e| match e {
+        unstruct::records::RunError::Data(e) => e,
+        other => panic!("not a data error: {other}"),
+    });
     (sink.values, r)
 }
 

@@ -45,6 +45,10 @@ fn records(plan: Plan, data: &'static [u8]) -> (Result<Summary, unstruct::DataEr
         );
         // records written before an error are complete (the bad one is rewound)
         unstruct::emit::Sink::finish(&mut w).expect("into a Vec");
+        let r = r.map_err(|e| match e {
+            records::RunError::Data(e) => e,
+            other => panic!("not a data error: {other}"),
+        });
         (r, w.into_inner())
     })
 }

@@ -209,29 +209,43 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(self.pos)
     }
 
+    /// Whether records of `sid` can take [`Decoder::raw_records`]: a fixed layout compiled for
+    /// the raw writer, in the byte order records start with.
+    pub fn has_raw_records(&self, sid: StructId) -> bool {
+        self.raw_program(sid).is_some()
+    }
+
+    /// The compiled writer for top-level records of `sid`, when there is one.
+    fn raw_program(&self, sid: StructId) -> Option<&'p RawProgram> {
+        let plan = self.plan;
+        let sp = &plan.structs[sid as usize];
+        // a record of no bytes never advances: the caller reports NoProgress
+        if self.opts.lossy || sp.static_size.is_none_or(|s| s == 0) {
+            return None;
+        }
+        let order = match sp.endian {
+            EndianPlan::Fixed(o) => o,
+            EndianPlan::Inherit => plan.endian.unwrap_or(ByteOrder::Little),
+            EndianPlan::Match(..) => return None,
+        };
+        sp.raw_for(order)
+    }
+
     /// Records mode's fast path: writes consecutive fixed-layout records of `sid` starting at
     /// `pos` (and ending by `end`) straight into a compact writer, at most `limit` of them.
     /// Returns how many were written and where the next record starts; 0 when the path does
-    /// not apply, so the caller decodes the next record the general way.
+    /// not apply or the next record has bad text, so the caller decodes it the general way
+    /// (which reports the error with its path). Err: writing the output failed.
     pub fn raw_records(
         &mut self,
         sid: StructId,
         mut pos: usize,
         end: usize,
-        index: u64,
         limit: u64,
-    ) -> DResult<(u64, usize)> {
-        let sp = &self.plan.structs[sid as usize];
-        // a record of no bytes never advances: the caller reports NoProgress
-        if self.opts.lossy || sp.static_size.is_none_or(|s| s == 0) {
-            return Ok((0, pos));
-        }
-        let order = match sp.endian {
-            EndianPlan::Fixed(o) => o,
-            EndianPlan::Inherit => self.plan.endian.unwrap_or(ByteOrder::Little),
-            EndianPlan::Match(..) => return Ok((0, pos)),
-        };
-        let (Some(flat), Some(prog)) = (&sp.flat, sp.raw_for(order)) else {
+    ) -> std::io::Result<(u64, usize)> {
+        let plan = self.plan;
+        let (Some(flat), Some(prog)) = (&plan.structs[sid as usize].flat, self.raw_program(sid))
+        else {
             return Ok((0, pos));
         };
         let size = prog.size();
@@ -254,12 +268,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 pos += size;
                 n += 1;
             }
-            self.sink.raw_lines_done().map_err(|e| {
-                DataError::new(
-                    self.abs(pos),
-                    DataErrorKind::Type(format!("output error: {e}")),
-                )
-            })?;
+            self.sink.raw_lines_done()?;
         }
         // writers that cannot lend whole lines take one value at a time
         while !bad && n < limit && end - pos >= size {
@@ -275,17 +284,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.sink.rewind(mark);
                 break;
             }
-            self.sink.end_record().map_err(|e| {
-                DataError::new(
-                    self.abs(pos),
-                    DataErrorKind::Type(format!("output error: {e}")),
-                )
-            })?;
+            self.sink.end_record()?;
             pos += size;
             n += 1;
         }
         self.budget += n * flat.len() as u64;
-        let _ = index;
         Ok((n, pos))
     }
 
