@@ -4,7 +4,7 @@
 //! addressed by index into flat vectors; names are resolved to frame slots; JSON keys are
 //! pre-rendered; constant lengths are folded.
 
-use crate::decode::RawProgram;
+use crate::decode::{RawProgram, SeqProgram};
 use crate::lang::ast::Builtin;
 use crate::text::Encoding;
 
@@ -81,8 +81,21 @@ impl Plan {
                     _ => [build(ByteOrder::Little)?, build(ByteOrder::Big)?],
                 }))
             });
+            let seq = match (&raw, &st.endian) {
+                (Some(_), _) | (None, EndianPlan::Match(..)) => None,
+                (None, endian) => {
+                    let build = |o| SeqProgram::new(self, st, o);
+                    (|| {
+                        Some(Box::new(match endian {
+                            EndianPlan::Fixed(o) => [build(*o)?, build(*o)?],
+                            _ => [build(ByteOrder::Little)?, build(ByteOrder::Big)?],
+                        }))
+                    })()
+                }
+            };
             self.structs[i].flat = flat.map(Vec::into_boxed_slice);
             self.structs[i].raw = raw;
+            self.structs[i].seq = seq;
         }
     }
 
@@ -137,6 +150,9 @@ pub struct StructPlan {
     /// from its bytes alone: numbers, bools, enums, bytes, UTF-8/ASCII text): the struct
     /// compiled for little- and big-endian records (the same twice for a fixed order).
     pub raw: Option<Box<[RawProgram; 2]>>,
+    /// Records of a struct that is a plain sequence of fields (lengths from earlier integer
+    /// fields, C strings) compiled for the variable-length fast path, little- and big-endian.
+    pub seq: Option<Box<[SeqProgram; 2]>>,
 }
 
 /// One field of a struct on the fast path.
@@ -152,6 +168,14 @@ pub struct FlatField {
 }
 
 impl StructPlan {
+    /// The compiled sequence for records in byte order `order`, when there is one.
+    #[inline]
+    pub fn seq_for(&self, order: ByteOrder) -> Option<&SeqProgram> {
+        self.seq
+            .as_ref()
+            .map(|r| &r[usize::from(order != ByteOrder::Little)])
+    }
+
     /// The compiled writer for records in byte order `order`, when there is one.
     #[inline]
     pub fn raw_for(&self, order: ByteOrder) -> Option<&RawProgram> {

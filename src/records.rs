@@ -103,8 +103,8 @@ pub fn run_range<S: Sink>(
     on_skip: SkipReport,
 ) -> Result<Summary, RunError> {
     let mut summary = Summary::default();
-    // only fixed layouts compiled for the raw writer take the fast path
-    let raw = d.has_raw_records(sid);
+    // only structs compiled for a fast path take it
+    let fast = d.has_fast_records(sid);
     let fixed = record_size(plan, sid);
     let base = d.base();
     let end = range.end;
@@ -114,11 +114,11 @@ pub fn run_range<S: Sink>(
         if count.is_some_and(|c| summary.written >= c) {
             break;
         }
-        // fixed-layout records written straight into a compact writer, many at a time
-        if raw && bad_start.is_none() {
+        // compiled records written straight into a compact writer, many at a time
+        if fast && bad_start.is_none() {
             let limit = count.map_or(u64::MAX, |c| c - summary.written);
             let (n, next) = d
-                .raw_records(sid, pos, end, limit)
+                .fast_records(sid, pos, end, limit)
                 .map_err(RunError::Output)?;
             if n > 0 {
                 summary.written += n;

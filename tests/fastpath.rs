@@ -1,8 +1,9 @@
-//! The compiled fixed-layout writer (`decode::flat`, used for compact and NDJSON output)
-//! against the general decoder (used for pretty output and `--offsets`): random flat structs
-//! of every fixed-size field type, random data biased towards awkward bytes (NUL, quotes,
-//! control characters, non-ASCII, invalid UTF-8), decoded both ways. The JSON values, the
-//! record counts and the errors must be the same.
+//! The compiled record writers (`decode::flat` for fixed layouts, `decode::seq` for plain
+//! sequences with lengths from earlier fields; used for compact and NDJSON output) against
+//! the general decoder (used for pretty output and `--offsets`): random structs of every
+//! field type they take, random data biased towards awkward bytes (NUL, quotes, control
+//! characters, non-ASCII, invalid UTF-8, lengths past the end), decoded both ways. The JSON
+//! values, the record counts and the errors must be the same.
 
 use unstruct::decode::{Input, Options};
 use unstruct::emit::Sink;
@@ -159,5 +160,145 @@ fn compiled_writer_matches_the_general_decoder() {
     assert!(
         fast_records > 2000,
         "only {fast_records} records on the fast path"
+    );
+}
+
+/// One field of a random sequence struct: its declaration and a writer of plausible bytes
+/// for it (lengths refer to the kept length fields `n0`, `n1`, whose values come first).
+fn seq_field(r: &mut Rng, i: usize, lens: &mut Vec<(String, u8)>) -> (String, Vec<u8>) {
+    let order = *r.pick(&["", "le", "be"]);
+    let text = |r: &mut Rng, n: usize| -> Vec<u8> {
+        let mut t = Vec::with_capacity(n);
+        while t.len() < n {
+            match r.below(12) {
+                0 => t.push(*r.pick(b"\"\\\n\x01\0\x7f")),
+                1 if n - t.len() >= 2 => t.extend_from_slice("é".as_bytes()),
+                _ => t.push(b'a' + r.below(26) as u8),
+            }
+        }
+        t
+    };
+    // a length: a constant, a kept field, or a small expression of one
+    let len = |r: &mut Rng, lens: &[(String, u8)]| -> (String, usize) {
+        if lens.is_empty() || r.below(4) == 0 {
+            let n = r.below(6) as usize;
+            return (n.to_string(), n);
+        }
+        let (name, v) = r.pick(lens).clone();
+        match r.below(4) {
+            0 => (format!("{name} - 1"), (v as usize).saturating_sub(1)),
+            1 => (format!("{name} * 2 + 1"), v as usize * 2 + 1),
+            _ => (name, v as usize),
+        }
+    };
+    match r.below(11) {
+        0 | 1 => {
+            // a length field, kept for the fields after it
+            let v = r.below(7) as u8;
+            let name = format!("n{i}");
+            lens.push((name.clone(), v));
+            let (ty, bytes) = match r.below(3) {
+                0 => ("u8".to_string(), vec![v]),
+                1 => (
+                    format!("u16{order}"),
+                    if order == "be" {
+                        vec![0, v]
+                    } else {
+                        vec![v, 0]
+                    },
+                ),
+                _ => (
+                    format!("u32{order}"),
+                    if order == "be" {
+                        vec![0, 0, 0, v]
+                    } else {
+                        vec![v, 0, 0, 0]
+                    },
+                ),
+            };
+            (format!("{name}: {ty}"), bytes)
+        }
+        2 => {
+            let (l, n) = len(r, lens);
+            (format!("s{i}: str[{l}]"), text(r, n))
+        }
+        3 => {
+            let (l, n) = len(r, lens);
+            (format!("s{i}: strz[{l}] ascii"), text(r, n))
+        }
+        4 => {
+            let n = r.below(6) as usize;
+            let mut t = text(r, n);
+            t.retain(|&c| c != 0);
+            t.push(0);
+            (
+                format!("c{i}: strz{}", if r.below(2) == 0 { " ascii" } else { "" }),
+                t,
+            )
+        }
+        5 => {
+            let (l, n) = len(r, lens);
+            (format!("b{i}: bytes[{l}]"), text(r, n))
+        }
+        6 => {
+            let (l, n) = len(r, lens);
+            (format!("_: pad[{l}]"), vec![7; n])
+        }
+        7 => (format!("x{i}: i16{order}"), vec![0x85, 0x01]),
+        8 => (format!("f{i}: f64{order}"), 1.5f64.to_le_bytes().to_vec()),
+        9 => (format!("e{i}: color"), vec![2, 0]),
+        _ => (format!("u{i}: u24{order}"), vec![1, 2, 3]),
+    }
+}
+
+#[test]
+fn sequence_programs_match_the_general_decoder() {
+    let mut r = Rng(0x0bad_c0de_1234_5678);
+    let (mut fast_records, mut seq_cases) = (0, 0);
+    for case in 0..3000 {
+        let endian = *r.pick(&["", "endian big\n"]);
+        let mut text = format!("{endian}{ENUMS}struct rec {{\n");
+        let nfields = 1 + r.below(7) as usize;
+        let mut lens = Vec::new();
+        let mut fields = Vec::new();
+        for i in 0..nfields {
+            let (decl, bytes) = seq_field(&mut r, i, &mut lens);
+            text.push_str(&format!("  {decl}\n"));
+            fields.push(bytes);
+        }
+        text.push_str("}\n");
+        let plan = unstruct::lang::compile_str("case.struct", &text)
+            .unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+        // records: the plausible bytes, now and then damaged, cut short at the end
+        let mut bytes = Vec::new();
+        for _ in 0..1 + r.below(6) {
+            for f in &fields {
+                bytes.extend_from_slice(f);
+            }
+        }
+        if r.below(4) == 0 && !bytes.is_empty() {
+            let at = r.below(bytes.len() as u64) as usize;
+            bytes[at] = r.next() as u8;
+        }
+        if r.below(5) == 0 {
+            bytes.truncate(bytes.len().saturating_sub(1 + r.below(3) as usize));
+        }
+        let (fast, n_fast, e_fast) = run(&plan, &bytes, Style::Ndjson);
+        let (slow, n_slow, e_slow) = run(&plan, &bytes, Style::Pretty);
+        assert_eq!(
+            (&fast, n_fast, &e_fast),
+            (&slow, n_slow, &e_slow),
+            "case {case}: compact and pretty output differ\n{text}\ndata {bytes:02x?}"
+        );
+        let root = &plan.structs[plan.root as usize];
+        if root.seq.is_some() {
+            fast_records += fast.len();
+            seq_cases += 1;
+        }
+    }
+    eprintln!("{seq_cases} cases, {fast_records} records on the sequence path");
+    assert!(
+        seq_cases > 1000 && fast_records > 3000,
+        "only {seq_cases} cases, {fast_records} records on the sequence path"
     );
 }

@@ -22,7 +22,7 @@ use super::cursor::{f16_to_f32, read_uint, sign_extend};
 /// encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-enum Kind {
+pub(super) enum Kind {
     U8,
     I8,
     U16Le,
@@ -61,7 +61,7 @@ struct Op {
     /// Offset and size of the field in the record.
     off: u32,
     size: u32,
-    /// The field's `,"key":` prefix in [`RawProgram::prefixes`].
+    /// The field's `,"key":` prefix in [`Keys`].
     pre: u32,
     pre_len: u32,
 }
@@ -69,18 +69,114 @@ struct Op {
 /// Padding after the prefixes so that every prefix can be copied as 16 bytes.
 const PREFIX_PAD: usize = 16;
 
-/// A fixed-layout struct compiled for [`RawProgram::write`]: see the module docs.
+/// Output slack a compiled record needs besides its prefixes and values: the 16-byte prefix
+/// copy, the closing brackets and the newline.
+pub(super) const KEYS_SLACK: usize = PREFIX_PAD + 2 + 1;
+
+/// The `{"key":` and `,"key":` prefixes of a compiled struct's written fields, back to back,
+/// and its closing bracket (shared by the fixed-layout and the sequence programs).
 #[derive(Clone, Debug)]
-pub struct RawProgram {
-    ops: Box<[Op]>,
-    /// Every op's prefix back to back, then [`PREFIX_PAD`] zero bytes.
-    prefixes: Box<[u8]>,
-    /// The bytes one struct takes, padding included.
-    size: usize,
+pub(super) struct Keys {
+    /// Every prefix back to back, then [`PREFIX_PAD`] zero bytes.
+    bytes: Box<[u8]>,
     /// `}` or `]`, preceded by the opening bracket when no field is written (`close_len`
     /// bytes are used; two are always copied).
     close: [u8; 2],
     close_len: usize,
+}
+
+impl Keys {
+    /// Writes the prefix at `pre` (`len` bytes) at `dst` and returns `len`.
+    ///
+    /// # Safety
+    /// `pre`/`len` must come from [`KeysBuilder::push`] of this table; `dst` must be valid
+    /// for writing `max(len, 16)` bytes.
+    #[inline(always)]
+    pub(super) unsafe fn put(&self, pre: u32, len: u32, dst: *mut u8) -> usize {
+        debug_assert!(pre as usize + (len as usize).max(16) <= self.bytes.len());
+        // SAFETY: the padding keeps a 16-byte read inside `bytes`; the caller provides `dst`.
+        unsafe {
+            let p = self.bytes.as_ptr().add(pre as usize);
+            if len <= 16 {
+                std::ptr::copy_nonoverlapping(p, dst, 16);
+            } else {
+                std::ptr::copy_nonoverlapping(p, dst, len as usize);
+            }
+        }
+        len as usize
+    }
+
+    /// Writes the closing bracket(s) at `dst` and returns how many bytes they take.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writing 2 bytes.
+    #[inline(always)]
+    pub(super) unsafe fn close(&self, dst: *mut u8) -> usize {
+        // SAFETY: the caller provides 2 bytes.
+        unsafe { std::ptr::copy_nonoverlapping(self.close.as_ptr(), dst, 2) };
+        self.close_len
+    }
+}
+
+/// Builds [`Keys`], field by field.
+pub(super) struct KeysBuilder {
+    bytes: Vec<u8>,
+    first: bool,
+    tuple: bool,
+}
+
+impl KeysBuilder {
+    /// For a struct written as an object, or as an array when `tuple`.
+    pub(super) fn new(tuple: bool) -> Self {
+        KeysBuilder {
+            bytes: Vec::new(),
+            first: true,
+            tuple,
+        }
+    }
+
+    /// The prefix of the next field, (start, length): empty when the field is not written.
+    pub(super) fn push(&mut self, emit: bool, key: Option<&[u8]>) -> Option<(u32, u32)> {
+        let pre = self.bytes.len();
+        if emit {
+            self.bytes.push(match (self.first, self.tuple) {
+                (true, true) => b'[',
+                (true, false) => b'{',
+                (false, _) => b',',
+            });
+            if !self.tuple {
+                self.bytes.extend_from_slice(key.unwrap_or(b"\"\""));
+                self.bytes.push(b':');
+            }
+            self.first = false;
+        }
+        let len = self.bytes.len() - pre;
+        Some((u32::try_from(pre).ok()?, u32::try_from(len).ok()?))
+    }
+
+    pub(super) fn finish(mut self) -> Keys {
+        self.bytes.extend_from_slice(&[0; PREFIX_PAD]);
+        let close: &[u8] = match (self.first, self.tuple) {
+            (true, true) => b"[]",
+            (true, false) => b"{}",
+            (false, true) => b"]",
+            (false, false) => b"}",
+        };
+        Keys {
+            bytes: self.bytes.into_boxed_slice(),
+            close: [close[0], close[close.len() - 1]],
+            close_len: close.len(),
+        }
+    }
+}
+
+/// A fixed-layout struct compiled for [`RawProgram::write`]: see the module docs.
+#[derive(Clone, Debug)]
+pub struct RawProgram {
+    ops: Box<[Op]>,
+    keys: Keys,
+    /// The bytes one struct takes, padding included.
+    size: usize,
     /// Most bytes one value can take, closing bracket, newline and copy slack included.
     max_out: usize,
     /// The byte order of fields without their own (for [`Kind::Other`]).
@@ -102,9 +198,8 @@ impl RawProgram {
         enums: &[EnumPlan],
     ) -> Option<RawProgram> {
         let mut ops = Vec::with_capacity(flat.len());
-        let mut prefixes = Vec::new();
+        let mut keys = KeysBuilder::new(tuple);
         let mut max_out = 0usize;
-        let mut first = true;
         for (i, f) in flat.iter().enumerate() {
             let n = f.size as usize;
             let (kind, most) = if f.emit {
@@ -113,37 +208,17 @@ impl RawProgram {
             } else {
                 (Kind::Check, 0)
             };
-            let pre = prefixes.len();
-            if f.emit {
-                prefixes.push(match (first, tuple) {
-                    (true, true) => b'[',
-                    (true, false) => b'{',
-                    (false, _) => b',',
-                });
-                if !tuple {
-                    prefixes.extend_from_slice(f.key.as_deref().unwrap_or(b"\"\""));
-                    prefixes.push(b':');
-                }
-                first = false;
-            }
-            let pre_len = prefixes.len() - pre;
-            max_out = max_out.checked_add(pre_len)?.checked_add(most)?;
+            let (pre, pre_len) = keys.push(f.emit, f.key.as_deref())?;
+            max_out = max_out.checked_add(pre_len as usize)?.checked_add(most)?;
             ops.push(Op {
                 kind,
                 field: u32::try_from(i).ok()?,
                 off: f.off,
                 size: f.size,
-                pre: u32::try_from(pre).ok()?,
-                pre_len: u32::try_from(pre_len).ok()?,
+                pre,
+                pre_len,
             });
         }
-        prefixes.extend_from_slice(&[0; PREFIX_PAD]);
-        let close: &[u8] = match (first, tuple) {
-            (true, true) => b"[]",
-            (true, false) => b"{}",
-            (false, true) => b"]",
-            (false, false) => b"}",
-        };
         let size = usize::try_from(size).ok()?;
         if flat
             .last()
@@ -153,11 +228,9 @@ impl RawProgram {
         }
         Some(RawProgram {
             ops: ops.into_boxed_slice(),
-            prefixes: prefixes.into_boxed_slice(),
+            keys: keys.finish(),
             size,
-            close: [close[0], close[close.len() - 1]],
-            close_len: close.len(),
-            max_out: max_out.checked_add(2 + 1 + PREFIX_PAD)?,
+            max_out: max_out.checked_add(KEYS_SLACK)?,
             order,
         })
     }
@@ -207,7 +280,6 @@ impl RawProgram {
         buf.reserve(self.max_out);
         let mut len = start;
         let mut out = buf.as_mut_ptr();
-        let pre_base = self.prefixes.as_ptr();
         for op in self.ops.iter() {
             let (lo, n) = (op.off as usize, op.size as usize);
             debug_assert!(lo + n <= rec.len());
@@ -215,68 +287,30 @@ impl RawProgram {
             // `self.size`, which the check above found inside `rec`.
             let b = unsafe { rec.get_unchecked(lo..lo + n) };
             // SAFETY (every write below): `max_out` bytes were reserved at `start`, and
-            // `max_out` counts each op's prefix and its widest value, plus `PREFIX_PAD` for
-            // the 16-byte prefix copy. Prefix reads stay inside `prefixes` thanks to its
-            // padding. `len` only grows by bytes that were written.
+            // `max_out` counts each op's prefix and its widest value, plus KEYS_SLACK for the
+            // prefix copy and the closing bracket. `len` only grows by bytes that were written.
             unsafe {
+                len += self.keys.put(op.pre, op.pre_len, out.add(len));
                 let dst = out.add(len);
-                let p = pre_base.add(op.pre as usize);
-                if op.pre_len <= 16 {
-                    std::ptr::copy_nonoverlapping(p, dst, 16);
-                } else {
-                    std::ptr::copy_nonoverlapping(p, dst, op.pre_len as usize);
-                }
-                len += op.pre_len as usize;
-                let dst = out.add(len);
-                macro_rules! int {
-                    ($t:ty, $from:ident) => {{
-                        let v = <$t>::$from(b.as_ptr().cast::<[u8; size_of::<$t>()]>().read());
-                        v
-                    }};
-                }
-                macro_rules! unsigned {
-                    ($v:expr) => {{
-                        len += write_u64_at(dst, $v as u64);
-                    }};
-                }
-                macro_rules! signed {
-                    ($v:expr) => {{
-                        let v = $v as i64;
-                        *dst = b'-';
-                        let neg = usize::from(v < 0);
-                        len += neg + write_u64_at(dst.add(neg), v.unsigned_abs());
-                    }};
-                }
-                macro_rules! float {
-                    ($v:expr, $push:ident) => {{
-                        let v = $v;
-                        if v.is_finite() {
-                            len += write_float_at(dst, v);
-                        } else {
-                            len = through_vec(buf, len, |buf| $push(buf, v));
-                            out = buf.as_mut_ptr();
-                        }
-                    }};
-                }
                 match op.kind {
-                    Kind::U8 => unsigned!(b[0]),
-                    Kind::I8 => signed!(b[0] as i8),
-                    Kind::U16Le => unsigned!(int!(u16, from_le_bytes)),
-                    Kind::U16Be => unsigned!(int!(u16, from_be_bytes)),
-                    Kind::I16Le => signed!(int!(i16, from_le_bytes)),
-                    Kind::I16Be => signed!(int!(i16, from_be_bytes)),
-                    Kind::U32Le => unsigned!(int!(u32, from_le_bytes)),
-                    Kind::U32Be => unsigned!(int!(u32, from_be_bytes)),
-                    Kind::I32Le => signed!(int!(i32, from_le_bytes)),
-                    Kind::I32Be => signed!(int!(i32, from_be_bytes)),
-                    Kind::U64Le => unsigned!(int!(u64, from_le_bytes)),
-                    Kind::U64Be => unsigned!(int!(u64, from_be_bytes)),
-                    Kind::I64Le => signed!(int!(i64, from_le_bytes)),
-                    Kind::I64Be => signed!(int!(i64, from_be_bytes)),
-                    Kind::F32Le => float!(int!(f32, from_le_bytes), push_f32),
-                    Kind::F32Be => float!(int!(f32, from_be_bytes), push_f32),
-                    Kind::F64Le => float!(int!(f64, from_le_bytes), push_f64),
-                    Kind::F64Be => float!(int!(f64, from_be_bytes), push_f64),
+                    Kind::U8
+                    | Kind::I8
+                    | Kind::U16Le
+                    | Kind::U16Be
+                    | Kind::I16Le
+                    | Kind::I16Be
+                    | Kind::U32Le
+                    | Kind::U32Be
+                    | Kind::I32Le
+                    | Kind::I32Be
+                    | Kind::U64Le
+                    | Kind::U64Be
+                    | Kind::I64Le
+                    | Kind::I64Be
+                    | Kind::F32Le
+                    | Kind::F32Be
+                    | Kind::F64Le
+                    | Kind::F64Be => len += write_number(op.kind, b, dst),
                     Kind::Text | Kind::TextAscii | Kind::TextZ | Kind::TextZAscii => {
                         let z = matches!(op.kind, Kind::TextZ | Kind::TextZAscii);
                         let ascii = matches!(op.kind, Kind::TextAscii | Kind::TextZAscii);
@@ -330,9 +364,7 @@ impl RawProgram {
         }
         // SAFETY: as above; the closing bracket and newline are counted in `max_out`.
         unsafe {
-            let dst = out.add(len);
-            std::ptr::copy_nonoverlapping(self.close.as_ptr(), dst, 2);
-            len += self.close_len;
+            len += self.keys.close(out.add(len));
             if newline {
                 *out.add(len) = b'\n';
                 len += 1;
@@ -344,13 +376,94 @@ impl RawProgram {
     }
 }
 
+/// Writes the number in `b` (exactly the kind's width) at `dst` as JSON and returns how many
+/// bytes it took: integers in decimal, floats as their shortest text, non-finite floats as
+/// the strings `"NaN"`, `"Infinity"`, `"-Infinity"`. Writes nothing for other kinds.
+///
+/// # Safety
+/// `b` must hold at least the kind's width; `dst` must be valid for writing
+/// [`FLOAT_MAX`] bytes.
+#[inline(always)]
+pub(super) unsafe fn write_number(kind: Kind, b: &[u8], dst: *mut u8) -> usize {
+    macro_rules! int {
+        ($t:ty, $from:ident) => {{
+            debug_assert!(b.len() >= size_of::<$t>());
+            // SAFETY: the caller guarantees the width.
+            <$t>::$from(unsafe { b.as_ptr().cast::<[u8; size_of::<$t>()]>().read() })
+        }};
+    }
+    macro_rules! unsigned {
+        ($v:expr) => {{
+            let v = $v as u64;
+            // SAFETY: 20 digits at most, within the caller's FLOAT_MAX bytes.
+            unsafe { write_u64_at(dst, v) }
+        }};
+    }
+    macro_rules! signed {
+        ($v:expr) => {{
+            let v = $v as i64;
+            let neg = usize::from(v < 0);
+            // SAFETY: a sign and 19 digits at most, within the caller's FLOAT_MAX bytes.
+            unsafe {
+                *dst = b'-';
+                neg + write_u64_at(dst.add(neg), v.unsigned_abs())
+            }
+        }};
+    }
+    macro_rules! float {
+        ($v:expr) => {{
+            let v = $v;
+            if v.is_finite() {
+                // SAFETY: FLOAT_MAX bytes.
+                unsafe { write_float_at(dst, v) }
+            } else {
+                let s: &[u8] = if v.is_nan() {
+                    b"\"NaN\""
+                } else if v > 0.0 {
+                    b"\"Infinity\""
+                } else {
+                    b"\"-Infinity\""
+                };
+                // SAFETY: 11 bytes at most.
+                unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), dst, s.len()) };
+                s.len()
+            }
+        }};
+    }
+    match kind {
+        Kind::U8 => unsigned!(b[0]),
+        Kind::I8 => signed!(b[0] as i8),
+        Kind::U16Le => unsigned!(int!(u16, from_le_bytes)),
+        Kind::U16Be => unsigned!(int!(u16, from_be_bytes)),
+        Kind::I16Le => signed!(int!(i16, from_le_bytes)),
+        Kind::I16Be => signed!(int!(i16, from_be_bytes)),
+        Kind::U32Le => unsigned!(int!(u32, from_le_bytes)),
+        Kind::U32Be => unsigned!(int!(u32, from_be_bytes)),
+        Kind::I32Le => signed!(int!(i32, from_le_bytes)),
+        Kind::I32Be => signed!(int!(i32, from_be_bytes)),
+        Kind::U64Le => unsigned!(int!(u64, from_le_bytes)),
+        Kind::U64Be => unsigned!(int!(u64, from_be_bytes)),
+        Kind::I64Le => signed!(int!(i64, from_le_bytes)),
+        Kind::I64Be => signed!(int!(i64, from_be_bytes)),
+        Kind::F32Le => float!(int!(f32, from_le_bytes)),
+        Kind::F32Be => float!(int!(f32, from_be_bytes)),
+        Kind::F64Le => float!(int!(f64, from_le_bytes)),
+        Kind::F64Be => float!(int!(f64, from_be_bytes)),
+        _ => 0,
+    }
+}
+
 /// Runs `f` on `buf` holding the first `len` bytes (all written), for the rare fields that
 /// are written through `Vec` methods; returns the new length. `f` stays within the reserved
 /// capacity (`max_out` counts its widest output), so the buffer does not move, and the
 /// caller reloads its pointer anyway.
 #[cold]
 #[inline(never)]
-unsafe fn through_vec(buf: &mut Vec<u8>, len: usize, f: impl FnOnce(&mut Vec<u8>)) -> usize {
+pub(super) unsafe fn through_vec(
+    buf: &mut Vec<u8>,
+    len: usize,
+    f: impl FnOnce(&mut Vec<u8>),
+) -> usize {
     // SAFETY: the caller has initialized the first `len` bytes.
     unsafe { buf.set_len(len) };
     f(buf);
@@ -427,7 +540,12 @@ fn clean_text(b: &[u8], z: bool) -> Option<&[u8]> {
 
 /// The op of an emitted field's type, and the most bytes its value takes as JSON. None when
 /// the raw path cannot write it.
-fn kind_of(t: &TypePlan, order: ByteOrder, n: usize, enums: &[EnumPlan]) -> Option<(Kind, usize)> {
+pub(super) fn kind_of(
+    t: &TypePlan,
+    order: ByteOrder,
+    n: usize,
+    enums: &[EnumPlan],
+) -> Option<(Kind, usize)> {
     let le = |o: &Option<ByteOrder>| o.unwrap_or(order) == ByteOrder::Little;
     let pick = |o: &Option<ByteOrder>, l: Kind, b: Kind| if le(o) { l } else { b };
     // escaped text: `\u00xx` for every byte at worst, and the quotes
@@ -489,7 +607,7 @@ fn kind_of(t: &TypePlan, order: ByteOrder, n: usize, enums: &[EnumPlan]) -> Opti
 }
 
 /// Fields of the fast path that are not plain numbers or text.
-fn write_other(
+pub(super) fn write_other(
     buf: &mut Vec<u8>,
     style: BytesStyle,
     ty: &TypePlan,
@@ -558,7 +676,7 @@ fn write_other(
 /// The text of a fixed-size string field (cut at NUL for `strz[N]`, trimmed), validated as
 /// UTF-8 or ASCII. Err: the position of the first bad byte.
 #[inline(always)]
-fn text_slice<'a>(
+pub(super) fn text_slice<'a>(
     b: &'a [u8],
     kind: StrKind,
     enc: Encoding,

@@ -5,9 +5,11 @@
 pub mod cursor;
 mod expr;
 mod flat;
+mod seq;
 pub mod value;
 
 pub use flat::RawProgram;
+pub use seq::SeqProgram;
 
 use crate::emit::Sink;
 use crate::error::{DataError, DataErrorKind};
@@ -209,10 +211,19 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(self.pos)
     }
 
-    /// Whether records of `sid` can take [`Decoder::raw_records`]: a fixed layout compiled for
-    /// the raw writer, in the byte order records start with.
-    pub fn has_raw_records(&self, sid: StructId) -> bool {
-        self.raw_program(sid).is_some()
+    /// Whether records of `sid` can take [`Decoder::fast_records`]: a struct compiled for
+    /// the raw writer (fixed layouts) or as a sequence (variable-length records).
+    pub fn has_fast_records(&self, sid: StructId) -> bool {
+        self.raw_program(sid).is_some() || self.seq_program(sid).is_some()
+    }
+
+    /// The byte order top-level records of `sid` start with, unless it depends on the data.
+    fn record_order(&self, sid: StructId) -> Option<ByteOrder> {
+        match self.plan.structs[sid as usize].endian {
+            EndianPlan::Fixed(o) => Some(o),
+            EndianPlan::Inherit => Some(self.plan.endian.unwrap_or(ByteOrder::Little)),
+            EndianPlan::Match(..) => None,
+        }
     }
 
     /// The compiled writer for top-level records of `sid`, when there is one.
@@ -223,12 +234,80 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if self.opts.lossy || sp.static_size.is_none_or(|s| s == 0) {
             return None;
         }
-        let order = match sp.endian {
-            EndianPlan::Fixed(o) => o,
-            EndianPlan::Inherit => plan.endian.unwrap_or(ByteOrder::Little),
-            EndianPlan::Match(..) => return None,
+        sp.raw_for(self.record_order(sid)?)
+    }
+
+    /// The compiled sequence for top-level records of `sid`, when there is one.
+    fn seq_program(&self, sid: StructId) -> Option<&'p SeqProgram> {
+        let plan = self.plan;
+        if self.opts.lossy {
+            return None;
+        }
+        plan.structs[sid as usize].seq_for(self.record_order(sid)?)
+    }
+
+    /// Records mode's fast paths: [`Decoder::raw_records`] for fixed layouts, or
+    /// [`Decoder::seq_records`] for plain sequences; `(0, pos)` when neither applies.
+    pub fn fast_records(
+        &mut self,
+        sid: StructId,
+        pos: usize,
+        end: usize,
+        limit: u64,
+    ) -> std::io::Result<(u64, usize)> {
+        if self.raw_program(sid).is_some() {
+            self.raw_records(sid, pos, end, limit)
+        } else {
+            self.seq_records(sid, pos, end, limit)
+        }
+    }
+
+    /// Writes consecutive records of `sid` that are plain sequences of fields (see
+    /// [`SeqProgram`]) starting at `pos`, each ending by `end`, at most `limit` of them.
+    /// Returns how many were written and where the next record starts; stops at the first
+    /// record the program leaves to the general decoder (which reports its error, if any).
+    /// Err: writing the output failed.
+    pub fn seq_records(
+        &mut self,
+        sid: StructId,
+        mut pos: usize,
+        end: usize,
+        limit: u64,
+    ) -> std::io::Result<(u64, usize)> {
+        let plan = self.plan;
+        let sp = &plan.structs[sid as usize];
+        let Some(prog) = self.seq_program(sid) else {
+            return Ok((0, pos));
         };
-        sp.raw_for(order)
+        let data = &self.data[..end.min(self.data.len())];
+        let per = prog.values();
+        let mut n = 0u64;
+        let mut stop = false;
+        while !stop && n < limit && pos < data.len() {
+            let Some((buf, style, full)) = self.sink.raw_lines() else {
+                break;
+            };
+            while n < limit && pos < data.len() && buf.len() <= full {
+                if self.budget + per > self.budget_limit {
+                    stop = true;
+                    break;
+                }
+                match prog.write(buf, style, sp, data, pos, &plan.enums) {
+                    // a record of no bytes never advances: the general path reports it
+                    Some(next) if next > pos => {
+                        pos = next;
+                        n += 1;
+                        self.budget += per;
+                    }
+                    _ => {
+                        stop = true;
+                        break;
+                    }
+                }
+            }
+            self.sink.raw_lines_done()?;
+        }
+        Ok((n, pos))
     }
 
     /// Records mode's fast path: writes consecutive fixed-layout records of `sid` starting at

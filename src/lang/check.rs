@@ -212,6 +212,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             tuple: false,
             flat: None,
             raw: None,
+            seq: None,
         });
     }
     for i in 0..c.structs.len() {

@@ -171,6 +171,7 @@ pub fn to_plan(
             tuple: names.is_none(),
             flat: None,
             raw: None,
+            seq: None,
         }],
         enums: Vec::new(),
         exprs: Vec::new(),
