@@ -230,6 +230,7 @@ pub fn run_stream<S: Sink>(
             },
         };
         let mut d = Decoder::new(plan, input, opts, sink, &mut st);
+        let fast = d.has_fast_records(sid);
         let mut need_more = false;
         while pos < filled {
             if cfg.count.is_some_and(|c| summary.written >= c) {
@@ -263,6 +264,19 @@ pub fn run_stream<S: Sink>(
                 }
             }
             let emit = index >= cfg.skip;
+            // compiled records, as in `run_range`: only whole records inside the buffer
+            if fast && emit && bad_start.is_none() {
+                let limit = cfg.count.map_or(u64::MAX, |c| c - summary.written);
+                let (n, next) = d
+                    .fast_records(sid, pos, filled, limit)
+                    .map_err(RunError::Output)?;
+                if n > 0 {
+                    summary.written += n;
+                    index += n;
+                    pos = next;
+                    continue;
+                }
+            }
             let mark = d.sink().mark();
             match d.decode_record(sid, pos, index, emit) {
                 // a record that reaches the buffer end may have been cut short by the buffer
