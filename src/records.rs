@@ -115,17 +115,11 @@ pub fn run_range<S: Sink>(
             break;
         }
         // compiled records written straight into a compact writer, many at a time
-        if fast && bad_start.is_none() {
-            let limit = count.map_or(u64::MAX, |c| c - summary.written);
-            let (n, next) = d
-                .fast_records(sid, pos, end, limit)
-                .map_err(RunError::Output)?;
-            if n > 0 {
-                summary.written += n;
-                index += n;
-                pos = next;
-                continue;
-            }
+        if fast
+            && bad_start.is_none()
+            && fast_batch(d, sid, end, count, &mut summary, &mut index, &mut pos)?
+        {
+            continue;
         }
         if let Some(size) = fixed {
             let left = (d.data_len() - pos) as u64;
@@ -179,6 +173,28 @@ pub fn run_range<S: Sink>(
         on_skip(&e, start, base + pos.min(end) as u64);
     }
     Ok(summary)
+}
+
+/// Writes the records that the compiled paths take from `*pos` on (each ending by `end`),
+/// as many as `count` still allows, and moves `pos`, `index` and the summary past them.
+/// True when any were written.
+fn fast_batch<S: Sink>(
+    d: &mut Decoder<'_, '_, '_, S>,
+    sid: StructId,
+    end: usize,
+    count: Option<u64>,
+    summary: &mut Summary,
+    index: &mut u64,
+    pos: &mut usize,
+) -> Result<bool, RunError> {
+    let limit = count.map_or(u64::MAX, |c| c - summary.written);
+    let (n, next) = d
+        .fast_records(sid, *pos, end, limit)
+        .map_err(RunError::Output)?;
+    summary.written += n;
+    *index += n;
+    *pos = next;
+    Ok(n > 0)
 }
 
 #[cold]
@@ -265,17 +281,20 @@ pub fn run_stream<S: Sink>(
             }
             let emit = index >= cfg.skip;
             // compiled records, as in `run_range`: only whole records inside the buffer
-            if fast && emit && bad_start.is_none() {
-                let limit = cfg.count.map_or(u64::MAX, |c| c - summary.written);
-                let (n, next) = d
-                    .fast_records(sid, pos, filled, limit)
-                    .map_err(RunError::Output)?;
-                if n > 0 {
-                    summary.written += n;
-                    index += n;
-                    pos = next;
-                    continue;
-                }
+            if fast
+                && emit
+                && bad_start.is_none()
+                && fast_batch(
+                    &mut d,
+                    sid,
+                    filled,
+                    cfg.count,
+                    &mut summary,
+                    &mut index,
+                    &mut pos,
+                )?
+            {
+                continue;
             }
             let mark = d.sink().mark();
             match d.decode_record(sid, pos, index, emit) {
