@@ -441,9 +441,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             "no input: give a file, or pipe data to stdin (`-` reads stdin)",
         ));
     }
-    // `Stdout` rather than a held lock: parallel workers write to it from their threads, and
-    // the writer only writes in 1 MiB blocks, so locking per write costs nothing
-    let mut w = JsonWriter::new(io::stdout(), job.json);
+    let mut w = JsonWriter::new(stdout_for_blocks(), job.json);
     let mut skipped = 0u64;
     let mut report = |e: &DataError, start: u64, end: u64| {
         skipped += 1;
@@ -570,4 +568,21 @@ fn render_data_error(e: &DataError, offset: u64) -> String {
     } else {
         e.to_string()
     }
+}
+
+/// Standard output for a writer that writes large blocks: on Unix a duplicate of the file
+/// descriptor, so that blocks go straight to the kernel. `io::stdout()` is line-buffered: it
+/// searches every block for its last newline and copies the rest into its own buffer (for a
+/// compact document with no newline, that search runs over the whole output). Elsewhere, or
+/// if the descriptor cannot be duplicated, `io::stdout()` itself (a handle rather than a held
+/// lock: parallel workers write from their threads).
+fn stdout_for_blocks() -> Box<dyn Write + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(io::stdout())
 }

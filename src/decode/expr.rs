@@ -260,6 +260,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         let l = self.eval(a)?;
         let r = self.eval(b)?;
+        // the common case first: two integers (or enum values)
+        if let (
+            Value::Int(x) | Value::Enum { v: x, .. },
+            Value::Int(y) | Value::Enum { v: y, .. },
+        ) = (l, r)
+        {
+            return self.int_binary(op, x, y);
+        }
         if matches!(op, Eq | Ne) {
             let eq = self.equal(l, r)?;
             return Ok(Value::Bool(if op == Eq { eq } else { !eq }));
@@ -290,8 +298,21 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         let x = self.as_int(l)?;
         let y = self.as_int(r)?;
+        self.int_binary(op, x, y)
+    }
+
+    /// A binary operator (not `and`, `or`, `??`) on two integers.
+    #[inline]
+    fn int_binary(&self, op: BinOp, x: i128, y: i128) -> DResult<Value> {
+        use BinOp::*;
         let overflow = |d: &Self| d.err(DataErrorKind::Overflow { op: op.symbol() });
         let v = match op {
+            Eq => return Ok(Value::Bool(x == y)),
+            Ne => return Ok(Value::Bool(x != y)),
+            Lt => return Ok(Value::Bool(x < y)),
+            Le => return Ok(Value::Bool(x <= y)),
+            Gt => return Ok(Value::Bool(x > y)),
+            Ge => return Ok(Value::Bool(x >= y)),
             Add => x.checked_add(y).ok_or_else(|| overflow(self))?,
             Sub => x.checked_sub(y).ok_or_else(|| overflow(self))?,
             Mul => x.checked_mul(y).ok_or_else(|| overflow(self))?,
@@ -323,7 +344,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             BitAnd => x & y,
             BitOr => x | y,
             BitXor => x ^ y,
-            _ => unreachable!("handled above"),
+            And | Or | Coalesce => unreachable!("short-circuit operators are handled by `binary`"),
         };
         Ok(Value::Int(v))
     }

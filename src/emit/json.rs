@@ -945,11 +945,17 @@ fn escape_ascii_compatible(buf: &mut Vec<u8>, s: &[u8], enc: Encoding) {
 pub(crate) fn push_bytes(buf: &mut Vec<u8>, b: &[u8], style: BytesStyle, pretty: bool) {
     match style {
         BytesStyle::Hex => {
+            buf.reserve(2 * b.len() + 2);
             buf.push(b'"');
             let start = buf.len();
-            buf.resize(start + 2 * b.len(), 0);
-            for (dst, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
-                dst.copy_from_slice(&HEX2[x as usize]);
+            // SAFETY: 2 * b.len() bytes are reserved at `start`; pair `i` goes to
+            // `start + 2i`, so every byte up to the new length is written.
+            unsafe {
+                let dst = buf.as_mut_ptr().add(start).cast::<[u8; 2]>();
+                for (i, &x) in b.iter().enumerate() {
+                    dst.add(i).write(HEX2[x as usize]);
+                }
+                buf.set_len(start + 2 * b.len());
             }
             buf.push(b'"');
         }
