@@ -1,7 +1,9 @@
 //! A descriptor and data together: the input is split at the first 0xFF byte (never part
 //! of UTF-8 text) into descriptor text and data. If the descriptor compiles, its root
 //! struct decodes the data as one document and in records mode, with tight limits. Every
-//! successful decode must be valid JSON.
+//! successful decode must be valid JSON, and records mode must write the same values and
+//! stop at the same error whether its compiled fast paths (compact output) or the general
+//! decoder (pretty output) do the work.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,12 +18,11 @@ const OPTS: Options = Options {
     lossy: false,
 };
 
-fn check_json(out: &[u8]) {
-    for v in serde_json::Deserializer::from_slice(out).into_iter::<serde_json::Value>() {
-        if let Err(e) = v {
-            panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out));
-        }
-    }
+fn check_json(out: &[u8]) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_slice(out)
+        .into_iter::<serde_json::Value>()
+        .map(|v| v.unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out))))
+        .collect()
 }
 
 fn writer(style: Style, offsets: bool) -> JsonWriter<Vec<u8>> {
@@ -54,29 +55,36 @@ fuzz_target!(|input: &[u8]| {
         check_json(&w.into_inner());
     }
 
-    let mut w = writer(Style::Ndjson, offsets);
-    let cfg = RecordsConfig {
-        count: Some(1000),
-        allow_remainder: flags & 2 != 0,
-        on_error: if flags & 4 != 0 {
-            OnError::Skip
-        } else {
-            OnError::Stop
-        },
-        ..RecordsConfig::default()
-    };
-    let mut skip = |_: &unstruct::DataError, _: u64, _: u64| {};
-    // records written before an error are complete (a failed one is rewound), so the
-    // output is valid NDJSON either way
-    let _ = records::run_slice(
-        &plan,
-        plan.root,
-        Input::whole(data),
-        OPTS,
-        &cfg,
-        &mut w,
-        &mut skip,
-    );
-    w.finish().expect("finish into a Vec");
-    check_json(&w.into_inner());
+    // records mode, compact (fast paths) and pretty (general decoder): the same values and
+    // the same outcome
+    let mut runs = Vec::new();
+    for style in [Style::Ndjson, Style::Pretty] {
+        let mut w = writer(style, offsets);
+        let cfg = RecordsConfig {
+            count: Some(1000),
+            allow_remainder: flags & 2 != 0,
+            on_error: if flags & 4 != 0 {
+                OnError::Skip
+            } else {
+                OnError::Stop
+            },
+            ..RecordsConfig::default()
+        };
+        let mut skip = |_: &unstruct::DataError, _: u64, _: u64| {};
+        // records written before an error are complete (a failed one is rewound), so the
+        // output is valid NDJSON either way
+        let r = records::run_slice(
+            &plan,
+            plan.root,
+            Input::whole(data),
+            OPTS,
+            &cfg,
+            &mut w,
+            &mut skip,
+        );
+        w.finish().expect("finish into a Vec");
+        let values = check_json(&w.into_inner());
+        runs.push((values, r.map_err(|e| e.to_string())));
+    }
+    assert_eq!(runs[0], runs[1], "compact and pretty records mode differ");
 });

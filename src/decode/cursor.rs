@@ -1,6 +1,91 @@
 //! Reading primitives from a byte slice with bounds checks that cannot panic.
 
-use crate::plan::ByteOrder;
+use crate::plan::{ByteOrder, EnumId, TypePlan};
+
+use super::Value;
+
+/// The value of a fixed-size scalar field, read from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    U(u64),
+    I(i64),
+    /// From 16- or 32-bit input (written as the shortest f32 text).
+    F32(f32),
+    F64(f64),
+    Bool(bool),
+    Enum(EnumId, i128),
+}
+
+impl Scalar {
+    /// The value expressions see (floats widened, enums as their number).
+    pub fn value(self) -> Value {
+        match self {
+            Scalar::U(v) => Value::Int(v as i128),
+            Scalar::I(v) => Value::Int(v as i128),
+            Scalar::F32(f) => Value::Float(f as f64),
+            Scalar::F64(f) => Value::Float(f),
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Enum(_, v) => Value::Int(v),
+        }
+    }
+}
+
+/// The bytes a scalar type takes (integers, floats, enums, bool); 0 for other types.
+#[inline(always)]
+pub fn scalar_size(ty: &TypePlan) -> usize {
+    match ty {
+        TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {
+            *size as usize
+        }
+        TypePlan::Bool => 1,
+        _ => 0,
+    }
+}
+
+/// Reads a scalar of type `ty` from exactly its bytes `b` ([`scalar_size`] of them);
+/// `order` is the byte order of the enclosing struct, for types without their own. None for
+/// types that are not scalars.
+#[inline(always)]
+pub fn read_scalar(ty: &TypePlan, b: &[u8], order: ByteOrder) -> Option<Scalar> {
+    Some(match ty {
+        TypePlan::Int {
+            size,
+            signed,
+            order: o,
+        } => {
+            let raw = read_uint(b, o.unwrap_or(order));
+            if *signed {
+                Scalar::I(sign_extend(raw, *size as usize))
+            } else {
+                Scalar::U(raw)
+            }
+        }
+        TypePlan::Float { size, order: o } => {
+            let raw = read_uint(b, o.unwrap_or(order));
+            match size {
+                2 => Scalar::F32(f16_to_f32(raw as u16)),
+                4 => Scalar::F32(f32::from_bits(raw as u32)),
+                _ => Scalar::F64(f64::from_bits(raw)),
+            }
+        }
+        TypePlan::Enum {
+            id,
+            size,
+            signed,
+            order: o,
+        } => {
+            let raw = read_uint(b, o.unwrap_or(order));
+            let v = if *signed {
+                sign_extend(raw, *size as usize) as i128
+            } else {
+                raw as i128
+            };
+            Scalar::Enum(*id, v)
+        }
+        TypePlan::Bool => Scalar::Bool(*b.first()? != 0),
+        _ => return None,
+    })
+}
 
 /// Reads an unsigned integer of `size` (1..=8) bytes.
 #[inline(always)]

@@ -506,34 +506,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             ));
         }
         let b = &self.data[rel..rel + n];
+        if let Some(s) = super::read_scalar(ty, b, self.order) {
+            return Ok(s.value());
+        }
         Ok(match ty {
-            TypePlan::Int {
-                signed,
-                order,
-                size,
-            }
-            | TypePlan::Enum {
-                signed,
-                order,
-                size,
-                ..
-            } => {
-                let raw = super::read_uint(b, order.unwrap_or(self.order));
-                if *signed {
-                    Value::Int(super::sign_extend(raw, *size as usize) as i128)
-                } else {
-                    Value::Int(raw as i128)
-                }
-            }
-            TypePlan::Float { size, order } => {
-                let raw = super::read_uint(b, order.unwrap_or(self.order));
-                Value::Float(match size {
-                    2 => super::f16_to_f32(raw as u16) as f64,
-                    4 => f32::from_bits(raw as u32) as f64,
-                    _ => f64::from_bits(raw),
-                })
-            }
-            TypePlan::Bool => Value::Bool(b[0] != 0),
             TypePlan::Str { enc, kind, .. } => Value::Str {
                 off: rel,
                 // `strz[N]`: the text up to the first NUL

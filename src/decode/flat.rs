@@ -16,7 +16,7 @@ use crate::emit::json::{
 use crate::plan::{ByteOrder, EnumPlan, FlatField, LenPlan, StrKind, TypePlan};
 use crate::text::Encoding;
 
-use super::cursor::{f16_to_f32, read_uint, sign_extend};
+use super::cursor::{Scalar, read_scalar};
 
 /// What one op reads and writes. Numbers carry their byte order; text its NUL handling and
 /// encoding.
@@ -616,48 +616,6 @@ pub(super) fn write_other(
     enums: &[EnumPlan],
 ) -> Result<(), usize> {
     match ty {
-        TypePlan::Int {
-            size,
-            signed,
-            order: o,
-        } => {
-            let raw = read_uint(b, o.unwrap_or(order));
-            if *signed {
-                push_i64(buf, sign_extend(raw, *size as usize));
-            } else {
-                push_u64(buf, raw);
-            }
-        }
-        TypePlan::Float { size, order: o } => {
-            let raw = read_uint(b, o.unwrap_or(order));
-            match size {
-                2 => push_f32(buf, f16_to_f32(raw as u16)),
-                4 => push_f32(buf, f32::from_bits(raw as u32)),
-                _ => push_f64(buf, f64::from_bits(raw)),
-            }
-        }
-        TypePlan::Bool => extend(buf, if b[0] != 0 { b"true" } else { b"false" }),
-        TypePlan::Enum {
-            id,
-            size,
-            signed,
-            order: o,
-        } => {
-            let raw = read_uint(b, o.unwrap_or(order));
-            let v = if *signed {
-                sign_extend(raw, *size as usize) as i128
-            } else {
-                raw as i128
-            };
-            match enums[*id as usize].name_of(v) {
-                Some(name) => {
-                    buf.push(b'"');
-                    escape_str(buf, name.as_bytes());
-                    buf.push(b'"');
-                }
-                None => extend(buf, itoa::Buffer::new().format(v).as_bytes()),
-            }
-        }
         TypePlan::Bytes(LenPlan::Fixed(_)) => push_bytes(buf, b, style, false),
         TypePlan::Str {
             kind, enc, trim, ..
@@ -667,8 +625,23 @@ pub(super) fn write_other(
             escape_str(buf, t);
             buf.push(b'"');
         }
-        // `kind_of` admits no other types
-        _ => buf.extend_from_slice(b"null"),
+        ty => match read_scalar(ty, b, order) {
+            Some(Scalar::U(v)) => push_u64(buf, v),
+            Some(Scalar::I(v)) => push_i64(buf, v),
+            Some(Scalar::F32(f)) => push_f32(buf, f),
+            Some(Scalar::F64(f)) => push_f64(buf, f),
+            Some(Scalar::Bool(v)) => extend(buf, if v { b"true" } else { b"false" }),
+            Some(Scalar::Enum(id, v)) => match enums[id as usize].name_of(v) {
+                Some(name) => {
+                    buf.push(b'"');
+                    escape_str(buf, name.as_bytes());
+                    buf.push(b'"');
+                }
+                None => extend(buf, itoa::Buffer::new().format(v).as_bytes()),
+            },
+            // `kind_of` admits no other types
+            None => buf.extend_from_slice(b"null"),
+        },
     }
     Ok(())
 }

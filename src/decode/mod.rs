@@ -15,7 +15,7 @@ use crate::emit::Sink;
 use crate::error::{DataError, DataErrorKind};
 use crate::plan::*;
 use crate::text::{self, Encoding};
-use cursor::{f16_to_f32, read_uint, sign_extend};
+use cursor::{Scalar, read_scalar, scalar_size};
 pub use value::Value;
 
 /// Limits and policies of a decode.
@@ -991,87 +991,24 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
-    /// The unsigned integer of `size` bytes at `off` (already bounds-checked), in `order` or
-    /// the current byte order.
-    #[inline(always)]
-    fn uint_at(&self, off: usize, size: u8, order: Option<ByteOrder>) -> u64 {
-        read_uint(
-            &self.data[off..off + size as usize],
-            order.unwrap_or(self.order),
-        )
-    }
-
     /// Emits and returns a number or bool whose bytes (already bounds-checked) are at `off`.
     #[inline(always)]
     fn fixed_value(&mut self, ty: &TypePlan, off: usize, emit: bool) -> Value {
-        match ty {
-            TypePlan::Int {
-                size,
-                signed,
-                order,
-            } => {
-                let raw = self.uint_at(off, *size, *order);
-                if *signed {
-                    let v = sign_extend(raw, *size as usize);
-                    if emit {
-                        self.sink.i64(v);
-                    }
-                    Value::Int(v as i128)
-                } else {
-                    if emit {
-                        self.sink.u64(raw);
-                    }
-                    Value::Int(raw as i128)
-                }
-            }
-            TypePlan::Float { size, order } => {
-                let raw = self.uint_at(off, *size, *order);
-                match size {
-                    2 | 4 => {
-                        let f = if *size == 2 {
-                            f16_to_f32(raw as u16)
-                        } else {
-                            f32::from_bits(raw as u32)
-                        };
-                        if emit {
-                            self.sink.f32(f);
-                        }
-                        Value::Float(f as f64)
-                    }
-                    _ => {
-                        let f = f64::from_bits(raw);
-                        if emit {
-                            self.sink.f64(f);
-                        }
-                        Value::Float(f)
-                    }
-                }
-            }
-            TypePlan::Enum {
-                id,
-                size,
-                signed,
-                order,
-            } => {
-                let raw = self.uint_at(off, *size, *order);
-                let v = if *signed {
-                    sign_extend(raw, *size as usize) as i128
-                } else {
-                    raw as i128
-                };
-                if emit {
-                    self.emit_enum(*id, v);
-                }
-                Value::Int(v)
-            }
-            _ => {
-                let b = self.data[off] != 0;
-                if emit {
-                    self.sink.bool(b);
-                }
-                Value::Bool(b)
+        let b = &self.data[off..off + scalar_size(ty)];
+        let Some(s) = read_scalar(ty, b, self.order) else {
+            return Value::Absent;
+        };
+        if emit {
+            match s {
+                Scalar::U(v) => self.sink.u64(v),
+                Scalar::I(v) => self.sink.i64(v),
+                Scalar::F32(f) => self.sink.f32(f),
+                Scalar::F64(f) => self.sink.f64(f),
+                Scalar::Bool(v) => self.sink.bool(v),
+                Scalar::Enum(id, v) => self.emit_enum(id, v),
             }
         }
+        s.value()
     }
 
     /// The fast path for structs whose fields all sit at static offsets: one length check

@@ -15,7 +15,8 @@ use crate::lang::ast::BinOp;
 use crate::plan::{ByteOrder, EnumPlan, LenPlan, PExpr, Plan, StrKind, StructPlan, TypePlan};
 use crate::text::Encoding;
 
-use super::cursor::{read_uint, sign_extend};
+use super::Value;
+use super::cursor::read_scalar;
 use super::flat::{
     KEYS_SLACK, Keys, KeysBuilder, Kind, kind_of, through_vec, write_number, write_other,
 };
@@ -66,7 +67,6 @@ enum What {
     Scalar {
         kind: Kind,
         size: usize,
-        signed: bool,
         keep: Option<u8>,
     },
     /// `str[len]` (cut at the first NUL when `z`: `strz[len]`).
@@ -140,7 +140,7 @@ impl SeqProgram {
             };
             let emit = f.emit && !matches!(s.ty, TypePlan::Pad(_));
             let what = match &s.ty {
-                TypePlan::Int { size, signed, .. } | TypePlan::Enum { size, signed, .. } => {
+                TypePlan::Int { size, .. } | TypePlan::Enum { size, .. } => {
                     let (kind, most) = kind_of(&s.ty, order, *size as usize, &plan.enums)?;
                     let keep = match f.slot {
                         Some(slot) => {
@@ -156,7 +156,6 @@ impl SeqProgram {
                     What::Scalar {
                         kind,
                         size: *size as usize,
-                        signed: *signed,
                         keep,
                     }
                 }
@@ -166,7 +165,6 @@ impl SeqProgram {
                     What::Scalar {
                         kind,
                         size: *size as usize,
-                        signed: false,
                         keep: None,
                     }
                 }
@@ -175,7 +173,6 @@ impl SeqProgram {
                     What::Scalar {
                         kind: Kind::Other,
                         size: 1,
-                        signed: false,
                         keep: None,
                     }
                 }
@@ -263,21 +260,16 @@ impl SeqProgram {
                 len += unsafe { self.keys.put(op.pre, op.pre_len, out.add(len)) };
             }
             match &op.what {
-                What::Scalar {
-                    kind,
-                    size,
-                    signed,
-                    keep,
-                } => {
+                What::Scalar { kind, size, keep } => {
                     let b = data.get(pos..pos.checked_add(*size)?)?;
                     pos += size;
                     if let Some(k) = keep {
-                        let raw = read_uint(b, self.order_of(sp, op));
-                        vals[*k as usize] = if *signed {
-                            sign_extend(raw, *size) as i128
-                        } else {
-                            raw as i128
-                        };
+                        let ty = &sp.fields[op.field as usize].spec.ty;
+                        if let Some(Value::Int(v)) =
+                            read_scalar(ty, b, self.order).map(|s| s.value())
+                        {
+                            vals[*k as usize] = v;
+                        }
                     }
                     if !op.emit {
                         continue;
@@ -360,15 +352,6 @@ impl SeqProgram {
             Len::Const(n) => Some(*n),
             Len::Val(i) => usize::try_from(vals[*i as usize]).ok(),
             Len::Expr(e) => usize::try_from(e.eval(vals)?).ok(),
-        }
-    }
-
-    /// The byte order of a kept integer field: its own, or the record's.
-    #[inline(always)]
-    fn order_of(&self, sp: &StructPlan, op: &Op) -> ByteOrder {
-        match &sp.fields[op.field as usize].spec.ty {
-            TypePlan::Int { order: Some(o), .. } | TypePlan::Enum { order: Some(o), .. } => *o,
-            _ => self.order,
         }
     }
 }
