@@ -36,7 +36,7 @@ const ENUMS: &str = "enum color: u16 { red = 1, green = 2, a_rather_long_member_
 fn field_type(r: &mut Rng) -> (String, usize) {
     let order = *r.pick(&["", "", "le", "be"]);
     let n = 1 + r.below(20) as usize;
-    match r.below(14) {
+    match r.below(15) {
         0 => ("u8".into(), 1),
         1 => ("i8".into(), 1),
         2 => {
@@ -59,6 +59,7 @@ fn field_type(r: &mut Rng) -> (String, usize) {
         10 => (format!("str[{n}] ascii"), n),
         11 => (format!("str[{n}] trim \" \""), n),
         12 => ("color".into(), 2),
+        13 => ("\"a\"".into(), 1),
         _ => (format!("pad[{n}]"), n),
     }
 }

@@ -190,3 +190,17 @@ fn padding_counts_in_the_record_size() {
     assert_eq!(r.expect("two records").written, 2);
     assert_eq!(out, b"{}\n{}\n");
 }
+
+/// fuzz target `descriptor_data` (its compact-against-pretty check), crash-8da0b567…: a
+/// record made of an unnamed constant (`_: "\n"`) took the compiled fixed-layout path,
+/// which checked unwritten fields only for valid text, so records that did not hold the
+/// constant were written as `{}` where the general decoder reports the mismatch.
+#[test]
+fn unwritten_constant_is_still_checked() {
+    let plan =
+        unstruct::lang::compile_str("c.struct", "struct r { _: \"\\n\" }").expect("compiles");
+    let (r, out) = records(plan, b"\n\n.");
+    let e = r.expect_err("the third byte is not the constant");
+    assert!(e.to_string().contains("expected [0a]"), "{e}");
+    assert_eq!(out, b"{}\n{}\n");
+}

@@ -201,9 +201,10 @@ impl RawProgram {
         let mut keys = KeysBuilder::new(tuple);
         let mut max_out = 0usize;
         for (i, f) in flat.iter().enumerate() {
-            let n = f.size as usize;
+            // every field must be one the program can check, written or not (a constant
+            // that is not written must still match: that is the general decoder's job)
+            let (kind, most) = kind_of(&f.ty, order, f.size as usize, enums)?;
             let (kind, most) = if f.emit {
-                let (kind, most) = kind_of(&f.ty, order, n, enums)?;
                 (kind, most)
             } else {
                 (Kind::Check, 0)
