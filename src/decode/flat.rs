@@ -136,6 +136,21 @@ impl KeysBuilder {
     }
 
     /// The prefix of the next field, (start, length): empty when the field is not written.
+    /// None for a field written only under a condition before any field that is always
+    /// written (whether `{` or `,` comes first would depend on the data).
+    pub(super) fn push_if(
+        &mut self,
+        emit: bool,
+        conditional: bool,
+        key: Option<&[u8]>,
+    ) -> Option<(u32, u32)> {
+        if emit && conditional && self.first {
+            return None;
+        }
+        self.push(emit, key)
+    }
+
+    /// The prefix of the next field, (start, length): empty when the field is not written.
     pub(super) fn push(&mut self, emit: bool, key: Option<&[u8]>) -> Option<(u32, u32)> {
         let pre = self.bytes.len();
         if emit {

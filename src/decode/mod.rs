@@ -240,10 +240,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// The compiled sequence for top-level records of `sid`, when there is one.
     fn seq_program(&self, sid: StructId) -> Option<&'p SeqProgram> {
         let plan = self.plan;
-        if self.opts.lossy {
+        let sp = &plan.structs[sid as usize];
+        // records have no arguments; the general decoder reports a struct that wants some
+        if self.opts.lossy || sp.params > 0 {
             return None;
         }
-        plan.structs[sid as usize].seq_for(self.record_order(sid)?)
+        sp.seq_for(self.record_order(sid)?)
+            .filter(|p| p.depth() < self.opts.max_depth)
     }
 
     /// Records mode's fast paths: [`Decoder::raw_records`] for fixed layouts, or
@@ -275,7 +278,6 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         limit: u64,
     ) -> std::io::Result<(u64, usize)> {
         let plan = self.plan;
-        let sp = &plan.structs[sid as usize];
         let Some(prog) = self.seq_program(sid) else {
             return Ok((0, pos));
         };
@@ -292,12 +294,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     stop = true;
                     break;
                 }
-                match prog.write(buf, style, sp, data, pos, &plan.enums) {
+                match prog.write(buf, style, data, pos, self.base, &[], &plan.enums, true) {
                     // a record of no bytes never advances: the general path reports it
-                    Some(next) if next > pos => {
+                    Some((next, ticks)) if next > pos => {
                         pos = next;
                         n += 1;
-                        self.budget += per;
+                        self.budget += ticks;
                     }
                     _ => {
                         stop = true;
@@ -498,6 +500,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if emit && !embed && sp.raw.is_some() && self.try_raw(sp)? {
             return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
         }
+        if emit && !embed && !keep && sp.seq.is_some() && self.try_seq(sp, args) {
+            return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
+        }
         if emit && !embed {
             if sp.tuple {
                 self.sink.begin_array();
@@ -614,6 +619,44 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.budget += flat.len() as u64;
         self.pos = start + size;
         Ok(true)
+    }
+
+    /// Writes a struct compiled as a sequence straight into a compact JSON writer's buffer.
+    /// Returns false, with nothing written, when the path does not apply here or the struct
+    /// needs the general decoder (which then reports its error, if any).
+    #[inline]
+    fn try_seq(&mut self, sp: &StructPlan, args: &[Value]) -> bool {
+        let Some(prog) = sp.seq_for(self.order) else {
+            return false;
+        };
+        if self.opts.lossy
+            || self.bitpos != 0
+            || self.depth + prog.depth() > self.opts.max_depth
+            || self.budget + prog.values() > self.budget_limit
+        {
+            return false;
+        }
+        let (data, pos, base, enums) = (
+            &self.data[..self.end],
+            self.pos,
+            self.base,
+            &self.plan.enums,
+        );
+        let Some((buf, style)) = self.sink.raw_value() else {
+            return false;
+        };
+        match prog.write(buf, style, data, pos, base, args, enums, false) {
+            Some((next, ticks)) => {
+                self.sink.raw_done();
+                self.pos = next;
+                self.budget += ticks;
+                true
+            }
+            None => {
+                self.sink.raw_abort();
+                false
+            }
+        }
     }
 
     #[inline]

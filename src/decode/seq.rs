@@ -1,18 +1,23 @@
-//! The fast path for variable-length records: a struct that is a plain sequence of fields
-//! (numbers, text and bytes whose lengths are constants or come from earlier integer fields,
-//! C strings, padding) compiled into ops like [`super::flat::RawProgram`], but read with a
-//! moving cursor.
+//! The fast path for variable-length structs: a struct that is a sequence of fields
+//! (numbers, text and bytes whose lengths are constants or integer expressions of earlier
+//! fields and parameters, C strings, padding, computed integers, fields under `if`, embedded
+//! structs of the same kind) compiled into ops like [`super::flat::RawProgram`], but read
+//! with a moving cursor. Used for records, and inside documents for structs whose value
+//! nothing keeps (the elements of `packets: record(magic)[..]`).
 //!
-//! The program only handles records that decode cleanly: anything unusual (a length out of
-//! range or negative, invalid text, a missing NUL, arithmetic overflow, the end of the data)
-//! makes [`SeqProgram::write`] give up on that record and leave the buffer as it was, and the
-//! general decoder then decodes it and reports the error with its path and offset. Both
-//! paths produce the same JSON (`tests/fastpath.rs` compares them).
+//! The program only handles structs that decode cleanly: anything unusual (a length out of
+//! range or negative, invalid text, a missing NUL, arithmetic overflow, an absent value,
+//! the end of the data) makes [`SeqProgram::write`] give up and leave the buffer as it was,
+//! and the general decoder then decodes the struct and reports the error with its path and
+//! offset. Both paths produce the same JSON (`tests/fastpath.rs` compares them, and so does
+//! the `descriptor_data` fuzz target).
 
 use crate::emit::BytesStyle;
 use crate::emit::json::{FLOAT_MAX, escape_str, push_bytes};
-use crate::lang::ast::BinOp;
-use crate::plan::{ByteOrder, EnumPlan, LenPlan, PExpr, Plan, StrKind, StructPlan, TypePlan};
+use crate::lang::ast::{BinOp, Builtin, UnOp};
+use crate::plan::{
+    ByteOrder, EndianPlan, EnumPlan, LenPlan, PExpr, Plan, StrKind, StructPlan, TypePlan,
+};
 use crate::text::Encoding;
 
 use super::Value;
@@ -21,52 +26,120 @@ use super::flat::{
     KEYS_SLACK, Keys, KeysBuilder, Kind, kind_of, through_vec, write_number, write_other,
 };
 
-/// Most integer fields a program keeps for lengths.
-const MAX_VALS: usize = 8;
+/// Most values (parameters and integer fields that expressions name) a program keeps.
+const MAX_VALS: usize = 16;
 
-/// Deepest length expression a program evaluates (`a * b + c - 4` is 3).
+/// Deepest expression a program evaluates (`a * b + c - 4` is 3).
 const MAX_EXPR_DEPTH: u32 = 8;
 
-/// A length: a constant, or an expression over kept integer fields.
+/// Deepest nesting of embedded structs a program inlines.
+const MAX_EMBED_DEPTH: u32 = 4;
+
+/// What a kept value is, as far as the general decoder's JSON is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum VKind {
+    Int,
+    Bool,
+    /// An enum member (written as its name): only usable inside arithmetic or comparisons.
+    Enum,
+    /// A parameter: its kind is only known when the struct is called.
+    Param,
+}
+
+/// An expression over kept values, evaluated in i128 like the general decoder (booleans as
+/// 0 and 1).
+#[derive(Clone, Debug)]
+enum Expr {
+    Int(i128),
+    Val(u8),
+    /// `@offset`: the absolute input offset of the field.
+    Offset,
+    Un(UnOp, Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+}
+
+/// The values a running program keeps; `present` has bit `i` set once `vals[i]` is known.
+struct Regs {
+    vals: [i128; MAX_VALS],
+    present: u32,
+    /// Absolute offset of the data's first byte.
+    base: u64,
+}
+
+impl Expr {
+    fn eval(&self, r: &Regs, pos: usize) -> Option<i128> {
+        let truthy = |v: i128| v != 0;
+        Some(match self {
+            Expr::Int(v) => *v,
+            Expr::Val(i) => {
+                if r.present & (1 << i) == 0 {
+                    return None;
+                }
+                r.vals[*i as usize]
+            }
+            Expr::Offset => i128::from(r.base) + pos as i128,
+            Expr::Un(op, a) => {
+                let v = a.eval(r, pos)?;
+                match op {
+                    UnOp::Not => i128::from(!truthy(v)),
+                    UnOp::Neg => v.checked_neg()?,
+                    UnOp::BitNot => !v,
+                }
+            }
+            Expr::Bin(BinOp::And, a, b) => {
+                i128::from(truthy(a.eval(r, pos)?) && truthy(b.eval(r, pos)?))
+            }
+            Expr::Bin(BinOp::Or, a, b) => {
+                i128::from(truthy(a.eval(r, pos)?) || truthy(b.eval(r, pos)?))
+            }
+            Expr::Bin(op, a, b) => {
+                let (x, y) = (a.eval(r, pos)?, b.eval(r, pos)?);
+                match op {
+                    BinOp::Add => x.checked_add(y)?,
+                    BinOp::Sub => x.checked_sub(y)?,
+                    BinOp::Mul => x.checked_mul(y)?,
+                    BinOp::Div => x.checked_div(y)?,
+                    BinOp::Rem => x.checked_rem(y)?,
+                    BinOp::Shl if (0..64).contains(&y) => {
+                        let v = x << y;
+                        if v >> y != x {
+                            return None;
+                        }
+                        v
+                    }
+                    BinOp::Shr if (0..64).contains(&y) => x >> y,
+                    BinOp::BitAnd => x & y,
+                    BinOp::BitOr => x | y,
+                    BinOp::BitXor => x ^ y,
+                    BinOp::Eq => i128::from(x == y),
+                    BinOp::Ne => i128::from(x != y),
+                    BinOp::Lt => i128::from(x < y),
+                    BinOp::Le => i128::from(x <= y),
+                    BinOp::Gt => i128::from(x > y),
+                    BinOp::Ge => i128::from(x >= y),
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
+/// A length: a constant, or an expression.
 #[derive(Clone, Debug)]
 enum Len {
     Const(usize),
-    Val(u8),
-    Expr(Box<LenExpr>),
-}
-
-#[derive(Clone, Debug)]
-enum LenExpr {
-    Int(i128),
-    Val(u8),
-    Bin(BinOp, Box<LenExpr>, Box<LenExpr>),
-}
-
-impl LenExpr {
-    fn eval(&self, vals: &[i128; MAX_VALS]) -> Option<i128> {
-        match self {
-            LenExpr::Int(v) => Some(*v),
-            LenExpr::Val(i) => Some(vals[*i as usize]),
-            LenExpr::Bin(op, a, b) => {
-                let (a, b) = (a.eval(vals)?, b.eval(vals)?);
-                match op {
-                    BinOp::Add => a.checked_add(b),
-                    BinOp::Sub => a.checked_sub(b),
-                    BinOp::Mul => a.checked_mul(b),
-                    _ => None,
-                }
-            }
-        }
-    }
+    Expr(Expr),
 }
 
 #[derive(Clone, Debug)]
 enum What {
-    /// A fixed-size scalar (number, bool, enum) of `size` bytes; its value is kept in
-    /// `vals[keep]` when a later length names it.
+    /// A fixed-size scalar (number, bool, enum) of `size` bytes in `order`; its value is
+    /// kept in `vals[keep]` when an expression names it.
     Scalar {
         kind: Kind,
         size: usize,
+        ty: TypePlan,
+        order: ByteOrder,
         keep: Option<u8>,
     },
     /// `str[len]` (cut at the first NUL when `z`: `strz[len]`).
@@ -85,13 +158,20 @@ enum What {
     Pad {
         len: Len,
     },
+    /// `= expr`: an integer (or, with `bool`, a condition written as true/false).
+    Computed {
+        expr: Expr,
+        bool: bool,
+        keep: Option<u8>,
+    },
 }
 
 #[derive(Clone, Debug)]
 struct Op {
     what: What,
-    /// Index of the field in the struct (for [`Kind::Other`]).
-    field: u32,
+    /// The field is decoded only when this holds (its own `if` and its embedding's); a kept
+    /// field that is skipped stays absent, so an expression naming it gives up.
+    cond: Option<Expr>,
     emit: bool,
     /// The field's `,"key":` prefix in [`Keys`].
     pre: u32,
@@ -103,187 +183,169 @@ struct Op {
 pub struct SeqProgram {
     ops: Box<[Op]>,
     keys: Keys,
-    order: ByteOrder,
-    /// Most bytes one record writes besides its text and bytes fields (which reserve their
+    /// Parameter `i` goes to `vals[params[i]]`.
+    params: Box<[u8]>,
+    /// Most bytes the struct writes besides its text and bytes fields (which reserve their
     /// own), closing bracket, newline and copy slack included.
     fixed_out: usize,
+    /// Levels of embedded structs inlined (the general decoder enters each).
+    depth: u32,
+}
+
+/// What the compiler knows while it goes through the fields of one struct.
+struct Scope {
+    /// Frame slot -> kept value and its kind.
+    slots: Vec<(u32, u8, VKind)>,
+}
+
+/// The program being built.
+struct Builder<'p> {
+    plan: &'p Plan,
+    ops: Vec<Op>,
+    keys: KeysBuilder,
+    nvals: u8,
+    fixed_out: usize,
+    depth: u32,
 }
 
 impl SeqProgram {
-    /// Compiles struct `sp` for records in byte order `order`; None when a field is not a
-    /// plain sequence element.
+    /// Compiles struct `sp` for byte order `order` (the struct's own, or the one it is
+    /// called in); None when a field is not a sequence element the program handles.
     pub fn new(plan: &Plan, sp: &StructPlan, order: ByteOrder) -> Option<SeqProgram> {
-        if sp.valid.is_some() || sp.params > 0 || sp.fields.is_empty() {
+        if sp.fields.is_empty() {
             return None;
         }
-        // frame slot -> index in the kept values
-        let mut kept: Vec<(u32, u8)> = Vec::new();
-        let mut ops = Vec::with_capacity(sp.fields.len());
-        let mut keys = KeysBuilder::new(sp.tuple);
-        let mut fixed_out = 0usize;
-        for (i, f) in sp.fields.iter().enumerate() {
-            let s = &f.spec;
-            if s.if_.is_some() || s.at.is_some() || s.size.is_some() || s.valid.is_some() || f.embed
-            {
-                return None;
-            }
-            let len = |l: &LenPlan| -> Option<Len> {
-                match l {
-                    LenPlan::Fixed(n) => Some(Len::Const(usize::try_from(*n).ok()?)),
-                    LenPlan::Expr(e) => match len_expr(plan, *e, &kept, 0)? {
-                        LenExpr::Int(n) => Some(Len::Const(usize::try_from(n).ok()?)),
-                        LenExpr::Val(v) => Some(Len::Val(v)),
-                        e => Some(Len::Expr(Box::new(e))),
-                    },
-                    LenPlan::Rest => None,
-                }
-            };
-            let emit = f.emit && !matches!(s.ty, TypePlan::Pad(_));
-            let what = match &s.ty {
-                TypePlan::Int { size, .. } | TypePlan::Enum { size, .. } => {
-                    let (kind, most) = kind_of(&s.ty, order, *size as usize, &plan.enums)?;
-                    let keep = match f.slot {
-                        Some(slot) => {
-                            let k = u8::try_from(kept.len())
-                                .ok()
-                                .filter(|&k| (k as usize) < MAX_VALS)?;
-                            kept.push((slot, k));
-                            Some(k)
-                        }
-                        None => None,
-                    };
-                    fixed_out = fixed_out.checked_add(most)?;
-                    What::Scalar {
-                        kind,
-                        size: *size as usize,
-                        keep,
-                    }
-                }
-                TypePlan::Float { size, .. } => {
-                    let (kind, most) = kind_of(&s.ty, order, *size as usize, &plan.enums)?;
-                    fixed_out = fixed_out.checked_add(most)?;
-                    What::Scalar {
-                        kind,
-                        size: *size as usize,
-                        keep: None,
-                    }
-                }
-                TypePlan::Bool => {
-                    fixed_out = fixed_out.checked_add(5)?;
-                    What::Scalar {
-                        kind: Kind::Other,
-                        size: 1,
-                        keep: None,
-                    }
-                }
-                TypePlan::Str {
-                    kind,
-                    len: l,
-                    enc: enc @ (Encoding::Utf8 | Encoding::Ascii),
-                    trim: None,
-                } => {
-                    let ascii = *enc == Encoding::Ascii;
-                    match kind {
-                        StrKind::Z => What::CStr { ascii },
-                        StrKind::Fixed | StrKind::ZFixed => What::Text {
-                            len: len(l)?,
-                            z: *kind == StrKind::ZFixed,
-                            ascii,
-                        },
-                    }
-                }
-                TypePlan::Bytes(l) => What::Bytes { len: len(l)? },
-                TypePlan::Pad(l) => What::Pad { len: len(l)? },
-                _ => return None,
-            };
-            let (pre, pre_len) = keys.push(emit, f.key.as_deref())?;
-            fixed_out = fixed_out.checked_add(pre_len as usize)?;
-            ops.push(Op {
-                what,
-                field: u32::try_from(i).ok()?,
-                emit,
-                pre,
-                pre_len,
-            });
+        let mut b = Builder {
+            plan,
+            ops: Vec::with_capacity(sp.fields.len()),
+            keys: KeysBuilder::new(sp.tuple),
+            nvals: 0,
+            fixed_out: 0,
+            depth: 0,
+        };
+        let mut scope = Scope { slots: Vec::new() };
+        let mut params = Vec::new();
+        for slot in 0..sp.params {
+            let k = b.new_val()?;
+            scope.slots.push((slot, k, VKind::Param));
+            params.push(k);
         }
+        b.fields(sp, order, &mut scope, None, 0)?;
         Some(SeqProgram {
-            ops: ops.into_boxed_slice(),
-            keys: keys.finish(),
-            order,
-            fixed_out: fixed_out.checked_add(KEYS_SLACK + FLOAT_MAX)?,
+            ops: b.ops.into_boxed_slice(),
+            keys: b.keys.finish(),
+            params: params.into_boxed_slice(),
+            fixed_out: b.fixed_out.checked_add(KEYS_SLACK + FLOAT_MAX)?,
+            depth: b.depth,
         })
     }
 
-    /// How many values one record counts against the decode budget.
+    /// Most values one struct counts against the decode budget.
     pub fn values(&self) -> u64 {
         self.ops.len() as u64
     }
 
-    /// Appends the record at `data[pos..]` as one line of compact JSON and returns where the
-    /// next record starts; None (nothing appended) when the record needs the general decoder.
+    /// Levels of embedded structs the general decoder would enter.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// Appends the struct at `data[pos..]` (`base`: the absolute offset of `data[0]`),
+    /// called with `args`, as compact JSON (and a newline when `newline`). Returns where
+    /// the struct ends and how many values it counted; None (nothing appended) when the
+    /// struct needs the general decoder.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub(super) fn write(
         &self,
         buf: &mut Vec<u8>,
         style: BytesStyle,
-        sp: &StructPlan,
         data: &[u8],
         pos: usize,
+        base: u64,
+        args: &[Value],
         enums: &[EnumPlan],
-    ) -> Option<usize> {
+        newline: bool,
+    ) -> Option<(usize, u64)> {
         let start = buf.len();
-        let r = self.write_fields(buf, style, sp, data, pos, enums);
+        let r = self.write_fields(buf, style, data, pos, base, args, enums, newline);
         if r.is_none() {
             buf.truncate(start);
         }
         r
     }
 
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn write_fields(
         &self,
         buf: &mut Vec<u8>,
         style: BytesStyle,
-        sp: &StructPlan,
         data: &[u8],
         mut pos: usize,
+        base: u64,
+        args: &[Value],
         enums: &[EnumPlan],
-    ) -> Option<usize> {
-        let mut vals = [0i128; MAX_VALS];
+        newline: bool,
+    ) -> Option<(usize, u64)> {
+        let mut r = Regs {
+            vals: [0; MAX_VALS],
+            present: 0,
+            base,
+        };
+        for (&k, a) in self.params.iter().zip(args) {
+            r.vals[k as usize] = match *a {
+                Value::Int(v) | Value::Enum { v, .. } => v,
+                Value::Bool(b) => i128::from(b),
+                // anything else is for the general decoder to judge
+                _ => continue,
+            };
+            r.present |= 1 << k;
+        }
+        let mut ticks = 0u64;
         buf.reserve(self.fixed_out);
         let mut len = buf.len();
         let mut out = buf.as_mut_ptr();
         for op in self.ops.iter() {
+            if let Some(c) = &op.cond
+                && c.eval(&r, pos)? == 0
+            {
+                continue;
+            }
+            ticks += 1;
             if op.emit {
                 // SAFETY: `fixed_out` (reserved above, and again after every variable-size
                 // field) counts every prefix plus KEYS_SLACK.
                 len += unsafe { self.keys.put(op.pre, op.pre_len, out.add(len)) };
             }
             match &op.what {
-                What::Scalar { kind, size, keep } => {
+                What::Scalar {
+                    kind,
+                    size,
+                    ty,
+                    order,
+                    keep,
+                } => {
                     let b = data.get(pos..pos.checked_add(*size)?)?;
                     pos += size;
-                    if let Some(k) = keep {
-                        let ty = &sp.fields[op.field as usize].spec.ty;
-                        if let Some(Value::Int(v)) =
-                            read_scalar(ty, b, self.order).map(|s| s.value())
-                        {
-                            vals[*k as usize] = v;
-                        }
+                    if let Some(k) = keep
+                        && let Some(Value::Int(v)) = read_scalar(ty, b, *order).map(|s| s.value())
+                    {
+                        r.vals[*k as usize] = v;
+                        r.present |= 1 << k;
                     }
                     if !op.emit {
                         continue;
                     }
                     if *kind == Kind::Other {
-                        let ty = &sp.fields[op.field as usize].spec.ty;
                         // SAFETY: `len` bytes are written; see `through_vec`.
-                        let mut r = Ok(());
+                        let mut res = Ok(());
                         len = unsafe {
                             through_vec(buf, len, |buf| {
-                                r = write_other(buf, style, ty, b, self.order, enums);
+                                res = write_other(buf, style, ty, b, *order, enums);
                             })
                         };
-                        r.ok()?;
+                        res.ok()?;
                         buf.reserve(self.fixed_out);
                         out = buf.as_mut_ptr();
                     } else {
@@ -292,7 +354,7 @@ impl SeqProgram {
                     }
                 }
                 What::Text { len: l, z, ascii } => {
-                    let n = self.len(l, &vals)?;
+                    let n = length(l, &r, pos)?;
                     let b = data.get(pos..pos.checked_add(n)?)?;
                     pos += n;
                     let t = if *z {
@@ -318,7 +380,7 @@ impl SeqProgram {
                     }
                 }
                 What::Bytes { len: l } => {
-                    let n = self.len(l, &vals)?;
+                    let n = length(l, &r, pos)?;
                     let b = data.get(pos..pos.checked_add(n)?)?;
                     pos += n;
                     if op.emit {
@@ -331,28 +393,268 @@ impl SeqProgram {
                     }
                 }
                 What::Pad { len: l } => {
-                    let n = self.len(l, &vals)?;
+                    let n = length(l, &r, pos)?;
                     data.get(pos..pos.checked_add(n)?)?;
                     pos += n;
+                }
+                What::Computed { expr, bool, keep } => {
+                    let v = expr.eval(&r, pos)?;
+                    if let Some(k) = keep {
+                        r.vals[*k as usize] = v;
+                        r.present |= 1 << k;
+                    }
+                    if op.emit {
+                        let mut digits = itoa::Buffer::new();
+                        let text: &[u8] = match (*bool, v != 0) {
+                            (true, true) => b"true",
+                            (true, false) => b"false",
+                            (false, _) => digits.format(v).as_bytes(),
+                        };
+                        // SAFETY: `len` bytes are written.
+                        len = unsafe { through_vec(buf, len, |buf| buf.extend_from_slice(text)) };
+                        buf.reserve(self.fixed_out);
+                        out = buf.as_mut_ptr();
+                    }
                 }
             }
         }
         // SAFETY: the closing bracket and newline are counted in `fixed_out`.
         unsafe {
             len += self.keys.close(out.add(len));
-            *out.add(len) = b'\n';
-            buf.set_len(len + 1);
+            if newline {
+                *out.add(len) = b'\n';
+                len += 1;
+            }
+            buf.set_len(len);
         }
-        Some(pos)
+        Some((pos, ticks))
+    }
+}
+
+impl Builder<'_> {
+    fn new_val(&mut self) -> Option<u8> {
+        let k = self.nvals;
+        if k as usize >= MAX_VALS {
+            return None;
+        }
+        self.nvals += 1;
+        Some(k)
     }
 
-    #[inline(always)]
-    fn len(&self, l: &Len, vals: &[i128; MAX_VALS]) -> Option<usize> {
-        match l {
-            Len::Const(n) => Some(*n),
-            Len::Val(i) => usize::try_from(vals[*i as usize]).ok(),
-            Len::Expr(e) => usize::try_from(e.eval(vals)?).ok(),
+    /// Appends the ops of the fields of `sp` (in byte order `order`, each under `outer`).
+    fn fields(
+        &mut self,
+        sp: &StructPlan,
+        order: ByteOrder,
+        scope: &mut Scope,
+        outer: Option<&Expr>,
+        depth: u32,
+    ) -> Option<()> {
+        if sp.valid.is_some() || matches!(sp.endian, EndianPlan::Match(..)) {
+            return None;
         }
+        let order = match sp.endian {
+            EndianPlan::Fixed(o) => o,
+            _ => order,
+        };
+        let plan = self.plan;
+        for f in &sp.fields {
+            let s = &f.spec;
+            if s.at.is_some() || s.size.is_some() || s.valid.is_some() {
+                return None;
+            }
+            let own = match s.if_ {
+                Some(c) => Some(self.expr(c, scope, 0)?.0),
+                None => None,
+            };
+            let cond = match (outer, own) {
+                (Some(o), Some(c)) => Some(Expr::Bin(BinOp::And, Box::new(o.clone()), Box::new(c))),
+                (Some(o), None) => Some(o.clone()),
+                (None, c) => c,
+            };
+            if f.embed {
+                // an embedded struct without parameters: its fields, inline, under the
+                // embedding's condition; its slots are its own
+                let TypePlan::Struct { id, args } = &s.ty else {
+                    return None;
+                };
+                let inner = plan.structs.get(*id as usize)?;
+                if !args.is_empty() || inner.params > 0 || depth + 1 > MAX_EMBED_DEPTH {
+                    return None;
+                }
+                // (its slot serves lookups of its fields, which the program does not do:
+                // an expression naming one is left to the general decoder)
+                self.depth = self.depth.max(depth + 1);
+                let mut inner_scope = Scope { slots: Vec::new() };
+                self.fields(inner, order, &mut inner_scope, cond.as_ref(), depth + 1)?;
+                continue;
+            }
+            let emit = f.emit && !matches!(s.ty, TypePlan::Pad(_) | TypePlan::Align(_));
+            // a kept value, when an expression names the field
+            let mut keep_kind = None;
+            let what = match &s.ty {
+                TypePlan::Int { size, .. }
+                | TypePlan::Enum { size, .. }
+                | TypePlan::Float { size, .. } => {
+                    let (kind, most) = kind_of(&s.ty, order, *size as usize, &plan.enums)?;
+                    self.fixed_out = self.fixed_out.checked_add(most)?;
+                    if f.slot.is_some() {
+                        // the general decoder keeps an enum field's number, like an integer's
+                        keep_kind = Some(match s.ty {
+                            TypePlan::Int { .. } | TypePlan::Enum { .. } => VKind::Int,
+                            _ => return None,
+                        });
+                    }
+                    What::Scalar {
+                        kind,
+                        size: *size as usize,
+                        ty: s.ty.clone(),
+                        order,
+                        keep: None,
+                    }
+                }
+                TypePlan::Bool => {
+                    self.fixed_out = self.fixed_out.checked_add(5)?;
+                    What::Scalar {
+                        kind: Kind::Other,
+                        size: 1,
+                        ty: s.ty.clone(),
+                        order,
+                        keep: None,
+                    }
+                }
+                TypePlan::Str {
+                    kind,
+                    len,
+                    enc: enc @ (Encoding::Utf8 | Encoding::Ascii),
+                    trim: None,
+                } => {
+                    let ascii = *enc == Encoding::Ascii;
+                    match kind {
+                        StrKind::Z => What::CStr { ascii },
+                        StrKind::Fixed | StrKind::ZFixed => What::Text {
+                            len: self.len(len, scope)?,
+                            z: *kind == StrKind::ZFixed,
+                            ascii,
+                        },
+                    }
+                }
+                TypePlan::Bytes(len) => What::Bytes {
+                    len: self.len(len, scope)?,
+                },
+                TypePlan::Pad(len) => What::Pad {
+                    len: self.len(len, scope)?,
+                },
+                TypePlan::Computed(e) => {
+                    let (expr, kind) = self.expr(*e, scope, 0)?;
+                    // an enum member is written as its name, a parameter as whatever it is:
+                    // the general decoder's job
+                    let bool = match kind {
+                        VKind::Int => false,
+                        VKind::Bool => true,
+                        VKind::Enum | VKind::Param => return None,
+                    };
+                    self.fixed_out = self.fixed_out.checked_add(40)?;
+                    if f.slot.is_some() {
+                        keep_kind = Some(kind);
+                    }
+                    What::Computed {
+                        expr,
+                        bool,
+                        keep: None,
+                    }
+                }
+                _ => return None,
+            };
+            let mut what = what;
+            if let (Some(slot), Some(kind)) = (f.slot, keep_kind) {
+                let k = self.new_val()?;
+                match &mut what {
+                    What::Scalar { keep, .. } | What::Computed { keep, .. } => *keep = Some(k),
+                    _ => return None,
+                }
+                scope.slots.retain(|(s, _, _)| *s != slot);
+                scope.slots.push((slot, k, kind));
+            } else if f.slot.is_some() {
+                // kept text or bytes: only the general decoder keeps those
+                return None;
+            }
+            let (pre, pre_len) = self.keys.push_if(emit, cond.is_some(), f.key.as_deref())?;
+            self.fixed_out = self.fixed_out.checked_add(pre_len as usize)?;
+            self.ops.push(Op {
+                what,
+                cond,
+                emit,
+                pre,
+                pre_len,
+            });
+        }
+        Some(())
+    }
+
+    fn len(&self, l: &LenPlan, scope: &Scope) -> Option<Len> {
+        match l {
+            LenPlan::Fixed(n) => Some(Len::Const(usize::try_from(*n).ok()?)),
+            LenPlan::Expr(e) => match self.expr(*e, scope, 0)?.0 {
+                Expr::Int(n) => Some(Len::Const(usize::try_from(n).ok()?)),
+                e => Some(Len::Expr(e)),
+            },
+            LenPlan::Rest => None,
+        }
+    }
+
+    /// An expression over kept values and `@offset`, and what it yields; None for anything
+    /// else, which the general decoder evaluates.
+    fn expr(&self, e: u32, scope: &Scope, depth: u32) -> Option<(Expr, VKind)> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        let sub = |e: u32| self.expr(e, scope, depth + 1);
+        Some(match self.plan.exprs.get(e as usize)? {
+            PExpr::Int(v) => (Expr::Int(*v), VKind::Int),
+            PExpr::Bool(b) => (Expr::Int(i128::from(*b)), VKind::Bool),
+            PExpr::EnumConst(_, v) => (Expr::Int(*v), VKind::Enum),
+            PExpr::Slot(s) => {
+                let (_, k, kind) = scope.slots.iter().rev().find(|(slot, _, _)| slot == s)?;
+                (Expr::Val(*k), *kind)
+            }
+            PExpr::Builtin(Builtin::Offset) => (Expr::Offset, VKind::Int),
+            PExpr::Unary(op, a) => {
+                let (a, _) = sub(*a)?;
+                let kind = if *op == UnOp::Not {
+                    VKind::Bool
+                } else {
+                    VKind::Int
+                };
+                (Expr::Un(*op, Box::new(a)), kind)
+            }
+            PExpr::Binary(op, a, b) => {
+                let ((a, _), (b, _)) = (sub(*a)?, sub(*b)?);
+                let kind = match op {
+                    BinOp::Eq
+                    | BinOp::Ne
+                    | BinOp::Lt
+                    | BinOp::Le
+                    | BinOp::Gt
+                    | BinOp::Ge
+                    | BinOp::And
+                    | BinOp::Or => VKind::Bool,
+                    BinOp::Coalesce => return None,
+                    _ => VKind::Int,
+                };
+                (Expr::Bin(*op, Box::new(a), Box::new(b)), kind)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Evaluates a length; None when it is negative or does not fit.
+#[inline(always)]
+fn length(l: &Len, r: &Regs, pos: usize) -> Option<usize> {
+    match l {
+        Len::Const(n) => Some(*n),
+        Len::Expr(e) => usize::try_from(e.eval(r, pos)?).ok(),
     }
 }
 
@@ -379,25 +681,4 @@ fn write_text(buf: &mut Vec<u8>, len: usize, t: &[u8], then: usize) -> usize {
     buf.push(b'"');
     buf.reserve(then);
     buf.len()
-}
-
-/// A length expression over kept integer fields (`n`, `n - 4`, `count * 8`); None for
-/// anything else, which the general decoder evaluates.
-fn len_expr(plan: &Plan, e: u32, kept: &[(u32, u8)], depth: u32) -> Option<LenExpr> {
-    if depth > MAX_EXPR_DEPTH {
-        return None;
-    }
-    match plan.exprs.get(e as usize)? {
-        PExpr::Int(v) => Some(LenExpr::Int(*v)),
-        PExpr::Slot(s) => kept
-            .iter()
-            .find(|(slot, _)| slot == s)
-            .map(|(_, k)| LenExpr::Val(*k)),
-        PExpr::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => Some(LenExpr::Bin(
-            *op,
-            Box::new(len_expr(plan, *a, kept, depth + 1)?),
-            Box::new(len_expr(plan, *b, kept, depth + 1)?),
-        )),
-        _ => None,
-    }
 }

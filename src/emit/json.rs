@@ -114,6 +114,8 @@ pub struct JsonWriter<W: Write> {
     marked: Cell<bool>,
     /// The buffer is written to `out` when it grows past this (see [`JsonWriter::keep_all`]).
     flush_at: usize,
+    /// Buffer length and state before the last [`Sink::raw_value`], for [`Sink::raw_abort`].
+    raw_undo: (usize, u8),
     out: W,
     /// Open containers (`true` = object), to catch call-order mistakes in debug builds.
     #[cfg(debug_assertions)]
@@ -137,6 +139,7 @@ impl<W: Write> JsonWriter<W> {
             mark: Cell::new(Mark::default()),
             marked: Cell::new(false),
             flush_at: FLUSH_AT,
+            raw_undo: (0, FIRST),
             out,
             #[cfg(debug_assertions)]
             open: Vec::new(),
@@ -533,8 +536,16 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.pretty || self.offsets {
             return None;
         }
+        self.raw_undo = (self.buf.len(), self.state);
         self.before_value();
         Some((&mut self.buf, self.bytes_style))
+    }
+
+    #[inline]
+    fn raw_abort(&mut self) {
+        let (len, state) = self.raw_undo;
+        self.buf.truncate(len);
+        self.state = state;
     }
 
     #[inline]

@@ -72,6 +72,9 @@ pub trait Sink {
     }
     /// Ends a value written through [`Sink::raw_value`].
     fn raw_done(&mut self) {}
+    /// Gives back a [`Sink::raw_value`] that was not written after all: drops what the
+    /// writer put before it (a separator) and returns to the state before the call.
+    fn raw_abort(&mut self) {}
     /// Records mode's fast path: when the writer produces compact JSON without decorations
     /// and stands between top-level values, it lends its buffer for whole lines (a value
     /// and its `\n` each) and says how long the buffer may grow before the caller must stop
