@@ -341,18 +341,26 @@ fn sequence_programs_in_documents_match_the_general_decoder() {
         let mut fields: Vec<Vec<u8>> = Vec::new();
         for i in 0..1 + r.below(7) as usize {
             // a condition on the parameter, known here, so the bytes can follow it
-            let cond = match r.below(5) {
-                0 => Some((format!("m == {}", r.below(3)), None)),
-                1 => Some((format!("m != {}", r.below(3)), None)),
+            let cond = match r.below(6) {
+                0 | 1 => {
+                    let op = *r.pick(&["==", "!=", "<", "<=", ">", ">="]);
+                    Some((format!("m {op} {}", r.below(3)), None))
+                }
                 2 if !lens.is_empty() => Some(("n_any > 2".to_string(), Some(()))),
+                3 => Some((format!("{} == m", r.below(3)), None)),
                 _ => None,
             };
             let holds = |c: &str| -> bool {
-                let v: u8 = c[5..].parse().unwrap_or(0);
-                if c.starts_with("m ==") {
-                    m == v
-                } else {
-                    m != v
+                let w: Vec<&str> = c.split(' ').collect();
+                let val = |t: &str| if t == "m" { m } else { t.parse().unwrap_or(0) };
+                let (a, b) = (val(w[0]), val(w[2]));
+                match w[1] {
+                    "==" => a == b,
+                    "!=" => a != b,
+                    "<" => a < b,
+                    "<=" => a <= b,
+                    ">" => a > b,
+                    _ => a >= b,
                 }
             };
             let (decl, bytes) = match r.below(9) {
@@ -363,7 +371,7 @@ fn sequence_programs_in_documents_match_the_general_decoder() {
                 }
                 2 if !lens.is_empty() => {
                     let (name, _) = r.pick(&lens).clone();
-                    (format!("t{i}: = {name} >= 3 && m != 1"), vec![])
+                    (format!("t{i}: = {name} * 2 >= m + 3 && m != 2"), vec![])
                 }
                 3 => ("emb".to_string(), vec![5, 0, 6]),
                 4 => ("emb2".to_string(), b"hi\0\0".to_vec()),

@@ -204,3 +204,18 @@ fn unwritten_constant_is_still_checked() {
     assert!(e.to_string().contains("expected [0a]"), "{e}");
     assert_eq!(out, b"{}\n{}\n");
 }
+
+/// fuzz target `descriptor_data` (its compact-against-pretty check), crash-a85e5a64…: a
+/// record of no bytes made only of computed fields (`struct t { y: = -256 >> 4 }`) was
+/// written once by the sequence program before the records loop saw that it made no
+/// progress, so compact output had one `{"y":-16}` more than the general decoder's before
+/// the same "repeat makes no progress" error.
+#[test]
+fn zero_size_computed_record_is_not_written() {
+    let plan =
+        unstruct::lang::compile_str("t.struct", "struct t { y: = -256 >> 4 }").expect("compiles");
+    let (r, out) = records(plan, b"\x01\x04");
+    let e = r.expect_err("a record of no bytes cannot be repeated");
+    assert!(matches!(e.kind, DataErrorKind::NoProgress { .. }), "{e}");
+    assert_eq!(out, b"");
+}

@@ -294,14 +294,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     stop = true;
                     break;
                 }
+                let before = buf.len();
                 match prog.write(buf, style, data, pos, self.base, &[], &plan.enums, true) {
-                    // a record of no bytes never advances: the general path reports it
                     Some((next, ticks)) if next > pos => {
                         pos = next;
                         n += 1;
                         self.budget += ticks;
                     }
+                    // a record of no bytes never advances: taken back, and the general path
+                    // reports it
                     _ => {
+                        buf.truncate(before);
                         stop = true;
                         break;
                     }

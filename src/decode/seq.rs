@@ -13,7 +13,7 @@
 //! the `descriptor_data` fuzz target).
 
 use crate::emit::BytesStyle;
-use crate::emit::json::{FLOAT_MAX, escape_str, push_bytes};
+use crate::emit::json::{FLOAT_MAX, escape_str, push_bytes, write_u64_at};
 use crate::lang::ast::{BinOp, Builtin, UnOp};
 use crate::plan::{
     ByteOrder, EndianPlan, EnumPlan, LenPlan, PExpr, Plan, StrKind, StructPlan, TypePlan,
@@ -54,6 +54,8 @@ enum Expr {
     Val(u8),
     /// `@offset`: the absolute input offset of the field.
     Offset,
+    /// The most common condition, `field OP constant` (a comparison), without the tree.
+    Cmp(BinOp, u8, i128),
     Un(UnOp, Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
 }
@@ -78,6 +80,20 @@ impl Expr {
                 r.vals[*i as usize]
             }
             Expr::Offset => i128::from(r.base) + pos as i128,
+            Expr::Cmp(op, i, c) => {
+                if r.present & (1 << i) == 0 {
+                    return None;
+                }
+                let v = r.vals[*i as usize];
+                i128::from(match op {
+                    BinOp::Eq => v == *c,
+                    BinOp::Ne => v != *c,
+                    BinOp::Lt => v < *c,
+                    BinOp::Le => v <= *c,
+                    BinOp::Gt => v > *c,
+                    _ => v >= *c,
+                })
+            }
             Expr::Un(op, a) => {
                 let v = a.eval(r, pos)?;
                 match op {
@@ -404,16 +420,8 @@ impl SeqProgram {
                         r.present |= 1 << k;
                     }
                     if op.emit {
-                        let mut digits = itoa::Buffer::new();
-                        let text: &[u8] = match (*bool, v != 0) {
-                            (true, true) => b"true",
-                            (true, false) => b"false",
-                            (false, _) => digits.format(v).as_bytes(),
-                        };
-                        // SAFETY: `len` bytes are written.
-                        len = unsafe { through_vec(buf, len, |buf| buf.extend_from_slice(text)) };
-                        buf.reserve(self.fixed_out);
-                        out = buf.as_mut_ptr();
+                        // SAFETY: 40 bytes (any i128) are counted in `fixed_out` for it.
+                        len += unsafe { write_computed(v, *bool, out.add(len)) };
                     }
                 }
             }
@@ -630,6 +638,13 @@ impl Builder<'_> {
             }
             PExpr::Binary(op, a, b) => {
                 let ((a, _), (b, _)) = (sub(*a)?, sub(*b)?);
+                let cmp = matches!(
+                    op,
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                );
+                if let (true, Expr::Val(k), Expr::Int(c)) = (cmp, &a, &b) {
+                    return Some((Expr::Cmp(*op, *k, *c), VKind::Bool));
+                }
                 let kind = match op {
                     BinOp::Eq
                     | BinOp::Ne
@@ -647,6 +662,32 @@ impl Builder<'_> {
             _ => return None,
         })
     }
+}
+
+/// Writes a computed value at `dst`: `true`/`false`, or the integer; returns its length.
+///
+/// # Safety
+/// `dst` must be valid for writing 40 bytes.
+#[inline(always)]
+unsafe fn write_computed(v: i128, bool: bool, dst: *mut u8) -> usize {
+    let text: &[u8] = match (bool, v != 0) {
+        (true, true) => b"true",
+        (true, false) => b"false",
+        (false, _) => {
+            if let Ok(v) = u64::try_from(v) {
+                // SAFETY: 20 digits at most.
+                return unsafe { write_u64_at(dst, v) };
+            }
+            let mut digits = itoa::Buffer::new();
+            let t = digits.format(v).as_bytes();
+            // SAFETY: 40 bytes at most (an i128 with its sign).
+            unsafe { std::ptr::copy_nonoverlapping(t.as_ptr(), dst, t.len()) };
+            return t.len();
+        }
+    };
+    // SAFETY: 5 bytes at most.
+    unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), dst, text.len()) };
+    text.len()
 }
 
 /// Evaluates a length; None when it is negative or does not fit.
