@@ -21,7 +21,9 @@ const OPTS: Options = Options {
 fn check_json(out: &[u8]) -> Vec<serde_json::Value> {
     serde_json::Deserializer::from_slice(out)
         .into_iter::<serde_json::Value>()
-        .map(|v| v.unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out))))
+        .map(|v| {
+            v.unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out)))
+        })
         .collect()
 }
 
@@ -54,11 +56,14 @@ fuzz_target!(|input: &[u8]| {
     for style in [Style::Compact, Style::Pretty] {
         let mut w = writer(style, offsets);
         let r = decode_document(&plan, Input::whole(data), OPTS, &mut w);
-        docs.push(r.map(|_| {
-            w.end_record().expect("end_record into a Vec");
-            w.finish().expect("finish into a Vec");
-            check_json(&w.into_inner())
-        }).map_err(|e| e.to_string()));
+        docs.push(
+            r.map(|_| {
+                w.end_record().expect("end_record into a Vec");
+                w.finish().expect("finish into a Vec");
+                check_json(&w.into_inner())
+            })
+            .map_err(|e| e.to_string()),
+        );
     }
     assert_eq!(docs[0], docs[1], "compact and pretty documents differ");
 

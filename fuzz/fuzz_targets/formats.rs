@@ -1,7 +1,9 @@
 //! Hostile data for the bundled formats: the first byte picks a format from
 //! `unstruct::formats::ALL`, the rest is the input. Decoded as one document with the JSON
-//! writer (compact), without and with `--offsets`, under the default limits. A decode must
-//! end in a value or a `DataError`; a value must be valid JSON (the round-trip property).
+//! writer (compact), without and with `--offsets`, and pretty, under the default limits. A
+//! decode must end in a value or a `DataError`; a value must be valid JSON (the round-trip
+//! property), and compact output (compiled paths for the structs they take) and pretty
+//! output (the general decoder) must hold the same value or stop at the same error.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -25,25 +27,36 @@ fn plans() -> &'static [Plan] {
     })
 }
 
-fn decode(plan: &Plan, data: &[u8], offsets: bool) {
+fn decode(
+    plan: &Plan,
+    data: &[u8],
+    style: Style,
+    offsets: bool,
+) -> Result<serde_json::Value, String> {
     let mut w = JsonWriter::new(
         Vec::new(),
         JsonOptions {
-            style: Style::Compact,
+            style,
             offsets,
             ..JsonOptions::default()
         },
     );
-    if decode_document(plan, Input::whole(data), Options::default(), &mut w).is_ok() {
-        w.end_record().expect("end_record into a Vec");
-        w.finish().expect("finish into a Vec");
-        let out = w.into_inner();
-        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out) {
-            panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out));
+    match decode_document(plan, Input::whole(data), Options::default(), &mut w) {
+        Ok(_) => {
+            w.end_record().expect("end_record into a Vec");
+            w.finish().expect("finish into a Vec");
+            let out = w.into_inner();
+            Ok(
+                serde_json::from_slice::<serde_json::Value>(&out).unwrap_or_else(|e| {
+                    panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out))
+                }),
+            )
         }
-    } else {
-        // what the CLI does with a failed document: write what was decoded
-        let _ = w.finish();
+        Err(e) => {
+            // what the CLI does with a failed document: write what was decoded
+            let _ = w.finish();
+            Err(e.to_string())
+        }
     }
 }
 
@@ -53,6 +66,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let plans = plans();
     let plan = &plans[pick as usize % plans.len()];
-    decode(plan, rest, false);
-    decode(plan, rest, true);
+    let compact = decode(plan, rest, Style::Compact, false);
+    decode(plan, rest, Style::Compact, true).ok();
+    let pretty = decode(plan, rest, Style::Pretty, false);
+    assert_eq!(compact, pretty, "compact and pretty documents differ");
 });

@@ -73,7 +73,8 @@ pub trait Sink {
     /// Ends a value written through [`Sink::raw_value`].
     fn raw_done(&mut self) {}
     /// Gives back a [`Sink::raw_value`] that was not written after all: drops what the
-    /// writer put before it (a separator) and returns to the state before the call.
+    /// writer put before it (a separator) and returns to the state before the call. A writer
+    /// that lends its buffer through `raw_value` must implement this too.
     fn raw_abort(&mut self) {}
     /// Records mode's fast path: when the writer produces compact JSON without decorations
     /// and stands between top-level values, it lends its buffer for whole lines (a value
