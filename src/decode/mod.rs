@@ -1356,6 +1356,25 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         self.st.index.push(0);
         let elem_want = keep || a.until.is_some();
+        // elements that are plain structs, which a sequence program may write straight into
+        // a compact writer (see `try_seq_elem`)
+        let fast = match &a.elem.ty {
+            TypePlan::Struct { id, args }
+                if emit
+                    && !elem_want
+                    && a.each_if.is_none()
+                    && a.each_at.is_none()
+                    && a.each_size.is_none()
+                    && a.elem.if_.is_none()
+                    && a.elem.at.is_none()
+                    && a.elem.size.is_none()
+                    && a.elem.valid.is_none()
+                    && self.plan.structs[*id as usize].seq.is_some() =>
+            {
+                Some((*id, &args[..]))
+            }
+            _ => None,
+        };
         let mut i: u64 = 0;
         loop {
             match count {
@@ -1384,6 +1403,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             if let Some(ix) = self.st.index.last_mut() {
                 *ix = i;
+            }
+            if let Some((id, args)) = fast
+                && self.try_seq_elem(id, args)
+            {
+                i += 1;
+                continue;
             }
             let before = (self.pos, self.bitpos);
             let v = self
@@ -1415,6 +1440,52 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             Some(id) => Value::Array(id),
             None => Value::Absent,
         })
+    }
+
+    /// An array element that is struct `id` called with `args`, written by the struct's
+    /// sequence program when it has one and the element decodes cleanly; false (nothing
+    /// written, nothing moved) otherwise, and the general path decodes the element. Counts
+    /// what the general path would: the element's value, its fields, its depth.
+    #[inline]
+    fn try_seq_elem(&mut self, id: StructId, args: &[ExprId]) -> bool {
+        let plan = self.plan;
+        let sp = &plan.structs[id as usize];
+        let order = match sp.endian {
+            EndianPlan::Fixed(o) => o,
+            EndianPlan::Inherit => self.order,
+            EndianPlan::Match(..) => return false,
+        };
+        let Some(prog) = sp.seq_for(order) else {
+            return false;
+        };
+        if self.opts.lossy
+            || self.bitpos != 0
+            || self.depth + 1 + prog.depth() > self.opts.max_depth
+            || self.budget + 1 + prog.values() > self.budget_limit
+        {
+            return false;
+        }
+        // an argument that fails to evaluate fails the same way on the general path
+        let Ok(argv) = self.eval_args(args) else {
+            return false;
+        };
+        let (data, pos, base) = (&self.data[..self.end], self.pos, self.base);
+        let Some((buf, style)) = self.sink.raw_value() else {
+            return false;
+        };
+        match prog.write(buf, style, data, pos, base, &argv, &plan.enums, false) {
+            // an element of no bytes is the general path's to report (in `[..]` arrays)
+            Some((next, ticks)) if next > pos => {
+                self.sink.raw_done();
+                self.pos = next;
+                self.budget += 1 + ticks;
+                true
+            }
+            _ => {
+                self.sink.raw_abort();
+                false
+            }
+        }
     }
 
     fn decode_elem(&mut self, a: &ArrayPlan, want: bool, emit: bool) -> DResult<Value> {
