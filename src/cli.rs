@@ -65,7 +65,23 @@ enum Cmd {
         /// A Python struct format string, e.g. '<IhHd12sI'.
         format: String,
     },
+    /// Split a record file into N record-aligned byte ranges, one `--offset X --length Y`
+    /// line each, for runs in parallel (xargs, GNU parallel, Spark's pipe): the outputs of
+    /// the runs, concatenated in shard order, equal one run over the file.
+    #[command(after_help = SHARDS_EXAMPLE)]
+    Shards {
+        /// How many shards (fewer when the file has fewer records).
+        #[arg(short = 'n', long = "shards", value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        n: u64,
+        #[command(flatten)]
+        decode: Box<DecodeArgs>,
+    },
 }
+
+const SHARDS_EXAMPLE: &str = "\
+Example:
+  unstruct shards -f my.struct --records rec -n 8 data.bin |
+    parallel -k -j 8 --colsep ' ' unstruct -f my.struct --records rec {} data.bin";
 
 #[derive(Args, Debug)]
 struct DecodeArgs {
@@ -248,8 +264,62 @@ pub fn run() -> Result<ExitCode> {
             println!("{}", f.size);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Cmd::Shards { n, decode }) => shards_cmd(*decode, n),
         None => decode_cmd(cli.decode),
     }
+}
+
+/// `unstruct shards`: record-aligned byte ranges of the input (within `--offset/--length`,
+/// printed as offsets in the file).
+fn shards_cmd(a: DecodeArgs, n: u64) -> Result<ExitCode> {
+    if a.skip > 0 || a.count.is_some() {
+        return Err(usage("--skip and --count do not apply to shards"));
+    }
+    let job = build_job(a)?;
+    let Some(sid) = job.records else {
+        return Err(usage(
+            "shards splits record files: give --records TYPE (or a struct format)",
+        ));
+    };
+    let Some(path) = &job.file else {
+        return Err(usage("shards needs a file (stdin cannot be split)"));
+    };
+    let bytes = input::open_file(path)
+        .map_err(|e| usage(format!("cannot open `{}`: {e}", path.display())))?;
+    let all = bytes.bytes();
+    if job.offset > all.len() as u64 {
+        return Err(usage(format!(
+            "--offset {} is past the end of the input ({} bytes)",
+            job.offset,
+            all.len()
+        )));
+    }
+    let start = job.offset as usize;
+    let end = match job.length {
+        Some(len) => start
+            .saturating_add(len.min(usize::MAX as u64) as usize)
+            .min(all.len()),
+        None => all.len(),
+    };
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    let found = unstruct::shards::shards(&job.plan, sid, &all[start..end], n, job.opts);
+    let mut out = io::stdout().lock();
+    for s in &found.shards {
+        writeln!(
+            out,
+            "--offset {} --length {}",
+            s.offset + job.offset,
+            s.length
+        )?;
+    }
+    out.flush()?;
+    if let Some(e) = &found.stopped {
+        eprintln!(
+            "unstruct: note: records stop decoding here, so the rest of the input is one shard: {}",
+            render_data_error(e, job.offset)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn plural(n: usize) -> &'static str {

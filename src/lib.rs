@@ -14,6 +14,7 @@ pub mod layout;
 pub mod parallel;
 pub mod plan;
 pub mod records;
+pub mod shards;
 pub mod structfmt;
 pub mod text;
 
