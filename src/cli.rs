@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use unstruct::columnar;
 use unstruct::decode::{self, Input, Options};
 use unstruct::emit::json::{JsonOptions, JsonWriter, Style};
 use unstruct::emit::{BytesStyle, Sink};
@@ -120,9 +121,13 @@ struct DecodeArgs {
     #[arg(long, value_name = "N", value_parser = parse_number)]
     length: Option<u64>,
     /// Output: json (compact), pretty, or ndjson. Default: pretty on a terminal, else json;
-    /// ndjson in records mode.
+    /// ndjson in records mode. Records mode also writes csv, tsv, arrow (an Arrow IPC
+    /// stream) and parquet (to the file given with -O).
     #[arg(short = 'o', long, value_enum, value_name = "STYLE")]
     output: Option<OutputArg>,
+    /// Write the output to FILE instead of stdout (needed for -o parquet).
+    #[arg(short = 'O', long = "output-file", value_name = "FILE")]
+    output_file: Option<PathBuf>,
     /// How byte strings are written.
     #[arg(long, value_enum, default_value = "hex", value_name = "STYLE")]
     bytes: BytesArg,
@@ -158,6 +163,10 @@ enum OutputArg {
     Json,
     Pretty,
     Ndjson,
+    Csv,
+    Tsv,
+    Arrow,
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -370,6 +379,28 @@ struct Job {
     length: Option<u64>,
     file: Option<PathBuf>,
     threads: usize,
+    columnar: Option<Columnar>,
+    output_file: Option<PathBuf>,
+}
+
+/// The columnar outputs of records mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Columnar {
+    /// CSV (`,`) or TSV (tab), with this separator.
+    Csv(u8),
+    Arrow,
+    Parquet,
+}
+
+impl Columnar {
+    fn name(self) -> &'static str {
+        match self {
+            Columnar::Csv(b',') => "csv",
+            Columnar::Csv(_) => "tsv",
+            Columnar::Arrow => "arrow",
+            Columnar::Parquet => "parquet",
+        }
+    }
 }
 
 fn build_job(mut a: DecodeArgs) -> Result<Job> {
@@ -454,10 +485,36 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
             )));
         }
     }
+    let columnar = match a.output {
+        Some(OutputArg::Csv) => Some(Columnar::Csv(b',')),
+        Some(OutputArg::Tsv) => Some(Columnar::Csv(b'\t')),
+        Some(OutputArg::Arrow) => Some(Columnar::Arrow),
+        Some(OutputArg::Parquet) => Some(Columnar::Parquet),
+        _ => None,
+    };
+    if let Some(c) = columnar {
+        let name = c.name();
+        if records.is_none() {
+            return Err(usage(format!(
+                "-o {name} writes one row per record: it needs records mode (--records TYPE, or a struct format)"
+            )));
+        }
+        if a.offsets {
+            return Err(usage(format!(
+                "--offsets is for JSON outputs, not -o {name}"
+            )));
+        }
+        if c == Columnar::Parquet && a.output_file.is_none() {
+            return Err(usage(
+                "-o parquet writes a file: give its path with -O FILE",
+            ));
+        }
+    }
     let style = match (a.output, records.is_some()) {
         (Some(OutputArg::Json), _) => Style::Compact,
         (Some(OutputArg::Pretty), _) => Style::Pretty,
         (Some(OutputArg::Ndjson), _) | (None, true) => Style::Ndjson,
+        (Some(_), _) => Style::Ndjson,
         (None, false) => {
             if io::stdout().is_terminal() {
                 Style::Pretty
@@ -496,6 +553,8 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
         offset: a.offset.unwrap_or(0),
         length: a.length,
         file: a.file.filter(|f| f.as_os_str() != "-"),
+        columnar,
+        output_file: a.output_file,
         threads: match a.threads {
             Some(0) => return Err(usage("--threads must be at least 1")),
             Some(n) => n,
@@ -511,7 +570,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             "no input: give a file, or pipe data to stdin (`-` reads stdin)",
         ));
     }
-    let mut w = JsonWriter::new(stdout_for_blocks(), job.json);
+    let out = open_output(&job)?;
     let mut skipped = 0u64;
     let mut report = |e: &DataError, start: u64, end: u64| {
         skipped += 1;
@@ -520,93 +579,14 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             render_data_error(e, job.offset)
         );
     };
-    let result: Result<records::Summary, RunError> = match (&job.file, job.records) {
-        (None, Some(sid)) => {
-            let mut stdin = io::stdin().lock();
-            input::skip_stream(&mut stdin, job.offset).map_err(|e| usage(e.to_string()))?;
-            let reader: Box<dyn io::Read> = match job.length {
-                Some(n) => Box::new(io::Read::take(stdin, n)),
-                None => Box::new(stdin),
-            };
-            records::run_stream(
-                &job.plan,
-                sid,
-                reader,
-                job.opts,
-                &job.cfg,
-                &mut w,
-                &mut report,
-            )
-        }
-        (file, records) => {
-            let bytes: InputBytes = match file {
-                Some(p) => input::open_file(p)
-                    .map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?,
-                None => input::read_all(io::stdin().lock()).context("reading stdin")?,
-            };
-            let all = bytes.bytes();
-            let start = (job.offset.min(all.len() as u64)) as usize;
-            if job.offset > all.len() as u64 {
-                return Err(usage(format!(
-                    "--offset {} is past the end of the input ({} bytes)",
-                    job.offset,
-                    all.len()
-                )));
-            }
-            let end = match job.length {
-                Some(n) => start
-                    .saturating_add(n.min(usize::MAX as u64) as usize)
-                    .min(all.len()),
-                None => all.len(),
-            };
-            let input = Input::whole(&all[start..end]);
-            let fixed =
-                records.and_then(|sid| records::record_size(&job.plan, sid).map(|s| (sid, s)));
-            match records {
-                Some(_) if job.threads > 1 && fixed.is_some() && input.data.len() >= 4 << 20 => {
-                    let (sid, size) = fixed.unwrap_or_default();
-                    w.finish()?;
-                    let out = w.get_mut();
-                    parallel::run(
-                        &job.plan,
-                        sid,
-                        size,
-                        input,
-                        job.opts,
-                        &job.cfg,
-                        job.json,
-                        job.threads,
-                        out,
-                        &mut report,
-                    )
-                }
-                Some(sid) => records::run_slice(
-                    &job.plan,
-                    sid,
-                    input,
-                    job.opts,
-                    &job.cfg,
-                    &mut w,
-                    &mut report,
-                ),
-                None => match decode::decode_document(&job.plan, input, job.opts, &mut w) {
-                    Ok(_) => {
-                        w.end_record()?;
-                        w.finish()?;
-                        Ok(records::Summary::default())
-                    }
-                    Err(e) => {
-                        // what was decoded is written, unterminated, so it cannot pass for complete
-                        let _ = w.finish();
-                        Err(RunError::Data(e))
-                    }
-                },
-            }
-        }
-    };
+    let (result, finish): (Result<records::Summary, RunError>, FinishFn) =
+        match (job.columnar, job.records) {
+            (Some(c), Some(sid)) => columnar_run(&job, c, sid, out, &mut report)?,
+            _ => json_run(&job, out, &mut report)?,
+        };
     match result {
         Ok(summary) => {
-            w.finish()?;
+            finish()?;
             if summary.remainder > 0 {
                 eprintln!(
                     "unstruct: note: {} trailing bytes after the last whole record were not decoded",
@@ -623,11 +603,168 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(RunError::Data(e)) => {
-            w.finish()?;
+            finish()?;
             Err(Failure::Data(render_data_error(&e, job.offset)).into())
         }
         Err(RunError::Input(e)) => Err(anyhow::Error::new(e).context("reading stdin")),
         Err(RunError::Output(e)) => Err(anyhow::Error::new(e).context("cannot write the output")),
+    }
+}
+
+/// Ends the output after a run (writes what is buffered, a file's footer).
+type FinishFn = Box<dyn FnOnce() -> io::Result<()>>;
+
+/// Where the input of a run comes from.
+enum DataSource<'a> {
+    /// Streamed stdin in records mode (bounded memory).
+    Stream(Box<dyn io::Read + 'a>),
+    /// A mapped file, or stdin read whole.
+    Slice(Input<'a>),
+}
+
+/// Opens the input (the file, or stdin with --offset and --length applied) and runs `f` on it.
+fn with_input<T>(job: &Job, f: impl FnOnce(DataSource) -> T) -> Result<T> {
+    if job.file.is_none() && job.records.is_some() {
+        let mut stdin = io::stdin().lock();
+        input::skip_stream(&mut stdin, job.offset).map_err(|e| usage(e.to_string()))?;
+        let reader: Box<dyn io::Read> = match job.length {
+            Some(n) => Box::new(io::Read::take(stdin, n)),
+            None => Box::new(stdin),
+        };
+        return Ok(f(DataSource::Stream(reader)));
+    }
+    let bytes: InputBytes = match &job.file {
+        Some(p) => {
+            input::open_file(p).map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?
+        }
+        None => input::read_all(io::stdin().lock()).context("reading stdin")?,
+    };
+    let all = bytes.bytes();
+    let start = (job.offset.min(all.len() as u64)) as usize;
+    if job.offset > all.len() as u64 {
+        return Err(usage(format!(
+            "--offset {} is past the end of the input ({} bytes)",
+            job.offset,
+            all.len()
+        )));
+    }
+    let end = match job.length {
+        Some(n) => start
+            .saturating_add(n.min(usize::MAX as u64) as usize)
+            .min(all.len()),
+        None => all.len(),
+    };
+    Ok(f(DataSource::Slice(Input::whole(&all[start..end]))))
+}
+
+/// A run with a JSON output: a document, or records as NDJSON (in parallel for fixed-size
+/// records in a large file).
+fn json_run(
+    job: &Job,
+    out: Box<dyn Write + Send>,
+    report: records::SkipReport,
+) -> Result<(Result<records::Summary, RunError>, FinishFn)> {
+    let mut w = JsonWriter::new(out, job.json);
+    let result = with_input(job, |src| match (src, job.records) {
+        (DataSource::Stream(reader), Some(sid)) => {
+            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut w, report)
+        }
+        (DataSource::Stream(_), None) => unreachable_stream(),
+        (DataSource::Slice(input), Some(sid)) => {
+            let fixed = records::record_size(&job.plan, sid);
+            match fixed {
+                Some(size) if job.threads > 1 && input.data.len() >= 4 << 20 => {
+                    w.finish().map_err(RunError::Output)?;
+                    parallel::run(
+                        &job.plan,
+                        sid,
+                        size,
+                        input,
+                        job.opts,
+                        &job.cfg,
+                        job.json,
+                        job.threads,
+                        w.get_mut(),
+                        report,
+                    )
+                }
+                _ => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut w, report),
+            }
+        }
+        (DataSource::Slice(input), None) => {
+            match decode::decode_document(&job.plan, input, job.opts, &mut w) {
+                Ok(_) => {
+                    w.end_record().map_err(RunError::Output)?;
+                    w.finish().map_err(RunError::Output)?;
+                    Ok(records::Summary::default())
+                }
+                // what was decoded is written, unterminated, so it cannot pass for complete
+                Err(e) => Err(RunError::Data(e)),
+            }
+        }
+    })?;
+    Ok((result, Box::new(move || w.finish())))
+}
+
+/// Streams are only taken in records mode.
+fn unreachable_stream() -> Result<records::Summary, RunError> {
+    Err(RunError::Input(io::Error::other(
+        "a document cannot be streamed",
+    )))
+}
+
+/// A records run with a columnar output (CSV, TSV, Arrow IPC, Parquet).
+fn columnar_run(
+    job: &Job,
+    kind: Columnar,
+    sid: StructId,
+    out: Box<dyn Write + Send>,
+    report: records::SkipReport,
+) -> Result<(Result<records::Summary, RunError>, FinishFn)> {
+    let name = kind.name();
+    let b =
+        columnar::batch_builder(&job.plan, sid).map_err(|e| usage(format!("-o {name}: {e}")))?;
+    let schema = b.schema();
+    let writer: Box<dyn columnar::BatchWrite> = match kind {
+        Columnar::Csv(sep) => Box::new(
+            columnar::CsvWriter::new(out, &schema, sep, job.json.bytes)
+                .context("cannot write the output")?,
+        ),
+        Columnar::Arrow => Box::new(
+            columnar::IpcWriter::new(io::BufWriter::with_capacity(1 << 20, out), &schema)
+                .context("cannot write the output")?,
+        ),
+        Columnar::Parquet => {
+            drop(out);
+            let path = job.output_file.as_deref().unwrap_or(Path::new("-"));
+            let file = std::fs::File::create(path)
+                .map_err(|e| usage(format!("cannot create `{}`: {e}", path.display())))?;
+            Box::new(
+                columnar::ParquetWriter::new(file, &schema).context("cannot write the output")?,
+            )
+        }
+    };
+    let mut b = b.with_output(columnar::DEFAULT_BATCH_ROWS, writer);
+    let result = with_input(job, |src| match src {
+        DataSource::Stream(reader) => {
+            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut b, report)
+        }
+        DataSource::Slice(input) => {
+            records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut b, report)
+        }
+    })?;
+    Ok((result, Box::new(move || b.close())))
+}
+
+/// The output: the file given with -O, or stdout.
+fn open_output(job: &Job) -> Result<Box<dyn Write + Send>> {
+    match &job.output_file {
+        Some(p) if job.columnar != Some(Columnar::Parquet) => {
+            let f = std::fs::File::create(p)
+                .map_err(|e| usage(format!("cannot create `{}`: {e}", p.display())))?;
+            Ok(Box::new(f))
+        }
+        _ => Ok(stdout_for_blocks()),
     }
 }
 

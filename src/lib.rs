@@ -19,5 +19,6 @@ pub mod structfmt;
 pub mod text;
 
 pub use decode::{Input, Options};
+pub use emit::columnar;
 pub use error::{DataError, DescriptorError};
 pub use plan::Plan;

@@ -4,6 +4,7 @@
 //! `begin_object`, then for every emitted field `key` followed by exactly one value
 //! (a scalar call, or a nested `begin_*`/`end_*` pair), then `end_object`.
 
+pub mod columnar;
 pub mod json;
 pub mod tree;
 

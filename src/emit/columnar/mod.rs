@@ -1,0 +1,240 @@
+//! Columnar outputs: records as Arrow record batches, written as CSV/TSV, an Arrow IPC
+//! stream or Parquet.
+//!
+//! The columns come from the plan, not from the data: [`arrow_schema`] gives the Arrow
+//! schema of records of a struct before anything is decoded (exact integer widths and
+//! signedness, `f32`/`f64`, text as `Utf8`, bytes as `Binary`, enums as dictionary-encoded
+//! `Utf8`, flags as lists of names, nested structs as struct columns, arrays as list
+//! columns, every column nullable because a field behind a false `if` is absent). A field
+//! whose type the descriptor leaves open (a `match` with arms of different types) is a
+//! [`ShapeError`] that names it.
+//!
+//! The library entry points:
+//!
+//! - [`arrow_schema`]`(plan, record)`: the schema.
+//! - [`record_batches`]`(plan, record, data, opts, batch_rows)`: an iterator of
+//!   `Result<RecordBatch, DataError>` over the records in `data`, `batch_rows` records per
+//!   batch; the records before a bad one come as a batch, then the error, then the end.
+//! - [`BatchBuilder`]: the [`Sink`](crate::emit::Sink) behind both, for callers that drive the
+//!   decoder themselves (records mode's `--skip`, `--count`, `--on-error`, streamed input);
+//!   with [`BatchBuilder::with_output`] it hands every full batch to a [`BatchWrite`]:
+//!   [`CsvWriter`], [`IpcWriter`] or [`ParquetWriter`].
+
+mod builder;
+mod csv;
+mod shape;
+
+use std::fs::File;
+use std::io::{self, Write};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+pub use builder::{BatchBuilder, BatchWrite, DEFAULT_BATCH_ROWS};
+pub use csv::{CsvWriter, header_names};
+pub use shape::{Col, Kind, ShapeError, record_shape};
+
+use crate::decode::{Decoder, Input, Options, Scratch};
+use crate::emit::Sink;
+use crate::error::{DataError, DataErrorKind};
+use crate::plan::{Plan, StructId};
+
+/// The Arrow schema of records of struct `record`.
+pub fn arrow_schema(plan: &Plan, record: StructId) -> Result<SchemaRef, ShapeError> {
+    Ok(shape::schema(&record_shape(plan, record)?))
+}
+
+/// A [`BatchBuilder`] for records of struct `record`.
+pub fn batch_builder(plan: &Plan, record: StructId) -> Result<BatchBuilder, ShapeError> {
+    Ok(BatchBuilder::new(&record_shape(plan, record)?))
+}
+
+/// The records of struct `record` in `data` (one after another until the data ends), as
+/// record batches of `batch_rows` rows (the last one shorter).
+pub fn record_batches<'a>(
+    plan: &'a Plan,
+    record: StructId,
+    data: &'a [u8],
+    opts: Options,
+    batch_rows: usize,
+) -> Result<RecordBatches<'a>, ShapeError> {
+    Ok(RecordBatches {
+        plan,
+        sid: record,
+        data,
+        opts,
+        batch_rows: batch_rows.max(1),
+        builder: batch_builder(plan, record)?,
+        scratch: Scratch::default(),
+        pos: 0,
+        index: 0,
+        failed: None,
+        done: false,
+    })
+}
+
+/// The iterator of [`record_batches`].
+pub struct RecordBatches<'a> {
+    plan: &'a Plan,
+    sid: StructId,
+    data: &'a [u8],
+    opts: Options,
+    batch_rows: usize,
+    builder: BatchBuilder,
+    scratch: Scratch,
+    pos: usize,
+    index: u64,
+    failed: Option<DataError>,
+    done: bool,
+}
+
+impl RecordBatches<'_> {
+    pub fn schema(&self) -> SchemaRef {
+        self.builder.schema()
+    }
+
+    /// Decodes up to a batch of records; Err: the record that stopped the run.
+    fn fill(&mut self) -> Result<(), DataError> {
+        let input = Input::whole(self.data);
+        let mut d = Decoder::new(
+            self.plan,
+            input,
+            self.opts,
+            &mut self.builder,
+            &mut self.scratch,
+        );
+        let mut rows = 0;
+        while rows < self.batch_rows && self.pos < self.data.len() {
+            let mark = d.sink().mark();
+            let at = self.pos;
+            match d.decode_record(self.sid, at, self.index, true) {
+                Ok(next) if next > at => {
+                    if let Err(e) = d.sink().end_record() {
+                        d.sink().rewind(mark);
+                        let mut err = DataError::new(at as u64, DataErrorKind::Type(e.to_string()));
+                        err = err.in_index(self.index);
+                        return Err(err);
+                    }
+                    self.pos = next;
+                    self.index += 1;
+                    rows += 1;
+                }
+                Ok(_) => {
+                    d.sink().rewind(mark);
+                    return Err(DataError::new(
+                        at as u64,
+                        DataErrorKind::NoProgress { index: self.index },
+                    ));
+                }
+                Err(e) => {
+                    d.sink().rewind(mark);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for RecordBatches<'_> {
+    type Item = Result<RecordBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.failed.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
+        if let Err(e) = self.fill() {
+            self.failed = Some(e);
+        }
+        if self.builder.rows() == 0 {
+            self.done = self.failed.is_none();
+            return self.failed.take().map(|e| {
+                self.done = true;
+                Err(e)
+            });
+        }
+        let batch = self
+            .builder
+            .take_batch()
+            .map_err(|e| DataError::new(self.pos as u64, DataErrorKind::Type(e.to_string())));
+        if self.pos >= self.data.len() && self.failed.is_none() {
+            self.done = true;
+        }
+        Some(batch)
+    }
+}
+
+/// An Arrow IPC stream (what `pyarrow.ipc.open_stream` and DuckDB's arrow reader take).
+pub struct IpcWriter<W: Write> {
+    w: arrow_ipc::writer::StreamWriter<W>,
+}
+
+impl<W: Write> IpcWriter<W> {
+    pub fn new(out: W, schema: &SchemaRef) -> io::Result<Self> {
+        let w = arrow_ipc::writer::StreamWriter::try_new(out, schema).map_err(io::Error::other)?;
+        Ok(IpcWriter { w })
+    }
+}
+
+impl<W: Write> BatchWrite for IpcWriter<W> {
+    fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
+        self.w.write(&batch).map_err(arrow_io)?;
+        self.w.flush().map_err(arrow_io)
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        self.w.finish().map_err(arrow_io)?;
+        self.w.get_mut().flush()
+    }
+}
+
+/// Rows per Parquet row group: the writer holds one row group's encoded columns at a time.
+pub const PARQUET_ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// A Parquet file, Snappy-compressed, a row group written each time one fills.
+pub struct ParquetWriter {
+    w: Option<parquet::arrow::ArrowWriter<File>>,
+}
+
+impl ParquetWriter {
+    pub fn new(file: File, schema: &SchemaRef) -> io::Result<Self> {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+            .build();
+        let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .map_err(io::Error::other)?;
+        Ok(ParquetWriter { w: Some(w) })
+    }
+}
+
+impl BatchWrite for ParquetWriter {
+    fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
+        match self.w.as_mut() {
+            Some(w) => w.write(&batch).map_err(parquet_io),
+            None => Err(io::Error::other("the Parquet file is already closed")),
+        }
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        match self.w.take() {
+            Some(w) => w.close().map(drop).map_err(parquet_io),
+            None => Ok(()),
+        }
+    }
+}
+
+fn arrow_io(e: arrow_schema::ArrowError) -> io::Error {
+    match e {
+        arrow_schema::ArrowError::IoError(_, e) => e,
+        e => io::Error::other(e),
+    }
+}
+
+fn parquet_io(e: parquet::errors::ParquetError) -> io::Error {
+    io::Error::other(e)
+}
