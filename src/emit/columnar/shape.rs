@@ -277,6 +277,11 @@ impl Walker<'_> {
             },
             PExpr::Bool(_) => Kind::Bool,
             PExpr::Lit(_) => Kind::Utf8,
+            // @offset, @remaining, @input_size, @index
+            PExpr::Builtin(_) => Kind::Int {
+                bits: 64,
+                signed: true,
+            },
             PExpr::Slot(s) => {
                 let st = &self.plan.structs[sid as usize];
                 let Some(f) = st.fields.iter().find(|f| f.slot == Some(*s)) else {
