@@ -39,12 +39,14 @@ const NDJSON: JsonOptions = JsonOptions {
     style: Style::Ndjson,
     bytes: BytesStyle::Hex,
     offsets: false,
+    ..JsonOptions::DEFAULT
 };
 
 const COMPACT: JsonOptions = JsonOptions {
     style: Style::Compact,
     bytes: BytesStyle::Hex,
     offsets: false,
+    ..JsonOptions::DEFAULT
 };
 
 fn no_skip(e: &unstruct::DataError, a: u64, b: u64) {

@@ -10,15 +10,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use unstruct::columnar;
 use unstruct::decode::{self, Input, Options};
-use unstruct::emit::json::{JsonOptions, JsonWriter, Style};
+use unstruct::emit::json::{IntStyle, JsonOptions, JsonWriter, Style};
 use unstruct::emit::{BytesStyle, Sink};
-use unstruct::error::{DataError, DescriptorError};
+use unstruct::error::{DataError, DataErrorKind, DescriptorError};
 use unstruct::input::{self, InputBytes};
 use unstruct::lang::{self, DefaultResolver, Source};
 use unstruct::parallel;
 use unstruct::plan::{Plan, StructId};
 use unstruct::records::{self, OnError, RecordsConfig, RunError};
 use unstruct::structfmt::{self, lower::StringMode};
+
+/// The highest `--max-depth`: decoding runs on a 256 MiB stack (see `main.rs`).
+const MAX_DEPTH: u32 = 10_000;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -114,9 +117,11 @@ struct DecodeArgs {
     /// Records mode: write at most N records.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
-    /// Decode the input from byte N on (as if the bytes before it did not exist).
-    #[arg(long, value_name = "N", value_parser = parse_number)]
-    offset: Option<u64>,
+    /// Decode the input from byte N on (as if the bytes before it did not exist); `-N`
+    /// counts from the end of the input. Offsets in `--offsets` and in errors stay file
+    /// offsets.
+    #[arg(long, value_name = "N", value_parser = parse_offset, allow_negative_numbers = true)]
+    offset: Option<Offset>,
     /// Decode at most N bytes of the input.
     #[arg(long, value_name = "N", value_parser = parse_number)]
     length: Option<u64>,
@@ -131,9 +136,15 @@ struct DecodeArgs {
     /// How byte strings are written.
     #[arg(long, value_enum, default_value = "hex", value_name = "STYLE")]
     bytes: BytesArg,
-    /// Add `"@offsets": {"field": [offset, size], ...}` to every object.
+    /// Add `"@offsets": {"field": [offset, size], ...}` to every object (file offsets).
     #[arg(long)]
     offsets: bool,
+    /// How integers are written: numbers, or hex strings such as "0x1f".
+    #[arg(long, value_enum, default_value = "number", value_name = "STYLE")]
+    ints: IntsArg,
+    /// Integers outside ±(2^53-1), which jq 1.6 and JavaScript round: numbers, or strings.
+    #[arg(long, value_enum, default_value = "number", value_name = "STYLE")]
+    big_ints: BigIntsArg,
     /// Decode invalid text with U+FFFD instead of stopping with an error.
     #[arg(long)]
     lossy: bool,
@@ -151,7 +162,7 @@ struct DecodeArgs {
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Deepest nesting of structs, arrays and `at` jumps (at most 10000).
-    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=MAX_DEPTH as i64))]
     max_depth: u32,
     /// Most values decoded from the input in all (default: 16 per input byte + 1M).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -176,10 +187,53 @@ enum BytesArg {
     Array,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum IntsArg {
+    Number,
+    Hex,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum BigIntsArg {
+    Number,
+    String,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum OnErrorArg {
     Stop,
     Skip,
+}
+
+/// Where `--offset` starts decoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Offset {
+    FromStart(u64),
+    /// `-N`: N bytes before the end of the input.
+    FromEnd(u64),
+}
+
+impl Offset {
+    /// The start in an input of `len` bytes, or an error saying why there is none.
+    fn resolve(self, len: u64) -> Result<u64, String> {
+        match self {
+            Offset::FromStart(n) if n <= len => Ok(n),
+            Offset::FromStart(n) => Err(format!(
+                "--offset {n} is past the end of the input ({len} bytes)"
+            )),
+            Offset::FromEnd(n) if n <= len => Ok(len - n),
+            Offset::FromEnd(n) => Err(format!(
+                "--offset -{n} is before the start of the input ({len} bytes)"
+            )),
+        }
+    }
+}
+
+fn parse_offset(s: &str) -> Result<Offset, String> {
+    match s.strip_prefix('-') {
+        Some(rest) => parse_number(rest).map(Offset::FromEnd),
+        None => parse_number(s).map(Offset::FromStart),
+    }
 }
 
 fn parse_number(s: &str) -> Result<u64, String> {
@@ -296,14 +350,8 @@ fn shards_cmd(a: DecodeArgs, n: u64) -> Result<ExitCode> {
     let bytes = input::open_file(path)
         .map_err(|e| usage(format!("cannot open `{}`: {e}", path.display())))?;
     let all = bytes.bytes();
-    if job.offset > all.len() as u64 {
-        return Err(usage(format!(
-            "--offset {} is past the end of the input ({} bytes)",
-            job.offset,
-            all.len()
-        )));
-    }
-    let start = job.offset as usize;
+    let offset = job.offset.resolve(all.len() as u64).map_err(usage)?;
+    let start = offset as usize;
     let end = match job.length {
         Some(len) => start
             .saturating_add(len.min(usize::MAX as u64) as usize)
@@ -314,18 +362,13 @@ fn shards_cmd(a: DecodeArgs, n: u64) -> Result<ExitCode> {
     let found = unstruct::shards::shards(&job.plan, sid, &all[start..end], n, job.opts);
     let mut out = io::stdout().lock();
     for s in &found.shards {
-        writeln!(
-            out,
-            "--offset {} --length {}",
-            s.offset + job.offset,
-            s.length
-        )?;
+        writeln!(out, "--offset {} --length {}", s.offset + offset, s.length)?;
     }
     out.flush()?;
     if let Some(e) = &found.stopped {
         eprintln!(
             "unstruct: note: records stop decoding here, so the rest of the input is one shard: {}",
-            render_data_error(e, job.offset)
+            render_data_error(e, offset)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -342,7 +385,13 @@ fn struct_error(fmt_str: &str, e: structfmt::StructFormatError) -> anyhow::Error
 /// Loads a descriptor from a file, or a bundled format by name.
 fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
     let path = Path::new(spec);
-    let source = if path.is_file() {
+    let bundled = unstruct::formats::by_bare_name(spec);
+    if bundled.is_some() && path.exists() {
+        eprintln!(
+            "unstruct: note: `{spec}` is the bundled format; write `./{spec}` for the file of that name"
+        );
+    }
+    let source = if bundled.is_none() && path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| usage(format!("cannot read descriptor `{spec}`: {e}")))?;
         Source {
@@ -375,7 +424,7 @@ struct Job {
     json: JsonOptions,
     opts: Options,
     cfg: RecordsConfig,
-    offset: u64,
+    offset: Offset,
     length: Option<u64>,
     file: Option<PathBuf>,
     threads: usize,
@@ -421,8 +470,13 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
         } else {
             StringMode::Text
         };
+        // `--names 'a, b'`: the spaces after the commas are not part of the names
+        let names: Option<Vec<String>> = a
+            .names
+            .as_ref()
+            .map(|v| v.iter().map(|n| n.trim().to_string()).collect());
         let plan =
-            structfmt::lower::to_plan(&f, a.names.as_deref(), strings).map_err(|e| match e {
+            structfmt::lower::to_plan(&f, names.as_deref(), strings).map_err(|e| match e {
                 structfmt::lower::NamesError::TooManyValues(_) => {
                     usage(format!("bad struct format {fmt_str:?}: {e}"))
                 }
@@ -430,6 +484,25 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
             })?;
         (plan, Some(0))
     } else if let Some(desc) = &a.format {
+        // clap's `requires` is not checked for flattened arguments: say it here
+        for (given, flag, why) in [
+            (
+                a.names.is_some(),
+                "--names",
+                "a descriptor names its own fields",
+            ),
+            (
+                a.raw_bytes,
+                "--raw-bytes",
+                "a descriptor says which fields are text",
+            ),
+        ] {
+            if given {
+                return Err(usage(format!(
+                    "{flag} is for struct formats (-s/--struct); with -f, {why}"
+                )));
+            }
+        }
         let plan = load_descriptor(desc, a.root.as_deref())?;
         // `--records data.bin` with no input file: the value was meant as the input
         if let Some(name) = a.records.as_deref()
@@ -535,6 +608,12 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
             style,
             bytes,
             offsets: a.offsets,
+            offsets_base: 0,
+            ints: match (a.ints, a.big_ints) {
+                (IntsArg::Hex, _) => IntStyle::Hex,
+                (IntsArg::Number, BigIntsArg::String) => IntStyle::BigAsString,
+                (IntsArg::Number, BigIntsArg::Number) => IntStyle::Number,
+            },
         },
         opts: Options {
             lossy: a.lossy,
@@ -550,7 +629,7 @@ fn build_job(mut a: DecodeArgs) -> Result<Job> {
             },
             allow_remainder: a.allow_remainder,
         },
-        offset: a.offset.unwrap_or(0),
+        offset: a.offset.unwrap_or(Offset::FromStart(0)),
         length: a.length,
         file: a.file.filter(|f| f.as_os_str() != "-"),
         columnar,
@@ -571,18 +650,19 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
         ));
     }
     let out = open_output(&job)?;
-    let mut skipped = 0u64;
+    // where the decoded range starts in the file: reported offsets are file offsets
+    let base = std::cell::Cell::new(0u64);
     let mut report = |e: &DataError, start: u64, end: u64| {
-        skipped += 1;
+        let (start, end) = (start + base.get(), end + base.get());
         eprintln!(
             "unstruct: skipped bytes {start:#x}..{end:#x} ({start}..{end}): {}",
-            render_data_error(e, job.offset)
+            render_data_error(e, base.get())
         );
     };
     let (result, finish): (Result<records::Summary, RunError>, FinishFn) =
         match (job.columnar, job.records) {
-            (Some(c), Some(sid)) => columnar_run(&job, c, sid, out, &mut report)?,
-            _ => json_run(&job, out, &mut report)?,
+            (Some(c), Some(sid)) => columnar_run(&job, c, sid, out, &base, &mut report)?,
+            _ => json_run(&job, out, &base, &mut report)?,
         };
     match result {
         Ok(summary) => {
@@ -604,7 +684,7 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
         }
         Err(RunError::Data(e)) => {
             finish()?;
-            Err(Failure::Data(render_data_error(&e, job.offset)).into())
+            Err(Failure::Data(render_data_error(&e, base.get())).into())
         }
         Err(RunError::Input(e)) => Err(anyhow::Error::new(e).context("reading stdin")),
         Err(RunError::Output(e)) => Err(anyhow::Error::new(e).context("cannot write the output")),
@@ -623,10 +703,17 @@ enum DataSource<'a> {
 }
 
 /// Opens the input (the file, or stdin with --offset and --length applied) and runs `f` on it.
-fn with_input<T>(job: &Job, f: impl FnOnce(DataSource) -> T) -> Result<T> {
-    if job.file.is_none() && job.records.is_some() {
+/// Sets `base` to where the decoded range starts in the file.
+fn with_input<T>(
+    job: &Job,
+    base: &std::cell::Cell<u64>,
+    f: impl FnOnce(DataSource) -> T,
+) -> Result<T> {
+    // stdin is streamed in records mode, unless --offset counts from its end
+    if let (None, Some(_), Offset::FromStart(skip)) = (&job.file, job.records, job.offset) {
         let mut stdin = io::stdin().lock();
-        input::skip_stream(&mut stdin, job.offset).map_err(|e| usage(e.to_string()))?;
+        input::skip_stream(&mut stdin, skip).map_err(|e| usage(e.to_string()))?;
+        base.set(skip);
         let reader: Box<dyn io::Read> = match job.length {
             Some(n) => Box::new(io::Read::take(stdin, n)),
             None => Box::new(stdin),
@@ -640,14 +727,9 @@ fn with_input<T>(job: &Job, f: impl FnOnce(DataSource) -> T) -> Result<T> {
         None => input::read_all(io::stdin().lock()).context("reading stdin")?,
     };
     let all = bytes.bytes();
-    let start = (job.offset.min(all.len() as u64)) as usize;
-    if job.offset > all.len() as u64 {
-        return Err(usage(format!(
-            "--offset {} is past the end of the input ({} bytes)",
-            job.offset,
-            all.len()
-        )));
-    }
+    let start = job.offset.resolve(all.len() as u64).map_err(usage)?;
+    base.set(start);
+    let start = start as usize;
     let end = match job.length {
         Some(n) => start
             .saturating_add(n.min(usize::MAX as u64) as usize)
@@ -662,12 +744,28 @@ fn with_input<T>(job: &Job, f: impl FnOnce(DataSource) -> T) -> Result<T> {
 fn json_run(
     job: &Job,
     out: Box<dyn Write + Send>,
+    base: &std::cell::Cell<u64>,
     report: records::SkipReport,
 ) -> Result<(Result<records::Summary, RunError>, FinishFn)> {
     let mut w = JsonWriter::new(out, job.json);
-    let result = with_input(job, |src| match (src, job.records) {
+    let result = with_input(job, base, |src| {
+        w.set_offsets_base(base.get());
+        json_run_on(job, src, base.get(), &mut w, report)
+    })?;
+    Ok((result, Box::new(move || w.finish())))
+}
+
+/// [`json_run`] on the opened input; `base` is where it starts in the file.
+fn json_run_on<W: Write + Send>(
+    job: &Job,
+    src: DataSource,
+    base: u64,
+    w: &mut JsonWriter<W>,
+    report: records::SkipReport,
+) -> Result<records::Summary, RunError> {
+    match (src, job.records) {
         (DataSource::Stream(reader), Some(sid)) => {
-            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut w, report)
+            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, w, report)
         }
         (DataSource::Stream(_), None) => unreachable_stream(),
         (DataSource::Slice(input), Some(sid)) => {
@@ -682,17 +780,20 @@ fn json_run(
                         input,
                         job.opts,
                         &job.cfg,
-                        job.json,
+                        JsonOptions {
+                            offsets_base: base,
+                            ..job.json
+                        },
                         job.threads,
                         w.get_mut(),
                         report,
                     )
                 }
-                _ => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut w, report),
+                _ => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, w, report),
             }
         }
         (DataSource::Slice(input), None) => {
-            match decode::decode_document(&job.plan, input, job.opts, &mut w) {
+            match decode::decode_document(&job.plan, input, job.opts, w) {
                 Ok(_) => {
                     w.end_record().map_err(RunError::Output)?;
                     w.finish().map_err(RunError::Output)?;
@@ -702,8 +803,7 @@ fn json_run(
                 Err(e) => Err(RunError::Data(e)),
             }
         }
-    })?;
-    Ok((result, Box::new(move || w.finish())))
+    }
 }
 
 /// Streams are only taken in records mode.
@@ -719,6 +819,7 @@ fn columnar_run(
     kind: Columnar,
     sid: StructId,
     out: Box<dyn Write + Send>,
+    base: &std::cell::Cell<u64>,
     report: records::SkipReport,
 ) -> Result<(Result<records::Summary, RunError>, FinishFn)> {
     let name = kind.name();
@@ -745,7 +846,7 @@ fn columnar_run(
         }
     };
     let mut b = b.with_output(columnar::DEFAULT_BATCH_ROWS, writer);
-    let result = with_input(job, |src| match src {
+    let result = with_input(job, base, |src| match src {
         DataSource::Stream(reader) => {
             records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut b, report)
         }
@@ -768,13 +869,29 @@ fn open_output(job: &Job) -> Result<Box<dyn Write + Send>> {
     }
 }
 
-fn render_data_error(e: &DataError, offset: u64) -> String {
-    if offset > 0 {
-        let file_off = e.offset + offset;
-        format!("{e} (file offset {file_off:#x} ({file_off}))")
+/// A data error for the user. `base` is where the decoded range starts in the file
+/// (`--offset`): the error gives the file offset, and the offset inside the range after it.
+fn render_data_error(e: &DataError, base: u64) -> String {
+    let mut s = if base > 0 {
+        let mut shifted = e.clone();
+        shifted.offset += base;
+        let rel = e.offset;
+        format!("{shifted} (byte {rel:#x} ({rel}) of the --offset range)")
     } else {
         e.to_string()
+    };
+    // the limits that a flag raises, said where the flag can still raise them
+    match e.kind {
+        DataErrorKind::TooDeep(n) if n < MAX_DEPTH => s.push_str(" (raise with --max-depth)"),
+        DataErrorKind::TooDeep(_) => {
+            s.push_str(&format!(
+                " ({MAX_DEPTH} is the most that --max-depth allows)"
+            ));
+        }
+        DataErrorKind::Budget(_) => s.push_str(" (raise with --max-values)"),
+        _ => {}
     }
+    s
 }
 
 /// Standard output for a writer that writes large blocks: on Unix a duplicate of the file

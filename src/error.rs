@@ -71,10 +71,10 @@ pub enum DataErrorKind {
     #[error("{0}")]
     Type(String),
     /// Nesting of structs, arrays, `at` chains deeper than the limit.
-    #[error("nesting deeper than {0} levels (raise with --max-depth)")]
+    #[error("nesting deeper than {0} levels")]
     TooDeep(u32),
     /// The total work limit (values decoded) was reached.
-    #[error("more than {0} values decoded from this input (raise with --max-values)")]
+    #[error("more than {0} values decoded from this input")]
     Budget(u64),
     /// An embedded struct whose key is already in the object.
     #[error("embedded field `{0}` clashes with a field of the same name")]

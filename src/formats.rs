@@ -15,3 +15,14 @@ include!(concat!(env!("OUT_DIR"), "/formats.rs"));
 pub fn get(name: &str) -> Option<&'static Format> {
     ALL.iter().find(|f| f.name == name)
 }
+
+/// The bundled format that a descriptor argument or an import names by its bare name
+/// (`png`; not `./png`, `png.struct` or `dir/png`). A bare name always means the bundled
+/// format, even when a file of that name exists in the current (or importing) directory:
+/// `./png` names the file.
+pub fn by_bare_name(spec: &str) -> Option<&'static Format> {
+    if spec.contains(['/', '\\', '.']) {
+        return None;
+    }
+    get(spec)
+}

@@ -119,6 +119,7 @@ const JSON: JsonOptions = JsonOptions {
     style: Style::Ndjson,
     bytes: BytesStyle::Hex,
     offsets: false,
+    ..JsonOptions::DEFAULT
 };
 
 type Writer = JsonWriter<Out>;

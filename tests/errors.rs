@@ -1051,16 +1051,33 @@ fn cases() -> Vec<Case> {
             .err(&["--offset 100 is past the end of the input (9 bytes)"]),
     );
     rows.push(
-        row("struct format: carved remainder gives the file offset too")
+        row("struct format: carved remainder gives the file offset, then the range's")
             .args(&["-s", "<I", "--offset", "2", "{IN}"])
             .input(nine)
             .code(1)
             // 7 bytes from 2: one record, 3 bytes left at 4 (file offset 6)
             .err(&[
-                loc("record[1]", 4),
+                loc("record[1]", 6),
                 "3 bytes left after the last whole record".into(),
-                "(file offset 0x6 (6))".into(),
+                "(byte 0x4 (4) of the --offset range)".into(),
             ]),
+    );
+    rows.push(
+        row("--offset -N counts from the end")
+            .args(&["-s", "<I", "--offset", "-3", "{IN}"])
+            .input(nine)
+            .code(1)
+            .err(&[
+                loc("record[0]", 6),
+                "3 bytes left after the last whole record".into(),
+            ]),
+    );
+    rows.push(
+        row("--offset -N before the start")
+            .args(&["-s", "<I", "--offset", "-10", "{IN}"])
+            .input(nine)
+            .code(2)
+            .err(&["--offset -10 is before the start of the input (9 bytes)"]),
     );
 
     // ---- usage errors

@@ -693,8 +693,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if emit_key && let Some(k) = &f.key {
             let end = if f.spec.at.is_some() {
                 self.last_at_end
+            } else if let TypePlan::Computed(_) = f.spec.ty {
+                start
             } else {
-                self.abs(self.pos)
+                // a bit field that ends inside a byte covers that byte
+                self.abs(self.pos + usize::from(self.bitpos > 0))
             };
             self.sink.span(k, start, end.saturating_sub(start));
         }
@@ -813,7 +816,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     fn decode_spec(&mut self, spec: &SpecPlan, want: bool, emit: bool) -> DResult<(Value, u64)> {
         let want = want || spec.valid.is_some();
         let (v, start) = if spec.at.is_none() && spec.size.is_none() {
-            let start = self.abs(self.pos);
+            // inside a partly read byte, a bit field starts in that byte; a field that reads
+            // whole bytes starts at the next one (it skips the rest of the byte first)
+            let start = match &spec.ty {
+                TypePlan::Bits { .. } | TypePlan::Computed(_) | TypePlan::Match(_) => {
+                    self.abs(self.pos)
+                }
+                _ => self.abs(self.pos + usize::from(self.bitpos > 0)),
+            };
             (self.decode_type(&spec.ty, want, emit)?, start)
         } else {
             self.with_regions(spec, |d| d.decode_type(&spec.ty, want, emit))?

@@ -44,6 +44,19 @@ pub enum Style {
     Ndjson,
 }
 
+/// How integers are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum IntStyle {
+    /// JSON numbers, exact at any size: `255`, `18446744073709551615`.
+    #[default]
+    Number,
+    /// Strings in Python's `hex()` form: `"0xff"`, `"-0x10"`.
+    Hex,
+    /// Numbers while JavaScript (and jq 1.6) can hold them exactly, `-(2^53-1)..=2^53-1`
+    /// (`Number.isSafeInteger`); decimal strings outside: `"18446744073709551615"`.
+    BigAsString,
+}
+
 /// Options of a [`JsonWriter`].
 #[derive(Clone, Copy, Debug)]
 pub struct JsonOptions {
@@ -51,15 +64,27 @@ pub struct JsonOptions {
     pub bytes: BytesStyle,
     /// Write an `@offsets` member in every object that got [`Sink::span`] calls.
     pub offsets: bool,
+    /// Added to every offset in `@offsets`: where the decoded input starts in its file
+    /// (`--offset` carving), so that offsets are file offsets.
+    pub offsets_base: u64,
+    /// How integers are written.
+    pub ints: IntStyle,
+}
+
+impl JsonOptions {
+    /// Compact JSON, hex byte strings, integers as numbers, no offsets.
+    pub const DEFAULT: JsonOptions = JsonOptions {
+        style: Style::Compact,
+        bytes: BytesStyle::Hex,
+        offsets: false,
+        offsets_base: 0,
+        ints: IntStyle::Number,
+    };
 }
 
 impl Default for JsonOptions {
     fn default() -> Self {
-        JsonOptions {
-            style: Style::Compact,
-            bytes: BytesStyle::Hex,
-            offsets: false,
-        }
+        JsonOptions::DEFAULT
     }
 }
 
@@ -98,6 +123,8 @@ pub struct JsonWriter<W: Write> {
     state: u8,
     pretty: bool,
     offsets: bool,
+    offsets_base: u64,
+    ints: IntStyle,
     bytes_style: BytesStyle,
     /// Number of open containers.
     depth: usize,
@@ -130,6 +157,8 @@ impl<W: Write> JsonWriter<W> {
             state: FIRST,
             pretty: opts.style == Style::Pretty,
             offsets: opts.offsets,
+            offsets_base: opts.offsets_base,
+            ints: opts.ints,
             bytes_style: opts.bytes,
             depth: 0,
             spans: Vec::new(),
@@ -144,6 +173,11 @@ impl<W: Write> JsonWriter<W> {
             #[cfg(debug_assertions)]
             open: Vec::new(),
         }
+    }
+
+    /// Sets [`JsonOptions::offsets_base`] (known once the input is open).
+    pub fn set_offsets_base(&mut self, base: u64) {
+        self.offsets_base = base;
     }
 
     /// Keeps all output in the buffer until [`JsonWriter::swap_buffer`] takes it (parallel
@@ -294,6 +328,27 @@ impl<W: Write> JsonWriter<W> {
         self.buf.push(b'}');
         self.spans.truncate(start);
         self.state = REST;
+    }
+
+    /// An integer in [`IntStyle::Hex`] or [`IntStyle::BigAsString`] (after `before_value`).
+    #[inline(never)]
+    fn styled_int(&mut self, v: i128) {
+        /// `Number.MAX_SAFE_INTEGER`: the largest integer that every JSON reader built on
+        /// doubles (JavaScript, jq 1.6) reads back exactly, with all below it.
+        const SAFE: u128 = (1 << 53) - 1;
+        let b = &mut self.buf;
+        match self.ints {
+            IntStyle::Hex => {
+                let sign = if v < 0 { "-" } else { "" };
+                b.extend_from_slice(format!("\"{sign}{:#x}\"", v.unsigned_abs()).as_bytes());
+            }
+            IntStyle::BigAsString if v.unsigned_abs() > SAFE => {
+                b.push(b'"');
+                extend(b, itoa::Buffer::new().format(v).as_bytes());
+                b.push(b'"');
+            }
+            _ => extend(b, itoa::Buffer::new().format(v).as_bytes()),
+        }
     }
 
     #[inline(never)]
@@ -455,7 +510,7 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn span(&mut self, json_key: &[u8], offset: u64, size: u64) {
         if self.offsets {
-            self.record_span(json_key, offset, size);
+            self.record_span(json_key, offset.saturating_add(self.offsets_base), size);
         }
     }
 
@@ -474,18 +529,27 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn u64(&mut self, v: u64) {
         self.before_value();
+        if self.ints != IntStyle::Number {
+            return self.styled_int(i128::from(v));
+        }
         push_u64(&mut self.buf, v);
     }
 
     #[inline]
     fn i64(&mut self, v: i64) {
         self.before_value();
+        if self.ints != IntStyle::Number {
+            return self.styled_int(i128::from(v));
+        }
         push_i64(&mut self.buf, v);
     }
 
     #[inline]
     fn i128(&mut self, v: i128) {
         self.before_value();
+        if self.ints != IntStyle::Number {
+            return self.styled_int(v);
+        }
         extend(&mut self.buf, itoa::Buffer::new().format(v).as_bytes());
     }
 
@@ -533,7 +597,8 @@ impl<W: Write> Sink for JsonWriter<W> {
 
     #[inline]
     fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
-        if self.pretty || self.offsets {
+        // the compiled writers write integers as numbers and no offsets: they defer
+        if self.pretty || self.offsets || self.ints != IntStyle::Number {
             return None;
         }
         self.raw_undo = (self.buf.len(), self.state);
@@ -555,7 +620,12 @@ impl<W: Write> Sink for JsonWriter<W> {
 
     #[inline]
     fn raw_lines(&mut self) -> Option<(&mut Vec<u8>, BytesStyle, usize)> {
-        if self.pretty || self.offsets || self.depth != 0 || self.state != FIRST {
+        if self.pretty
+            || self.offsets
+            || self.ints != IntStyle::Number
+            || self.depth != 0
+            || self.state != FIRST
+        {
             return None;
         }
         Some((&mut self.buf, self.bytes_style, self.flush_at))
@@ -1490,6 +1560,7 @@ mod tests {
                     style,
                     bytes,
                     offsets: false,
+                    ..JsonOptions::DEFAULT
                 },
                 |w| w.bytes(b),
             )
@@ -1534,6 +1605,7 @@ mod tests {
                 style: Style::Pretty,
                 bytes: BytesStyle::Array,
                 offsets: false,
+                ..JsonOptions::DEFAULT
             },
             |w| {
                 w.begin_object();

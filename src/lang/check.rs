@@ -112,6 +112,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         own_array: None,
     };
     let mut root_directive: Option<&Ident> = None;
+    let mut file_endians: Vec<Option<ByteOrder>> = vec![None; files.len()];
     for (f, items) in files.iter().enumerate() {
         c.file = f;
         for item in items {
@@ -146,6 +147,10 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
                     c.enums.push((f, e));
                 }
                 Item::Endian(e, span) => {
+                    if file_endians[f].is_some() {
+                        return Err(c.err(*span, "`endian` is given twice".into()));
+                    }
+                    file_endians[f] = Some(resolve_endian(*e));
                     if f == 0 {
                         if c.plan.endian.is_some() {
                             return Err(c.err(*span, "`endian` is given twice".into()));
@@ -218,6 +223,12 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     for i in 0..c.structs.len() {
         c.lower_struct(i as StructId)?;
     }
+    let owners: Vec<(usize, bool)> = c
+        .structs
+        .iter()
+        .map(|(f, s)| (*f, s.endian.is_some()))
+        .collect();
+    apply_file_endians(&mut c.plan, &owners, &file_endians);
     // the root
     let main_first = c.structs.iter().position(|(f, _)| *f == 0);
     let root_id = match root
@@ -252,12 +263,28 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         },
     };
     c.plan.root = root_id;
-    if c.plan.structs[root_id as usize].params > 0 && root.is_none() {
+    if c.plan.structs[root_id as usize].params > 0 {
         let span = c.structs[root_id as usize].1.name.span;
-        return Err(c.err(
+        let mut e = c.err(
             span,
             "the root struct cannot take parameters (choose another with `root NAME`)".into(),
-        ));
+        );
+        if let Some(name) = root {
+            // `--root NAME` on the command line: nothing passes its arguments
+            e = DescriptorError {
+                file: "<command line>".into(),
+                source: format!("--root {name}"),
+                start: 7,
+                end: 7 + name.len(),
+                message: format!(
+                    "the root struct `{name}` takes parameters, which --root cannot give"
+                ),
+                help: Some(format!(
+                    "decode a struct that passes them, with a field such as `x: {name}(…)`"
+                )),
+            };
+        }
+        return Err(e);
     }
     for i in 0..c.plan.structs.len() {
         let mut visiting = vec![false; c.plan.structs.len()];
@@ -266,6 +293,68 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     }
     c.plan.finalize();
     Ok(c.plan)
+}
+
+/// An imported file's `endian` line holds for that file's structs wherever they are used:
+/// a struct without its own `endian` starts in its file's byte order when it is entered from
+/// another file (or as the root), and inherits the caller's order inside its own file.
+///
+/// `owners[i]` is struct `i`'s file and whether it declares its own `endian`. A file whose
+/// structs never declare one runs wholly in its file's order: its structs become
+/// `Fixed`. In a file that mixes (a root with `endian match` and chunks that inherit it),
+/// each inheriting struct gets a copy that inherits, used by the references from its own
+/// file, while the original, used from other files, starts in the file's order.
+fn apply_file_endians(
+    plan: &mut Plan,
+    owners: &[(usize, bool)],
+    file_endians: &[Option<ByteOrder>],
+) {
+    for (f, order) in file_endians.iter().enumerate().skip(1) {
+        let Some(order) = *order else { continue };
+        let members: Vec<usize> = (0..owners.len()).filter(|&i| owners[i].0 == f).collect();
+        let inheriting: Vec<usize> = members.iter().copied().filter(|&i| !owners[i].1).collect();
+        if members.len() != inheriting.len() {
+            let mut copies = HashMap::new();
+            for &i in &inheriting {
+                copies.insert(i as StructId, plan.structs.len() as StructId);
+                let copy = plan.structs[i].clone();
+                plan.structs.push(copy);
+            }
+            let own_file = members
+                .iter()
+                .copied()
+                .chain(copies.values().map(|&c| c as usize));
+            for s in own_file.collect::<Vec<_>>() {
+                for field in &mut plan.structs[s].fields {
+                    redirect_structs(&mut field.spec, &copies);
+                }
+            }
+        }
+        for &i in &inheriting {
+            plan.structs[i].endian = EndianPlan::Fixed(order);
+        }
+    }
+}
+
+/// Replaces references to the structs in `map` (the keys) by their copies (the values).
+fn redirect_structs(spec: &mut SpecPlan, map: &HashMap<StructId, StructId>) {
+    match &mut spec.ty {
+        TypePlan::Struct { id, .. } => {
+            if let Some(&to) = map.get(id) {
+                *id = to;
+            }
+        }
+        TypePlan::Array(a) => redirect_structs(&mut a.elem, map),
+        TypePlan::Match(m) => {
+            for (_, arm) in &mut m.arms {
+                redirect_structs(arm, map);
+            }
+            if let Some(d) = &mut m.default {
+                redirect_structs(d, map);
+            }
+        }
+        _ => {}
+    }
 }
 
 const RESERVED_TYPES: &[&str] = &["bytes", "str", "strz", "pad", "align", "match", "bool"];

@@ -100,6 +100,39 @@ fn sp(mut i: In) -> R<()> {
     }
 }
 
+/// The modifier keywords: a line that starts with one (and not `word:`, a field) continues
+/// the field above.
+const MODIFIERS: &[&str] = &["if", "at", "size", "valid", "each", "until", "while"];
+
+/// Tokens that continue an expression from the line above when a line starts with them.
+const CONTINUE_OPS: &[&str] = &[
+    "||", "&&", "|", "^", "&", "==", "!=", "<", ">", "+", "-", "*", "/", "%", "??", "?", ":",
+];
+
+/// Like [`sp`], and at the end of a line also skips the line break (and blank or comment
+/// lines) when the next line continues the field: it starts with a binary operator, `?` or
+/// `:`, or with `modifiers`, a modifier keyword not followed by `:`. A line holding `=>` is a
+/// match arm and never continues one above.
+fn sp_cont(i: In, modifiers: bool) -> R<()> {
+    let (i, _) = sp(i)?;
+    if !(i.starts_with('\n') || i.starts_with("\r\n")) {
+        return Ok((i, ()));
+    }
+    let (next, _) = spnl(i)?;
+    let line = next.split('\n').next().unwrap_or_default();
+    let line = line.split('#').next().unwrap_or_default();
+    if line.contains("=>") || line.starts_with("::") {
+        return Ok((i, ()));
+    }
+    let op = CONTINUE_OPS.iter().any(|op| next.starts_with(op));
+    let modifier = modifiers
+        && raw_ident(next).is_ok_and(|(rest, word)| {
+            MODIFIERS.contains(&word)
+                && sp(rest).is_ok_and(|(rest, _)| !rest.starts_with(':') || rest.starts_with("::"))
+        });
+    Ok((if op || modifier { next } else { i }, ()))
+}
+
 /// All whitespace, newlines and comments.
 fn spnl(mut i: In) -> R<()> {
     loop {
@@ -346,7 +379,7 @@ fn cond_expr(i: In) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
     let (i, c) = coalesce_expr(i)?;
-    let (i2, _) = sp(i)?;
+    let (i2, _) = sp_cont(i, false)?;
     if i2.starts_with('?') && !i2.starts_with("??") {
         let (i, _) = spnl(&i2[1..])?;
         let (i, a) = cut_err(cond_expr(i))?;
@@ -369,7 +402,7 @@ fn coalesce_expr(i: In) -> R<Expr> {
     let (i, _) = sp(i)?;
     let start = i;
     let (i, a) = binary_level(i, 0)?;
-    let (i2, _) = sp(i)?;
+    let (i2, _) = sp_cont(i, false)?;
     if let Some(r) = i2.strip_prefix("??") {
         let (r, _) = spnl(r)?;
         let (r, b) = cut_err(coalesce_expr(r))?;
@@ -435,7 +468,7 @@ fn binary_level(i: In, level: usize) -> R<Expr> {
     let (mut i, mut lhs) = binary_level(i, level + 1)?;
     let mut chain = 0;
     loop {
-        let (i2, _) = sp(i)?;
+        let (i2, _) = sp_cont(i, false)?;
         let Some((r, op)) = match_op(i2, level) else {
             return Ok((i, lhs));
         };
@@ -991,7 +1024,7 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
     let mut spec = TypeSpec::bare(ty, Span::default());
     // modifiers, in any order
     loop {
-        let (i2, _) = sp(i)?;
+        let (i2, _) = sp_cont(i, true)?;
         let Ok((r, word)) = raw_ident(i2) else { break };
         let slot: &mut Option<Expr> = match word {
             "if" => &mut spec.if_,

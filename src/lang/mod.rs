@@ -28,6 +28,13 @@ pub struct DefaultResolver;
 
 impl Resolver for DefaultResolver {
     fn resolve(&self, from: &Source, path: &str) -> Result<Source, String> {
+        if let Some(f) = crate::formats::by_bare_name(path) {
+            return Ok(Source {
+                name: format!("<bundled:{}>", f.name),
+                text: f.text.to_string(),
+                dir: None,
+            });
+        }
         if let Some(dir) = &from.dir {
             let p = dir.join(path);
             if p.exists() {
