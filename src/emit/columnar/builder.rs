@@ -25,7 +25,7 @@ use crate::emit::Sink;
 use crate::text::{self, Encoding};
 
 /// Where a finished batch goes when the builder fills one (the CLI's writers).
-pub trait BatchWrite {
+pub trait BatchWrite: Send {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()>;
     /// Ends the output (a file's footer, a stream's end marker) and flushes it.
     fn close(&mut self) -> io::Result<()>;

@@ -94,7 +94,7 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
-impl<W: Write> BatchWrite for CsvWriter<W> {
+impl<W: Write + Send> BatchWrite for CsvWriter<W> {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();

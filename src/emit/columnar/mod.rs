@@ -58,16 +58,41 @@ pub fn record_batches<'a>(
     opts: Options,
     batch_rows: usize,
 ) -> Result<RecordBatches<'a>, ShapeError> {
+    record_batches_in(
+        plan,
+        record,
+        Input::whole(data),
+        0..data.len(),
+        0,
+        opts,
+        batch_rows,
+    )
+}
+
+/// The records of struct `record` that start in `range` of `input` (record number
+/// `first_index` first), as [`record_batches`] gives them. The decoder sees all of `input`,
+/// so a part decoded this way (a shard, see [`crate::shards`]) gives the rows, `@offset`
+/// values and error offsets of one run over the whole input.
+pub fn record_batches_in<'a>(
+    plan: &'a Plan,
+    record: StructId,
+    input: Input<'a>,
+    range: std::ops::Range<usize>,
+    first_index: u64,
+    opts: Options,
+    batch_rows: usize,
+) -> Result<RecordBatches<'a>, ShapeError> {
     Ok(RecordBatches {
         plan,
         sid: record,
-        data,
+        input,
+        end: range.end.min(input.data.len()),
         opts,
         batch_rows: batch_rows.max(1),
         builder: batch_builder(plan, record)?,
         scratch: Scratch::default(),
-        pos: 0,
-        index: 0,
+        pos: range.start,
+        index: first_index,
         failed: None,
         done: false,
     })
@@ -77,7 +102,9 @@ pub fn record_batches<'a>(
 pub struct RecordBatches<'a> {
     plan: &'a Plan,
     sid: StructId,
-    data: &'a [u8],
+    input: Input<'a>,
+    /// Records that start before this position are decoded.
+    end: usize,
     opts: Options,
     batch_rows: usize,
     builder: BatchBuilder,
@@ -95,16 +122,15 @@ impl RecordBatches<'_> {
 
     /// Decodes up to a batch of records; Err: the record that stopped the run.
     fn fill(&mut self) -> Result<(), DataError> {
-        let input = Input::whole(self.data);
         let mut d = Decoder::new(
             self.plan,
-            input,
+            self.input,
             self.opts,
             &mut self.builder,
             &mut self.scratch,
         );
         let mut rows = 0;
-        while rows < self.batch_rows && self.pos < self.data.len() {
+        while rows < self.batch_rows && self.pos < self.end {
             let mark = d.sink().mark();
             let at = self.pos;
             match d.decode_record(self.sid, at, self.index, true) {
@@ -161,7 +187,7 @@ impl Iterator for RecordBatches<'_> {
             .builder
             .take_batch()
             .map_err(|e| DataError::new(self.pos as u64, DataErrorKind::Type(e.to_string())));
-        if self.pos >= self.data.len() && self.failed.is_none() {
+        if self.pos >= self.end && self.failed.is_none() {
             self.done = true;
         }
         Some(batch)
@@ -180,7 +206,7 @@ impl<W: Write> IpcWriter<W> {
     }
 }
 
-impl<W: Write> BatchWrite for IpcWriter<W> {
+impl<W: Write + Send> BatchWrite for IpcWriter<W> {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
         self.w.write(&batch).map_err(arrow_io)?;
         self.w.flush().map_err(arrow_io)
