@@ -1,7 +1,7 @@
 //! Python exceptions for descriptor and data errors, with their details as attributes.
 
-use pyo3::create_exception;
 use pyo3::BoundObject;
+use pyo3::create_exception;
 use pyo3::prelude::*;
 
 use unstruct::error::{DataError as DataErr, DescriptorError as DescriptorErr};

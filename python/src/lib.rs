@@ -387,14 +387,19 @@ impl Descriptor {
 
     fn __repr__(&self) -> String {
         match &self.recipe {
-            Recipe::Text { name, .. } => format!("<unstruct.Descriptor {name} root={}>", self.root()),
+            Recipe::Text { name, .. } => {
+                format!("<unstruct.Descriptor {name} root={}>", self.root())
+            }
             Recipe::Format { name, .. } => format!("<unstruct.Descriptor format {name:?}>"),
             Recipe::Struct { fmt, .. } => format!("<unstruct.Descriptor struct {fmt:?}>"),
         }
     }
 
     /// Pickles as the recipe (text or format name and options): compiled again on load.
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let restore = py.import("unstruct._unstruct")?.getattr("_restore")?;
         let args = match &self.recipe {
             Recipe::Text {

@@ -86,10 +86,7 @@ fn open_error(path: &std::path::Path, e: std::io::Error) -> PyErr {
             "cannot open `{}`: {e}",
             path.display()
         )),
-        _ => pyo3::exceptions::PyOSError::new_err(format!(
-            "cannot open `{}`: {e}",
-            path.display()
-        )),
+        _ => pyo3::exceptions::PyOSError::new_err(format!("cannot open `{}`: {e}", path.display())),
     }
 }
 
