@@ -20,6 +20,8 @@ use unstruct::plan::{Plan, StructId};
 use unstruct::records::{self, OnError, RecordsConfig, RunError};
 use unstruct::structfmt::{self, lower::StringMode};
 
+mod view;
+
 /// The highest `--max-depth`: decoding runs on a 256 MiB stack (see `main.rs`).
 const MAX_DEPTH: u32 = 10_000;
 
@@ -30,6 +32,7 @@ Examples:
   cat data.bin | unstruct -f my.struct --records rec -
   unstruct -s '<IhHd12sI' --names id,temp,flags,value,name,count data.bin
   unstruct -f png --offsets samples/tiny.png         where every value came from
+  unstruct view -f pcap samples/tiny.pcap            each field next to its bytes
   unstruct check my.struct                           descriptor errors with line:col
   unstruct layout my.struct                          offsets and sizes of fields
   unstruct formats                                   the bundled formats
@@ -62,6 +65,8 @@ enum Cmd {
         #[arg(long)]
         root: Option<String>,
     },
+    /// Show the decoded fields next to their bytes: offset, size, hex, name and value.
+    View(Box<view::ViewArgs>),
     /// List the bundled formats, one line each.
     Formats,
     /// Print the size of a Python struct format, like struct.calcsize.
@@ -88,7 +93,7 @@ Example:
     parallel -k -j 8 --colsep ' ' unstruct -f my.struct --records rec {} data.bin";
 
 #[derive(Args, Debug)]
-struct DecodeArgs {
+pub struct DecodeArgs {
     /// Input file; `-` or nothing reads stdin.
     file: Option<PathBuf>,
     /// Descriptor: a `.struct` file or the name of a bundled format (see `unstruct formats`).
@@ -129,7 +134,7 @@ struct DecodeArgs {
     /// ndjson in records mode. Records mode also writes csv, tsv, arrow (an Arrow IPC
     /// stream) and parquet (to the file given with -O).
     #[arg(short = 'o', long, value_enum, value_name = "STYLE")]
-    output: Option<OutputArg>,
+    pub output: Option<OutputArg>,
     /// Write the output to FILE instead of stdout (needed for -o parquet).
     #[arg(short = 'O', long = "output-file", value_name = "FILE")]
     output_file: Option<PathBuf>,
@@ -170,7 +175,7 @@ struct DecodeArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-enum OutputArg {
+pub enum OutputArg {
     Json,
     Pretty,
     Ndjson,
@@ -275,7 +280,7 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     Failure::Usage(msg.into()).into()
 }
 
@@ -328,6 +333,7 @@ pub fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Shards { n, decode }) => shards_cmd(*decode, n),
+        Some(Cmd::View(a)) => view::run(*a),
         None => decode_cmd(cli.decode),
     }
 }
@@ -418,15 +424,15 @@ fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
     lang::compile(source, root, &DefaultResolver).map_err(descriptor_error)
 }
 
-struct Job {
-    plan: Plan,
-    records: Option<StructId>,
+pub struct Job {
+    pub plan: Plan,
+    pub records: Option<StructId>,
     json: JsonOptions,
-    opts: Options,
-    cfg: RecordsConfig,
+    pub opts: Options,
+    pub cfg: RecordsConfig,
     offset: Offset,
     length: Option<u64>,
-    file: Option<PathBuf>,
+    pub file: Option<PathBuf>,
     threads: usize,
     columnar: Option<Columnar>,
     output_file: Option<PathBuf>,
@@ -452,7 +458,7 @@ impl Columnar {
     }
 }
 
-fn build_job(mut a: DecodeArgs) -> Result<Job> {
+pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
     let (plan, records) = if let Some(fmt_str) = &a.struct_fmt {
         if a.records.as_deref().is_some_and(|r| !r.is_empty()) {
             return Err(usage(
@@ -720,23 +726,29 @@ fn with_input<T>(
         };
         return Ok(f(DataSource::Stream(reader)));
     }
+    let (bytes, range) = load_input(job)?;
+    base.set(range.start as u64);
+    Ok(f(DataSource::Slice(Input::whole(&bytes.bytes()[range]))))
+}
+
+/// The whole input (a memory-mapped file, or stdin read to the end) and the part of it that
+/// `--offset`/`--length` select.
+pub fn load_input(job: &Job) -> Result<(InputBytes, std::ops::Range<usize>)> {
     let bytes: InputBytes = match &job.file {
         Some(p) => {
             input::open_file(p).map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?
         }
         None => input::read_all(io::stdin().lock()).context("reading stdin")?,
     };
-    let all = bytes.bytes();
-    let start = job.offset.resolve(all.len() as u64).map_err(usage)?;
-    base.set(start);
-    let start = start as usize;
+    let len = bytes.bytes().len();
+    let start = job.offset.resolve(len as u64).map_err(usage)? as usize;
     let end = match job.length {
         Some(n) => start
             .saturating_add(n.min(usize::MAX as u64) as usize)
-            .min(all.len()),
-        None => all.len(),
+            .min(len),
+        None => len,
     };
-    Ok(f(DataSource::Slice(Input::whole(&all[start..end]))))
+    Ok((bytes, start..end))
 }
 
 /// A run with a JSON output: a document, or records as NDJSON (in parallel for fixed-size
@@ -871,7 +883,7 @@ fn open_output(job: &Job) -> Result<Box<dyn Write + Send>> {
 
 /// A data error for the user. `base` is where the decoded range starts in the file
 /// (`--offset`): the error gives the file offset, and the offset inside the range after it.
-fn render_data_error(e: &DataError, base: u64) -> String {
+pub fn render_data_error(e: &DataError, base: u64) -> String {
     let mut s = if base > 0 {
         let mut shifted = e.clone();
         shifted.offset += base;

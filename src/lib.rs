@@ -17,6 +17,7 @@ pub mod records;
 pub mod shards;
 pub mod structfmt;
 pub mod text;
+pub mod view;
 
 pub use decode::{Input, Options};
 pub use emit::columnar;

@@ -5,6 +5,7 @@
 pub mod cursor;
 mod expr;
 mod flat;
+mod positions;
 mod seq;
 pub mod value;
 
@@ -514,7 +515,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
         }
         let fast = match (&sp.flat, sp.static_size) {
-            (Some(flat), Some(n)) if self.bitpos == 0 && n as usize <= self.remaining() => {
+            (Some(flat), Some(n))
+                if !S::POSITIONS && self.bitpos == 0 && n as usize <= self.remaining() =>
+            {
                 self.decode_flat(flat, n as usize, emit)?;
                 true
             }
@@ -875,6 +878,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     #[inline]
     fn decode_type(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
+        if S::POSITIONS && emit {
+            return self.decode_type_placed(ty, want);
+        }
+        self.decode_type_in(ty, want, emit)
+    }
+
+    #[inline]
+    fn decode_type_in(&mut self, ty: &TypePlan, want: bool, emit: bool) -> DResult<Value> {
         self.tick()?;
         match ty {
             TypePlan::Int { size, .. }

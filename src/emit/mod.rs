@@ -22,11 +22,37 @@ pub enum BytesStyle {
     Array,
 }
 
+/// A position in the input: an absolute byte offset and how many bits of that byte are
+/// already consumed by bit fields (0..8; bits count from the end the struct's bit order
+/// reads first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BitPos {
+    pub byte: u64,
+    pub bit: u8,
+}
+
+impl BitPos {
+    /// Position in bits from the start of the input.
+    pub fn bits(self) -> u64 {
+        self.byte * 8 + self.bit as u64
+    }
+}
+
 /// Receives decoded values in document order.
 ///
 /// Keys are pre-rendered by the plan as JSON (`"sample_rate"` with quotes, already escaped),
 /// so the writer copies them whole.
 pub trait Sink {
+    /// Sinks that show where every value lies (the hex view) set this. The decoder then calls
+    /// [`Sink::value_start`] before and [`Sink::value_end`] after the value of every written
+    /// field and array element (after `key`, before `span`), and skips its compiled paths,
+    /// which write values without them. A constant, so that other sinks pay nothing.
+    const POSITIONS: bool = false;
+    /// Where the next value starts (only when [`Sink::POSITIONS`]). For a field placed with
+    /// `at`, the position it jumped to.
+    fn value_start(&mut self, _at: BitPos) {}
+    /// Where the value begun by the matching [`Sink::value_start`] ends.
+    fn value_end(&mut self, _at: BitPos) {}
     fn begin_object(&mut self);
     fn end_object(&mut self);
     fn begin_array(&mut self);
