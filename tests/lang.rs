@@ -2584,3 +2584,87 @@ fn valid_errors_show_the_condition() {
     let e = data_err("struct t valid a <   b {\n  a: u8\n  b: u8\n}\n", &[5, 1]);
     assert!(e.to_string().contains("`a < b` does not hold"), "{e}");
 }
+
+// ------------------------------------------------------------------ writing descriptors
+
+#[test]
+fn field_continues_on_a_line_starting_with_an_operator_or_modifier() {
+    let d = "struct t {
+    n: u8
+    big: = n > 1
+          && n < 200
+          || n == 255
+    m: = n == 0 ? 1
+              : n * 2
+    data: bytes[..]
+        size n
+        if n < 200
+    size: u8 if @remaining > 0
+}";
+    let data = [2u8, 0xaa, 0xbb, 7];
+    assert_eq!(
+        decode(d, &data),
+        json!({"n": 2, "big": true, "m": 4, "data": "aabb", "size": 7})
+    );
+}
+
+#[test]
+fn match_arm_lines_are_not_continuations() {
+    // a computed arm followed by an arm whose pattern starts with `-`
+    let d = "struct t { x: i8; y: match x {
+        1 => = x + 1
+        -1 => = 0 - 1
+        _ => u8
+    } }";
+    assert_eq!(decode(d, &[0xff]), json!({"x": -1, "y": -1}));
+    assert_eq!(decode(d, &[1]), json!({"x": 1, "y": 2}));
+}
+
+#[test]
+fn character_literals_in_expressions_and_patterns() {
+    let d = r"struct t {
+    k: u8 valid _ == 'P' || _ == '\x89'
+    c: u8
+    v: match c { 'a'..='z' => = 1, '\n' => = 2, '\'' => = 3, _ => = 0 }
+}";
+    assert_eq!(decode(d, b"Pq"), json!({"k": 80, "c": 113, "v": 1}));
+    assert_eq!(decode(d, b"P\n"), json!({"k": 80, "c": 10, "v": 2}));
+    assert_eq!(decode(d, b"P'"), json!({"k": 80, "c": 39, "v": 3}));
+    assert_eq!(decode(d, b"\x89Z"), json!({"k": 137, "c": 90, "v": 0}));
+    assert_desc_err(
+        "struct t { x: u8 valid _ == 'ab' }",
+        "one ASCII character",
+        (1, 29),
+    );
+}
+
+#[test]
+fn end_of_field_error_names_the_usual_mistake() {
+    for (desc, hint) in [
+        (
+            "struct t { x u32 }",
+            "missing `:` after the field name? (`x: u32`)",
+        ),
+        ("struct t { x: u8, y: u8 }", "not `,`"),
+        ("struct t { x: u8; y: u8 if x = 1 }", "write `==`"),
+        (
+            "struct t { x: unsigned int }",
+            "`unsigned` is not a type here",
+        ),
+    ] {
+        let e = desc_err(desc);
+        assert!(e.message.contains("expected the end of the field"), "{e}");
+        assert!(e.message.contains(hint), "{desc}: {e}");
+    }
+    for (desc, hint) in [
+        ("struct t { x: uint32 }", "write `u32`"),
+        ("struct t { x: u4 }", "write `u32`"),
+        ("struct t { x: char[4] }", "`str[N]` or `strz` for text"),
+    ] {
+        let e = desc_err(desc);
+        assert!(
+            e.help.as_deref().is_some_and(|h| h.contains(hint)),
+            "{desc}: {e}"
+        );
+    }
+}

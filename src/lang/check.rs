@@ -995,7 +995,11 @@ impl<'a> Checker<'a> {
                     let mut cands: Vec<&str> = self.struct_ix.keys().copied().collect();
                     cands.extend(self.enum_ix.keys().copied());
                     cands.extend(BUILTIN_TYPE_NAMES);
-                    return Err(self.unknown(name, "type", cands));
+                    let mut e = self.unknown(name, "type", cands);
+                    if let Some(hint) = super::grammar::foreign_type_hint(&name.name) {
+                        e.help = Some(hint);
+                    }
+                    return Err(e);
                 }
             }
             TypeExpr::Array(a) => {

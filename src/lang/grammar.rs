@@ -249,18 +249,36 @@ fn int_literal(i: In) -> R<i128> {
     Ok((rest, v))
 }
 
-/// A string literal with escapes `\0 \n \r \t \\ \" \xHH`, as bytes.
+/// A string literal with escapes `\0 \n \r \t \\ \" \' \xHH`, as bytes.
 fn string_literal(i: In) -> R<Vec<u8>> {
+    quoted(i, '"')
+}
+
+/// A character literal `'c'`: one ASCII character or one escape, as its byte value.
+fn char_literal(i: In) -> R<i128> {
     let (i, _) = sp(i)?;
-    let Some(mut rest) = i.strip_prefix('"') else {
-        return expected(i, "a string");
+    let (r, bytes) = quoted(i, '\'')?;
+    match bytes[..] {
+        [b] if b.is_ascii() || i[1..].starts_with('\\') => Ok((r, i128::from(b))),
+        _ => fatal(
+            i,
+            "a character literal holds one ASCII character or one escape (`'a'`, `'\\n'`, `'\\xff'`); use \"…\" for text",
+        ),
+    }
+}
+
+/// Text between `q` quotes with escapes, as bytes.
+fn quoted(i: In, q: char) -> R<Vec<u8>> {
+    let (i, _) = sp(i)?;
+    let Some(mut rest) = i.strip_prefix(q) else {
+        return expected(i, if q == '"' { "a string" } else { "a character" });
     };
     let mut out = Vec::new();
     loop {
         let mut chars = rest.chars();
         match chars.next() {
             None | Some('\n') => return fatal(i, "unterminated string"),
-            Some('"') => return Ok((chars.as_str(), out)),
+            Some(c) if c == q => return Ok((chars.as_str(), out)),
             Some('\\') => {
                 let esc = chars.next();
                 let after = chars.as_str();
@@ -271,6 +289,7 @@ fn string_literal(i: In) -> R<Vec<u8>> {
                     Some('t') => out.push(b'\t'),
                     Some('\\') => out.push(b'\\'),
                     Some('"') => out.push(b'"'),
+                    Some('\'') => out.push(b'\''),
                     Some('x') => {
                         let hex = after
                             .get(..2)
@@ -285,7 +304,7 @@ fn string_literal(i: In) -> R<Vec<u8>> {
                     _ => {
                         return fatal(
                             rest,
-                            "unknown escape (use \\0 \\n \\r \\t \\\\ \\\" or \\xHH)",
+                            "unknown escape (use \\0 \\n \\r \\t \\\\ \\\" \\' or \\xHH)",
                         );
                     }
                 }
@@ -620,6 +639,10 @@ fn primary(i: In) -> R<Expr> {
         let (r, v) = int_literal(i)?;
         return Ok((r, mk(ExprKind::Int(v), r)));
     }
+    if i.starts_with('\'') {
+        let (r, v) = char_literal(i)?;
+        return Ok((r, mk(ExprKind::Int(v), r)));
+    }
     if i.starts_with('@') {
         let (r, b) = builtin(i)?;
         return Ok((r, mk(ExprKind::Builtin(b), r)));
@@ -920,6 +943,18 @@ fn pattern(i: In) -> R<Pattern> {
         let (r, s) = string_literal(i)?;
         return Ok((r, Pattern::Bytes(s, span_from(start, r))));
     }
+    if i.starts_with('\'') {
+        let (r, v) = char_literal(i)?;
+        let (r2, _) = sp(r)?;
+        if let Some(r3) = r2.strip_prefix("..=") {
+            let (r3, hi) = cut_err(char_literal(r3))?;
+            if hi < v {
+                return fatal(r2, "empty range");
+            }
+            return Ok((r3, Pattern::Range(v, hi, span_from(start, r3))));
+        }
+        return Ok((r, Pattern::Int(v, span_from(start, r))));
+    }
     if i.starts_with('-') || i.starts_with(|c: char| c.is_ascii_digit()) {
         let neg = i.starts_with('-');
         let (r, v) = cut_err(int_literal(if neg { &i[1..] } else { i }))?;
@@ -1132,9 +1167,67 @@ fn field_block(i: In) -> R<Vec<Field>> {
         } else if r.starts_with('\n') || r.starts_with('}') {
             r
         } else {
-            return fatal(r, "expected the end of the field (a new line, `;` or `}`)");
+            return fatal(r, end_of_field_error(fields.last(), r));
         };
     }
+}
+
+/// "expected the end of the field", with the usual mistake behind it when there is one.
+fn end_of_field_error(last: Option<&Field>, rest: In) -> String {
+    let base = "expected the end of the field (a new line, `;` or `}`)";
+    let word = raw_ident(rest).map(|(_, w)| w).unwrap_or_default();
+    let hint = if rest.starts_with(',') {
+        "fields are separated by new lines or `;`, not `,`".to_string()
+    } else if rest.starts_with('=') && !rest.starts_with("==") {
+        "`=` does not compare: write `==`".to_string()
+    } else if let Some(Field { name, spec, .. }) = last
+        && let TypeExpr::Named { name: n, .. } = &spec.ty
+        && !word.is_empty()
+    {
+        match (foreign_type_hint(&n.name), name) {
+            (Some(hint), _) => hint,
+            (None, FieldName::Embed) => {
+                format!("missing `:` after the field name? (`{}: {word}`)", n.name)
+            }
+            (None, _) => foreign_type_hint(word).unwrap_or_else(|| {
+                format!(
+                    "a type is one word (or `match`): `{}` then `{word}`",
+                    n.name
+                )
+            }),
+        }
+    } else if let Some(hint) = foreign_type_hint(word) {
+        hint
+    } else {
+        return base.to_string();
+    };
+    format!("{base}; {hint}")
+}
+
+/// What to write for a C, Kaitai Struct or other common type name (`uint32`, `char`, `u4`).
+pub fn foreign_type_hint(name: &str) -> Option<String> {
+    let ours = match name {
+        "uint8" | "uint8_t" | "uchar" | "byte" | "u1" => "u8",
+        "int8" | "int8_t" | "s1" | "sbyte" => "i8",
+        "uint16" | "uint16_t" | "ushort" | "word" | "u2" => "u16",
+        "int16" | "int16_t" | "short" | "s2" => "i16",
+        "uint32" | "uint32_t" | "uint" | "dword" | "u4" => "u32",
+        "int32" | "int32_t" | "int" | "long" | "s4" => "i32",
+        "uint64" | "uint64_t" | "ulong" | "qword" => "u64",
+        "int64" | "int64_t" | "s8" => "i64",
+        "float" | "f4" => "f32",
+        "double" | "f8" => "f64",
+        "char" => "`u8` for a number, `str[N]` or `strz` for text",
+        "unsigned" | "signed" => "`u8` … `u64` or `i8` … `i64` (the size is in the name)",
+        "string" | "String" | "str" => "`str[N]`, `strz` or `strz[N]`",
+        _ => return None,
+    };
+    let ours = if ours.starts_with('`') {
+        ours.to_string()
+    } else {
+        format!("`{ours}`")
+    };
+    Some(format!("`{name}` is not a type here: write {ours}"))
 }
 
 fn endian_word(i: In) -> R<Endian> {
