@@ -67,8 +67,17 @@ enum Cmd {
     },
     /// Show the decoded fields next to their bytes: offset, size, hex, name and value.
     View(Box<view::ViewArgs>),
-    /// List the bundled formats, one line each.
-    Formats,
+    /// List the bundled formats, one line each; with NAME, print that format's descriptor.
+    Formats {
+        /// A bundled format whose descriptor to print (to copy and change).
+        name: Option<String>,
+    },
+    /// Which bundled formats each file looks like, by their magic (like `file`).
+    Detect {
+        /// Files to look at.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the size of a Python struct format, like struct.calcsize.
     Calcsize {
         /// A Python struct format string, e.g. '<IhHd12sI'.
@@ -315,7 +324,17 @@ pub fn run() -> Result<ExitCode> {
             out.write_all(unstruct::layout::render(&plan, only).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Formats) => {
+        Some(Cmd::Formats { name: Some(name) }) => {
+            let f = unstruct::formats::get(&name).ok_or_else(|| {
+                usage(format!(
+                    "no bundled format `{name}`; `unstruct formats` lists them"
+                ))
+            })?;
+            io::stdout().lock().write_all(f.text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Detect { files }) => detect_cmd(&files),
+        Some(Cmd::Formats { name: None }) => {
             let mut out = io::stdout().lock();
             let w = unstruct::formats::ALL
                 .iter()
@@ -380,6 +399,97 @@ fn shards_cmd(a: DecodeArgs, n: u64) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `unstruct detect`: the bundled formats whose magic each file has. Exit 0 when every file
+/// matched one, 1 otherwise.
+fn detect_cmd(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    let mut all = true;
+    for p in files {
+        let head = match read_head(p) {
+            Ok(h) => h,
+            Err(e) => {
+                all = false;
+                writeln!(out, "{}: cannot read ({e})", p.display())?;
+                continue;
+            }
+        };
+        let found = unstruct::detect::candidates(&head);
+        all &= !found.is_empty();
+        let what = match &found[..] {
+            [] => "no bundled format matches".to_string(),
+            fs => fs
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.description))
+                .collect::<Vec<_>>()
+                .join("; or "),
+        };
+        writeln!(out, "{}: {what}", p.display())?;
+    }
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The first bytes of a file, enough for every magic.
+fn read_head(p: &Path) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    io::Read::read_to_end(
+        &mut io::Read::take(std::fs::File::open(p)?, 4096),
+        &mut head,
+    )?;
+    Ok(head)
+}
+
+/// The bundled format a file given without `-f` is decoded with: the one its magic names.
+fn detected_format(file: Option<&Path>) -> Result<String> {
+    let none =
+        "give a descriptor with -f/--format or a struct format with -s/--struct (see --help)";
+    let Some(p) = file.filter(|p| p.as_os_str() != "-") else {
+        return Err(usage(none));
+    };
+    let head = read_head(p).map_err(|e| usage(format!("cannot open `{}`: {e}", p.display())))?;
+    match &unstruct::detect::candidates(&head)[..] {
+        [] => Err(usage(format!(
+            "`{}` matches no bundled format by its magic; {none}",
+            p.display()
+        ))),
+        [f] => {
+            eprintln!(
+                "unstruct: note: decoding as `{}` (detected by its magic; -f {} says so)",
+                f.name, f.name
+            );
+            Ok(f.name.to_string())
+        }
+        fs => Err(usage(format!(
+            "`{}` looks like {}: choose one with -f",
+            p.display(),
+            fs.iter().map(|f| f.name).collect::<Vec<_>>().join(" or ")
+        ))),
+    }
+}
+
+/// After a data error: the bundled formats the file looks like, when the descriptor used is
+/// not one of them ("; this looks like gzip (-f gzip)").
+fn looks_like(job: &Job) -> String {
+    let Some(p) = &job.file else {
+        return String::new();
+    };
+    let Ok(head) = read_head(p) else {
+        return String::new();
+    };
+    let found = unstruct::detect::candidates(&head);
+    if found.is_empty() || found.iter().any(|f| Some(f.name) == job.format.as_deref()) {
+        return String::new();
+    }
+    let names: Vec<_> = found
+        .iter()
+        .map(|f| format!("{} (-f {})", f.name, f.name))
+        .collect();
+    format!("; this looks like {}", names.join(" or "))
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -436,6 +546,8 @@ pub struct Job {
     threads: usize,
     columnar: Option<Columnar>,
     output_file: Option<PathBuf>,
+    /// The descriptor's name without directory and `.struct` (`png`), for [`looks_like`].
+    format: Option<String>,
 }
 
 /// The columnar outputs of records mode.
@@ -459,6 +571,9 @@ impl Columnar {
 }
 
 pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
+    if a.format.is_none() && a.struct_fmt.is_none() {
+        a.format = Some(detected_format(a.file.as_deref())?);
+    }
     let (plan, records) = if let Some(fmt_str) = &a.struct_fmt {
         if a.records.as_deref().is_some_and(|r| !r.is_empty()) {
             return Err(usage(
@@ -640,6 +755,11 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
         file: a.file.filter(|f| f.as_os_str() != "-"),
         columnar,
         output_file: a.output_file,
+        format: a
+            .format
+            .as_deref()
+            .and_then(|f| Path::new(f).file_stem())
+            .map(|s| s.to_string_lossy().into_owned()),
         threads: match a.threads {
             Some(0) => return Err(usage("--threads must be at least 1")),
             Some(n) => n,
@@ -690,7 +810,12 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
         }
         Err(RunError::Data(e)) => {
             finish()?;
-            Err(Failure::Data(render_data_error(&e, base.get())).into())
+            let hint = if base.get() == 0 {
+                looks_like(&job)
+            } else {
+                String::new()
+            };
+            Err(Failure::Data(format!("{}{hint}", render_data_error(&e, base.get()))).into())
         }
         Err(RunError::Input(e)) => Err(anyhow::Error::new(e).context("reading stdin")),
         Err(RunError::Output(e)) => Err(anyhow::Error::new(e).context("cannot write the output")),

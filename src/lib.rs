@@ -5,6 +5,7 @@
 //! → [`plan::Plan`] → [`decode::Decoder`] over `&[u8]` → [`emit::Sink`] (the JSON writer).
 
 pub mod decode;
+pub mod detect;
 pub mod emit;
 pub mod error;
 pub mod formats;

@@ -403,3 +403,69 @@ print(json.dumps({'hex': [{'u': hex(u), 'i': hex(i)} for u, i in rows],
         assert_eq!(json!(got), want[key], "{flag:?} struct format");
     }
 }
+
+// ------------------------------------------------------------------ detection
+
+/// `detect` names the bundled format of each sample by its magic, as the sample table of
+/// the format tests (tests/oracle/run_all.py) names them; formats without constant leading
+/// bytes (pcap, zip, tar, pyc) are not guessed.
+#[test]
+fn detect_names_formats_by_magic() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (sample, want) in [
+        ("tiny.png", Some("png")),
+        ("anim.gif", Some("gif")),
+        ("hello.gz", Some("gzip")),
+        ("core.bmp", Some("bmp")),
+        ("tone.wav", Some("wav")),
+        ("Hello.class", Some("java_class")),
+        ("tiny.sqlite", Some("sqlite")),
+        ("hello-ppc.elf", Some("elf")),
+        ("small.zip", None),
+        ("tiny.pcap", None),
+    ] {
+        let path = format!("{root}/samples/{sample}");
+        let (code, out, err) = run(&["detect", &path], None);
+        match want {
+            Some(name) => {
+                assert_eq!(code, 0, "{sample}: {err}");
+                assert!(out.starts_with(&format!("{path}: {name} (")), "{out}");
+                assert!(!out.contains("; or "), "{out}");
+            }
+            None => {
+                assert_eq!(code, 1, "{sample}");
+                assert_eq!(out, format!("{path}: no bundled format matches\n"));
+            }
+        }
+    }
+}
+
+/// Without `-f`, the format is detected (and said); a data error on a file that another
+/// bundled format accepts says which; `formats NAME` prints the descriptor.
+#[test]
+fn decoding_without_a_format_and_looks_like() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let png = format!("{root}/samples/tiny.png");
+    let (code, out, err) = run(&[&png], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("decoding as `png` (detected by its magic"),
+        "{err}"
+    );
+    let (_, want, _) = run(&["-f", "png", &png], None);
+    assert_eq!(out, want);
+    let gz = format!("{root}/samples/hello.gz");
+    let (code, _, err) = run(&["-f", "gif", &gz], None);
+    assert_eq!(code, 1);
+    assert!(err.ends_with("; this looks like gzip (-f gzip)\n"), "{err}");
+    let (code, out, _) = run(&["formats", "wav"], None);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(format!("{root}/formats/wav.struct")).expect("wav");
+    assert_eq!(out, text);
+    let (code, _, err) = run(&[&format!("{root}/samples/README.md")], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("matches no bundled format by its magic"),
+        "{err}"
+    );
+}
