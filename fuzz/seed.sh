@@ -7,7 +7,7 @@ set -euo pipefail
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 corpus="$fuzz/corpus"
-mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data}
+mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data,select_path}
 
 # The bundled formats in the order of unstruct::formats::ALL (build.rs sorts the paths).
 mapfile -t formats < <(cd "$root/formats" && printf '%s\n' *.struct | LC_ALL=C sort)
@@ -90,6 +90,14 @@ seed_fmt count '10x2i' '' '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\
 printf 'I h' > "$corpus/structfmt/bad-space"
 printf '<\xe9' > "$corpus/structfmt/bad-nonascii"
 
-for t in descriptor structfmt formats descriptor_data; do
+# select_path: the paths of docs and tests, and a few near misses
+i=0
+for p in 'items[1].c' 'items[*].b[0]' 'tail' '.items[].c.y' '[0]' 'chunks[1].body' \
+  'packets[*]' 'header.e_ident' 'items[' 'a..b' 'x[99999999999999999999]' 'items[*].c.x'; do
+  printf '%s' "$p" > "$corpus/select_path/seed-$i"
+  i=$((i + 1))
+done
+
+for t in descriptor structfmt formats descriptor_data select_path; do
   echo "$t: $(find "$corpus/$t" -type f | wc -l) files"
 done

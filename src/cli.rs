@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use unstruct::columnar;
-use unstruct::decode::{self, Input, Options};
+use unstruct::decode::{Input, Options};
 use unstruct::emit::json::{IntStyle, JsonOptions, JsonWriter, Style};
 use unstruct::emit::{BytesStyle, Sink};
 use unstruct::error::{DataError, DataErrorKind, DescriptorError};
@@ -20,6 +20,7 @@ use unstruct::plan::{Plan, StructId};
 use unstruct::records::{self, OnError, RecordsConfig, RunError};
 use unstruct::structfmt::{self, lower::StringMode};
 
+mod document;
 mod view;
 
 /// The highest `--max-depth`: decoding runs on a 256 MiB stack (see `main.rs`).
@@ -150,6 +151,14 @@ pub struct DecodeArgs {
     /// How byte strings are written.
     #[arg(long, value_enum, default_value = "hex", value_name = "STYLE")]
     bytes: BytesArg,
+    /// Write only the values at PATH (`chunks[1].body`, `packets[*]`, `header.e_ident`), each
+    /// as a top-level value: with `[*]` and `-o ndjson`, one line per element as it is decoded.
+    #[arg(long, value_name = "PATH", value_parser = parse_select)]
+    select: Option<unstruct::select::Path>,
+    /// On a data error, close the JSON with an `"@error": {"message", "offset", "path"}`
+    /// member where decoding stopped, so that it is valid JSON (the exit status is still 1).
+    #[arg(long)]
+    partial: bool,
     /// Add `"@offsets": {"field": [offset, size], ...}` to every object (file offsets).
     #[arg(long)]
     offsets: bool,
@@ -248,6 +257,10 @@ fn parse_offset(s: &str) -> Result<Offset, String> {
         Some(rest) => parse_number(rest).map(Offset::FromEnd),
         None => parse_number(s).map(Offset::FromStart),
     }
+}
+
+fn parse_select(s: &str) -> Result<unstruct::select::Path, String> {
+    unstruct::select::parse(s).map_err(|e| format!("bad path `{s}`: {e}"))
 }
 
 fn parse_number(s: &str) -> Result<u64, String> {
@@ -545,6 +558,8 @@ pub struct Job {
     pub file: Option<PathBuf>,
     threads: usize,
     columnar: Option<Columnar>,
+    pub select: Option<unstruct::select::Path>,
+    pub partial: bool,
     output_file: Option<PathBuf>,
     /// The descriptor's name without directory and `.struct` (`png`), for [`looks_like`].
     format: Option<String>,
@@ -679,6 +694,16 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
             )));
         }
     }
+    if records.is_some() {
+        let flag = [(a.select.is_some(), "--select"), (a.partial, "--partial")]
+            .into_iter()
+            .find(|(given, _)| *given);
+        if let Some((_, name)) = flag {
+            return Err(usage(format!(
+                "{name} is for a whole-file decode, not records mode (every record is already a line)"
+            )));
+        }
+    }
     let columnar = match a.output {
         Some(OutputArg::Csv) => Some(Columnar::Csv(b',')),
         Some(OutputArg::Tsv) => Some(Columnar::Csv(b'\t')),
@@ -754,6 +779,8 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
         length: a.length,
         file: a.file.filter(|f| f.as_os_str() != "-"),
         columnar,
+        select: a.select,
+        partial: a.partial,
         output_file: a.output_file,
         format: a
             .format
@@ -810,6 +837,18 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
         }
         Err(RunError::Data(e)) => {
             finish()?;
+            // a document cut by the error ends without a newline: on a terminal the message
+            // goes on a line of its own
+            if job.records.is_none()
+                && !job.partial
+                && job.select.is_none()
+                && job.output_file.is_none()
+                && io::stdout().is_terminal()
+            {
+                let mut out = io::stdout().lock();
+                out.write_all(b"\n")?;
+                out.flush()?;
+            }
             let hint = if base.get() == 0 {
                 looks_like(&job)
             } else {
@@ -929,17 +968,7 @@ fn json_run_on<W: Write + Send>(
                 _ => records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, w, report),
             }
         }
-        (DataSource::Slice(input), None) => {
-            match decode::decode_document(&job.plan, input, job.opts, w) {
-                Ok(_) => {
-                    w.end_record().map_err(RunError::Output)?;
-                    w.finish().map_err(RunError::Output)?;
-                    Ok(records::Summary::default())
-                }
-                // what was decoded is written, unterminated, so it cannot pass for complete
-                Err(e) => Err(RunError::Data(e)),
-            }
-        }
+        (DataSource::Slice(input), None) => document::run(job, input, base, w),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod parallel;
 pub mod plan;
 pub mod records;
+pub mod select;
 pub mod shards;
 pub mod structfmt;
 pub mod text;

@@ -250,3 +250,67 @@ fn var_records_from_stdin() {
         peak.hwm
     );
 }
+
+/// A pcap capture of `packets` records of 65,535 zero bytes each, written sparse (the packet
+/// data are holes), so that a 1 GiB input costs neither disk nor time to make.
+fn sparse_pcap(path: &std::path::Path, packets: u32) {
+    use std::io::{Seek, SeekFrom};
+    let mut f = BufWriter::new(File::create(path).expect("create pcap"));
+    let mut head = Vec::new();
+    for v in [0xa1b2c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        head.extend_from_slice(&v.to_le_bytes());
+    }
+    f.write_all(&head).expect("write");
+    const LEN: u32 = 65535;
+    for i in 0..packets {
+        for v in [i, 0, LEN, LEN] {
+            f.write_all(&v.to_le_bytes()).expect("write");
+        }
+        f.seek(SeekFrom::Current(LEN as i64)).expect("seek");
+    }
+    let end = f.stream_position().expect("position");
+    let f = f.into_inner().expect("flush");
+    f.set_len(end).expect("set length");
+}
+
+/// `--select 'packets[*]' -o ndjson` on a 1 GiB capture: one line per packet as it is
+/// decoded, memory flat (the packets are never held together); and `view` on the same file.
+#[test]
+fn select_packets_of_a_1_gib_pcap() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("select-1g.pcap");
+    let _tmp = TempFile(path.clone());
+    // 16,385 packets of 65,551 bytes: just over 1 GiB
+    sparse_pcap(&path, 16_385);
+    assert!(std::fs::metadata(&path).expect("pcap").len() > 1 << 30);
+    let file = path.to_str().expect("utf-8 path");
+    let peak = run(
+        "(e) --select 'packets[*]' -o ndjson, 1 GiB pcap",
+        unstruct(&[
+            "-f",
+            "pcap",
+            "--select",
+            "packets[*]",
+            "-o",
+            "ndjson",
+            "--bytes",
+            "base64",
+            file,
+        ]),
+        None,
+    );
+    assert!(
+        peak.anon < LIMIT_KB,
+        "--select: RssAnon {} KiB is not below {LIMIT_KB} KiB",
+        peak.anon
+    );
+    let peak = run(
+        "(f) view, 1 GiB pcap",
+        unstruct(&["view", "-f", "pcap", file]),
+        None,
+    );
+    assert!(
+        peak.anon < LIMIT_KB,
+        "view: RssAnon {} KiB is not below {LIMIT_KB} KiB",
+        peak.anon
+    );
+}

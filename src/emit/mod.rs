@@ -6,6 +6,7 @@
 
 pub mod columnar;
 pub mod json;
+pub mod partial;
 pub mod tree;
 
 use crate::text::Encoding;
