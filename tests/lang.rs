@@ -2668,3 +2668,32 @@ fn end_of_field_error_names_the_usual_mistake() {
         );
     }
 }
+
+#[test]
+fn peeks_of_any_type() {
+    let d = "struct t {
+    name:  = (strz at 4)
+    hdr_b: = (hdr at 0).b
+    second: = (u8[2] at 0)[1]
+    upto0: = len((u8[..] until _ == 0 at 0))
+    first: u8
+}
+struct hdr { a: u8; b: u16be }";
+    let data = b"\x01\x02\x03\x00abc\x00";
+    assert_eq!(
+        decode(d, data),
+        json!({
+            "name": "abc",
+            "hdr_b": u16::from_be_bytes([2, 3]),
+            "second": 2,
+            "upto0": 4,
+            "first": 1
+        })
+    );
+    // a peek reads without moving: the cursor is still at 0 for `first`
+    let e = data_err("struct t { s: = (strz at 1) }", b"\x00ab");
+    assert!(matches!(e.kind, DataErrorKind::NoTerminator { .. }), "{e}");
+    // a struct that peeks itself stops at the depth limit
+    let e = data_err("struct t { n: = (t at 0).n }", b"\x00");
+    assert!(matches!(e.kind, DataErrorKind::TooDeep(_)), "{e}");
+}

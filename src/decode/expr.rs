@@ -477,6 +477,31 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             )));
         }
         let rel = rel as usize;
+        let simple = match ty {
+            TypePlan::Str { kind, .. } => *kind != StrKind::Z,
+            TypePlan::Int { .. }
+            | TypePlan::Float { .. }
+            | TypePlan::Enum { .. }
+            | TypePlan::Bool
+            | TypePlan::Bytes(_) => true,
+            _ => false,
+        };
+        if !simple {
+            // any other type (`strz`, a struct, an array) is decoded there, as a field with
+            // `at` would be, and not written
+            let saved = (self.pos, self.end, self.region_start, self.bitpos);
+            let depth = self.depth;
+            let r = self.enter().and_then(|()| {
+                self.pos = rel;
+                self.end = self.data.len();
+                self.region_start = rel;
+                self.bitpos = 0;
+                self.decode_type(ty, true, false)
+            });
+            (self.pos, self.end, self.region_start, self.bitpos) = saved;
+            self.depth = depth;
+            return r;
+        }
         let n = match ty {
             TypePlan::Int { size, .. }
             | TypePlan::Float { size, .. }

@@ -1310,7 +1310,11 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Peek(t, at) => {
                 let at_id = self.int_expr(at, scope)?;
-                let (ty, vty) = self.ty(t, e.span, scope, false, false)?;
+                let (mut ty, vty) = self.ty(t, e.span, scope, false, false)?;
+                // a peeked array is a value of the expression: its elements are kept
+                if let TypePlan::Array(a) = &mut ty {
+                    a.keep = true;
+                }
                 (PExpr::Peek { ty, at: at_id }, vty)
             }
             ExprKind::Cast(a, en) => {

@@ -649,13 +649,8 @@ fn primary(i: In) -> R<Expr> {
     }
     if let Some(r) = i.strip_prefix('(') {
         let (r, _) = spnl(r)?;
-        // a peek: `(T at E)` where T is a primitive, bytes[N] or str[N]
-        if let Ok((r2, ty)) = peek_type(r)
-            && at_kw(r2, "at")
-        {
-            let (r2, _) = kw("at")(r2)?;
-            let (r2, _) = spnl(r2)?;
-            let (r2, off) = cut_err(expr(r2))?;
+        // a peek: `(T at E)`, T any type but `match` and constants
+        if let Ok((r2, (ty, off))) = peek(r) {
             let (r2, _) = cut_err(symnl(")")(r2))?;
             return Ok((r2, mk(ExprKind::Peek(Box::new(ty), boxed(off)), r2)));
         }
@@ -716,16 +711,30 @@ fn arg_list(i: In) -> R<Vec<Expr>> {
     }
 }
 
-/// Types allowed in a peek `(T at E)`.
-fn peek_type(i: In) -> R<TypeExpr> {
-    let (r, ty) = type_atom(i)?;
+/// The inside of a peek `(T at E)`: any type but `match`, constants, padding and computed
+/// values (`u16`, `strz`, a struct, `u8[4]`), with only the `at` modifier.
+fn peek(i: In) -> R<(TypeExpr, Expr)> {
+    let (r, spec) = type_spec(i)?;
+    let TypeSpec {
+        ty, at: Some(at), ..
+    } = spec
+    else {
+        return expected(i, "a peek");
+    };
+    let plain = spec.if_.is_none()
+        && spec.size.is_none()
+        && spec.valid.is_none()
+        && spec.each_if.is_none()
+        && spec.each_at.is_none()
+        && spec.each_size.is_none();
     match ty {
-        TypeExpr::Prim(_) | TypeExpr::Bytes(Len::Count(_)) => Ok((r, ty)),
-        TypeExpr::Str {
-            kind: StrKind::Fixed(Len::Count(_)) | StrKind::ZFixed(Len::Count(_)),
-            ..
-        } => Ok((r, ty)),
-        _ => expected(i, "a peek type"),
+        TypeExpr::Match { .. }
+        | TypeExpr::Const { .. }
+        | TypeExpr::Computed(_)
+        | TypeExpr::Pad(_)
+        | TypeExpr::Align(_) => expected(i, "a peek type"),
+        _ if !plain => fatal(i, "a peek `(T at E)` takes no modifier but `at`"),
+        ty => Ok((r, (ty, at))),
     }
 }
 
