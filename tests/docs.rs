@@ -1,0 +1,155 @@
+//! Every example in README.md and docs/*.md runs as written, from the repository's root, on
+//! files in the repository (`samples/`, `formats/`, `examples/`, the last made by
+//! `examples/make_examples.py`).
+//!
+//! In a fenced block, a line `$ COMMAND` is run by `sh` (all commands of a block in one
+//! shell, so `echo $?` sees the command before it) and the lines after it, up to the next
+//! `$` line or the end of the block, are its output: stdout and stderr together, compared
+//! exactly (trailing spaces aside). In a block without `$` lines, every line that starts
+//! with `unstruct ` is run and must succeed. `cargo` lines are not run. The examples call the
+//! `unstruct` built for these tests and `jq` (a note, and no check, where jq is missing,
+//! unless UNSTRUCT_REQUIRE_ORACLES=1).
+
+use std::path::Path;
+use std::process::Command;
+
+/// One fenced block's examples: (line number of the command, command, expected output).
+type Example = (usize, String, Option<Vec<String>>);
+
+fn blocks(text: &str) -> Vec<Vec<Example>> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut cur: Vec<Example> = Vec::new();
+    let mut dollar = false;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            if in_block && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            dollar = false;
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            if !dollar {
+                cur.clear();
+            }
+            dollar = true;
+            cur.push((n + 1, cmd.to_string(), Some(Vec::new())));
+        } else if dollar {
+            if let Some((_, _, Some(o))) = cur.last_mut() {
+                o.push(line.trim_end().to_string());
+            }
+        } else if line.starts_with("unstruct ") {
+            cur.push((n + 1, line.to_string(), None));
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_and_docs_examples_run_as_written() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let bin = Path::new(env!("CARGO_BIN_EXE_unstruct"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let strict = std::env::var("UNSTRUCT_REQUIRE_ORACLES").is_ok_and(|v| v == "1");
+    let have_jq = Command::new("jq").arg("--version").output().is_ok();
+    assert!(have_jq || !strict, "jq is required for the docs' examples");
+    let mut files = vec![format!("{root}/README.md")];
+    let mut docs: Vec<_> = std::fs::read_dir(format!("{root}/docs"))
+        .expect("docs/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| p.display().to_string())
+        .collect();
+    docs.sort();
+    files.extend(docs);
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read doc");
+        let name = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .trim_start_matches('/');
+        for block in blocks(&text) {
+            if !have_jq && block.iter().any(|(_, c, _)| c.contains("| jq")) {
+                eprintln!("note: {name}: a block using jq is not checked (no jq)");
+                continue;
+            }
+            // one shell per block; a marker line with the status after each command
+            const MARK: &str = "@@unstruct-docs-example@@";
+            let mut script = String::from("exec 2>&1\n");
+            for (_, cmd, _) in &block {
+                script.push_str(&format!(
+                    "{cmd}\n__s=$?; printf '\\n{MARK} %s\\n' $__s; (exit $__s)\n"
+                ));
+            }
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .current_dir(root)
+                .env("PATH", &path)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("sh runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let mut results: Vec<(Vec<String>, i32)> = Vec::new();
+            let mut cur: Vec<String> = Vec::new();
+            for l in text.lines() {
+                if let Some(status) = l.strip_prefix(MARK) {
+                    while cur.last().is_some_and(|l| l.is_empty()) {
+                        cur.pop();
+                    }
+                    results.push((
+                        std::mem::take(&mut cur),
+                        status.trim().parse().unwrap_or(-1),
+                    ));
+                } else {
+                    cur.push(l.trim_end().to_string());
+                }
+            }
+            for ((line, cmd, want), (got, status)) in block.iter().zip(results) {
+                ran += 1;
+                match want {
+                    Some(want) => {
+                        let mut want = want.clone();
+                        while want.last().is_some_and(|l| l.is_empty()) {
+                            want.pop();
+                        }
+                        if got != want {
+                            failures.push(format!(
+                                "{name}:{line}: $ {cmd}\n--- documented\n{}\n--- actual\n{}",
+                                want.join("\n"),
+                                got.join("\n")
+                            ));
+                        }
+                    }
+                    None if status != 0 => failures.push(format!(
+                        "{name}:{line}: `{cmd}` exited with {status}:\n{}",
+                        got.join("\n")
+                    )),
+                    None => {}
+                }
+            }
+        }
+    }
+    assert!(ran > 20, "only {ran} examples found");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} examples do not run as documented:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
