@@ -4,8 +4,8 @@
 //!
 //! In a fenced block, a line `$ COMMAND` is run by `sh` (all commands of a block in one
 //! shell, so `echo $?` sees the command before it) and the lines after it, up to the next
-//! `$` line or the end of the block, are its output: stdout and stderr together, compared
-//! exactly (trailing spaces aside). In a block without `$` lines, every line that starts
+//! `$` line or the end of the block, are its output: stdout and stderr, each line for line
+//! (trailing spaces aside), in any interleaving of the two (as a terminal shows them). In a block without `$` lines, every line that starts
 //! with `unstruct ` is run and must succeed. `cargo` lines are not run. The examples call the
 //! `unstruct` built for these tests and `jq` (a note, and no check, where jq is missing,
 //! unless UNSTRUCT_REQUIRE_ORACLES=1).
@@ -51,6 +51,27 @@ fn blocks(text: &str) -> Vec<Vec<Example>> {
     out
 }
 
+/// Whether `want` is `a` and `b` merged, each in its own order.
+fn interleaves(want: &[String], a: &[String], b: &[String]) -> bool {
+    if want.len() != a.len() + b.len() {
+        return false;
+    }
+    // ok[j]: want[..i+j] is a merge of a[..i] and b[..j], row by row over i
+    let mut ok = vec![false; b.len() + 1];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            ok[j] = if i == 0 && j == 0 {
+                true
+            } else {
+                let from_a = i > 0 && ok[j] && want[i + j - 1] == a[i - 1];
+                let from_b = j > 0 && ok[j - 1] && want[i + j - 1] == b[j - 1];
+                from_a || from_b
+            };
+        }
+    }
+    ok[b.len()]
+}
+
 #[test]
 fn readme_and_docs_examples_run_as_written() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -88,12 +109,17 @@ fn readme_and_docs_examples_run_as_written() {
                 eprintln!("note: {name}: a block using jq is not checked (no jq)");
                 continue;
             }
-            // one shell per block; a marker line with the status after each command
+            // one shell per block; each command's stderr goes to a file of its own, and a
+            // marker line with the status follows its stdout
             const MARK: &str = "@@unstruct-docs-example@@";
-            let mut script = String::from("exec 2>&1\n");
-            for (_, cmd, _) in &block {
+            let tmp = std::env::temp_dir().join(format!("unstruct-docs-{}", std::process::id()));
+            std::fs::create_dir_all(&tmp).expect("tmp dir");
+            let err_file = |k: usize| tmp.join(format!("stderr.{k}"));
+            let mut script = String::new();
+            for (k, (_, cmd, _)) in block.iter().enumerate() {
                 script.push_str(&format!(
-                    "{cmd}\n__s=$?; printf '\\n{MARK} %s\\n' $__s; (exit $__s)\n"
+                    "{{ {cmd}\n}} 2>'{}'\n__s=$?; printf '\\n{MARK} %s\\n' $__s; (exit $__s)\n",
+                    err_file(k).display()
                 ));
             }
             let out = Command::new("sh")
@@ -105,22 +131,24 @@ fn readme_and_docs_examples_run_as_written() {
                 .output()
                 .expect("sh runs");
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let mut results: Vec<(Vec<String>, i32)> = Vec::new();
+            let mut results: Vec<(Vec<String>, Vec<String>, i32)> = Vec::new();
             let mut cur: Vec<String> = Vec::new();
             for l in text.lines() {
                 if let Some(status) = l.strip_prefix(MARK) {
                     while cur.last().is_some_and(|l| l.is_empty()) {
                         cur.pop();
                     }
-                    results.push((
-                        std::mem::take(&mut cur),
-                        status.trim().parse().unwrap_or(-1),
-                    ));
+                    let k = results.len();
+                    let err = std::fs::read_to_string(err_file(k)).unwrap_or_default();
+                    let err = err.lines().map(|l| l.trim_end().to_string()).collect();
+                    let status = status.trim().parse().unwrap_or(-1);
+                    results.push((std::mem::take(&mut cur), err, status));
                 } else {
                     cur.push(l.trim_end().to_string());
                 }
             }
-            for ((line, cmd, want), (got, status)) in block.iter().zip(results) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            for ((line, cmd, want), (got, err, status)) in block.iter().zip(results) {
                 ran += 1;
                 match want {
                     Some(want) => {
@@ -128,7 +156,10 @@ fn readme_and_docs_examples_run_as_written() {
                         while want.last().is_some_and(|l| l.is_empty()) {
                             want.pop();
                         }
-                        if got != want {
+                        // on a terminal stderr and a pipe's stdout interleave as they come:
+                        // the documented lines are some interleaving of the two
+                        if !interleaves(&want, &got, &err) {
+                            let got: Vec<String> = got.into_iter().chain(err).collect();
                             failures.push(format!(
                                 "{name}:{line}: $ {cmd}\n--- documented\n{}\n--- actual\n{}",
                                 want.join("\n"),
@@ -138,7 +169,7 @@ fn readme_and_docs_examples_run_as_written() {
                     }
                     None if status != 0 => failures.push(format!(
                         "{name}:{line}: `{cmd}` exited with {status}:\n{}",
-                        got.join("\n")
+                        got.into_iter().chain(err).collect::<Vec<_>>().join("\n")
                     )),
                     None => {}
                 }
