@@ -37,6 +37,9 @@ Examples:
   unstruct check my.struct                           descriptor errors with line:col
   unstruct layout my.struct                          offsets and sizes of fields
   unstruct formats                                   the bundled formats
+  unstruct formats png                               print a bundled descriptor
+  unstruct detect samples/tiny.png                   which bundled format a file looks like
+  unstruct samples/tiny.png                          no -f: the format is detected by its magic
   unstruct calcsize '@bhiq'                          like Python's struct.calcsize
 
 Exit status: 0 success, 1 data error (after writing everything decoded before it),

@@ -7,7 +7,7 @@
 
 use unstruct::decode::{Input, Options};
 use unstruct::emit::Sink;
-use unstruct::emit::json::{JsonOptions, JsonWriter, Style};
+use unstruct::emit::json::{IntStyle, JsonOptions, JsonWriter, Style};
 use unstruct::plan::Plan;
 use unstruct::records::{self, RecordsConfig};
 
@@ -99,10 +99,21 @@ fn data(r: &mut Rng, len: usize) -> Vec<u8> {
 
 /// Records mode over `data` in `style`; the output parsed, the count and the error text.
 fn run(plan: &Plan, data: &[u8], style: Style) -> (Vec<serde_json::Value>, u64, Option<String>) {
+    run_with(plan, data, style, IntStyle::Number)
+}
+
+/// [`run`] with integers written in `ints`.
+fn run_with(
+    plan: &Plan,
+    data: &[u8],
+    style: Style,
+    ints: IntStyle,
+) -> (Vec<serde_json::Value>, u64, Option<String>) {
     let mut w = JsonWriter::new(
         Vec::new(),
         JsonOptions {
             style,
+            ints,
             ..JsonOptions::default()
         },
     );
@@ -291,6 +302,18 @@ fn sequence_programs_match_the_general_decoder() {
             (&slow, n_slow, &e_slow),
             "case {case}: compact and pretty output differ\n{text}\ndata {bytes:02x?}"
         );
+        // integer styles: the general decoder's output is the sequence program's restyled
+        if case % 4 == 0 {
+            for ints in [IntStyle::Hex, IntStyle::BigAsString] {
+                let (styled, n, e) = run_with(&plan, &bytes, Style::Ndjson, ints);
+                let want: Vec<_> = fast.iter().map(|v| restyle(v, ints)).collect();
+                assert_eq!(
+                    (&styled, n, &e),
+                    (&want, n_fast, &e_fast),
+                    "case {case}: {ints:?}\n{text}\ndata {bytes:02x?}"
+                );
+            }
+        }
         let root = &plan.structs[plan.root as usize];
         if root.seq.is_some() {
             fast_records += fast.len();
@@ -462,4 +485,59 @@ fn sequence_program_gives_back_a_struct_cleanly() {
         fast["items"][2],
         serde_json::json!({"n": 2, "a": 7, "s": "ab"})
     );
+}
+
+/// Integers as the compiled writer writes them (JSON numbers), turned into hex strings as
+/// Python's `hex()` writes them, or into strings outside ±(2^53-1).
+fn restyle(v: &serde_json::Value, ints: IntStyle) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            let i = n
+                .as_i64()
+                .map_or_else(|| i128::from(n.as_u64().unwrap_or(0)), i128::from);
+            match ints {
+                IntStyle::Hex if i < 0 => Value::String(format!("-{:#x}", -i)),
+                IntStyle::Hex => Value::String(format!("{i:#x}")),
+                IntStyle::BigAsString if i.unsigned_abs() > (1 << 53) - 1 => {
+                    Value::String(i.to_string())
+                }
+                _ => v.clone(),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| restyle(x, ints)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), restyle(x, ints)))
+                .collect(),
+        ),
+        _ => v.clone(),
+    }
+}
+
+/// `--ints hex` and `--big-ints string`: the compiled writers defer to the general decoder,
+/// whose output must be the compiled writer's numbers restyled (fixed layouts here; the
+/// sequence programs in `sequence_programs_match_the_general_decoder`).
+#[test]
+fn integer_styles_match_the_compiled_writers_numbers() {
+    let mut r = Rng(0x1a75_0f_4e_c0de);
+    for case in 0..600 {
+        let (text, size) = descriptor(&mut r);
+        let plan = unstruct::lang::compile_str("case.struct", &text)
+            .unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+        let records = 1 + r.below(4) as usize;
+        let bytes = data(&mut r, size * records);
+        let (numbers, n, e) = run(&plan, &bytes, Style::Ndjson);
+        for ints in [IntStyle::Hex, IntStyle::BigAsString] {
+            for style in [Style::Ndjson, Style::Pretty] {
+                let (styled, n2, e2) = run_with(&plan, &bytes, style, ints);
+                let want: Vec<_> = numbers.iter().map(|v| restyle(v, ints)).collect();
+                assert_eq!(
+                    (&styled, n2, &e2),
+                    (&want, n, &e),
+                    "case {case}: {ints:?} {style:?}\n{text}\ndata {bytes:02x?}"
+                );
+            }
+        }
+    }
 }
