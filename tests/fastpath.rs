@@ -520,7 +520,7 @@ fn restyle(v: &serde_json::Value, ints: IntStyle) -> serde_json::Value {
 /// sequence programs in `sequence_programs_match_the_general_decoder`).
 #[test]
 fn integer_styles_match_the_compiled_writers_numbers() {
-    let mut r = Rng(0x1a75_0f_4e_c0de);
+    let mut r = Rng(0x1a75_0f4e_c0de);
     for case in 0..600 {
         let (text, size) = descriptor(&mut r);
         let plan = unstruct::lang::compile_str("case.struct", &text)
