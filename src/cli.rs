@@ -21,6 +21,7 @@ use unstruct::records::{self, OnError, RecordsConfig, RunError};
 use unstruct::structfmt::{self, lower::StringMode};
 
 mod document;
+mod progress;
 mod view;
 
 /// The highest `--max-depth`: decoding runs on a 256 MiB stack (see `main.rs`).
@@ -71,6 +72,17 @@ enum Cmd {
     },
     /// Show the decoded fields next to their bytes: offset, size, hex, name and value.
     View(Box<view::ViewArgs>),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or with --dir write one page per command there.
+    Man {
+        /// Write unstruct.1, unstruct-view.1, … into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List the bundled formats, one line each; with NAME, print that format's descriptor.
     Formats {
         /// A bundled format whose descriptor to print (to copy and change).
@@ -162,6 +174,10 @@ pub struct DecodeArgs {
     /// member where decoding stopped, so that it is valid JSON (the exit status is still 1).
     #[arg(long)]
     partial: bool,
+    /// No progress bar (shown on stderr, when it is a terminal and the output is not, for runs
+    /// longer than a second).
+    #[arg(short = 'q', long)]
+    quiet: bool,
     /// Add `"@offsets": {"field": [offset, size], ...}` to every object (file offsets).
     #[arg(long)]
     offsets: bool,
@@ -369,6 +385,23 @@ pub fn run() -> Result<ExitCode> {
         }
         Some(Cmd::Shards { n, decode }) => shards_cmd(*decode, n),
         Some(Cmd::View(a)) => view::run(*a),
+        Some(Cmd::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // into a buffer first: the generator panics on a write error (a closed pipe)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "unstruct", &mut script);
+            io::stdout().write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Man { dir }) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match dir {
+                Some(d) => clap_mangen::generate_to(cmd, &d)
+                    .map_err(|e| usage(format!("cannot write to `{}`: {e}", d.display())))?,
+                None => clap_mangen::Man::new(cmd).render(&mut io::stdout())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         None => decode_cmd(cli.decode),
     }
 }
@@ -563,6 +596,8 @@ pub struct Job {
     columnar: Option<Columnar>,
     pub select: Option<unstruct::select::Path>,
     pub partial: bool,
+    /// Where decoding reports how far it got, when a progress bar is shown.
+    progress: Option<std::sync::Arc<unstruct::progress::Progress>>,
     output_file: Option<PathBuf>,
     /// The descriptor's name without directory and `.struct` (`png`), for [`looks_like`].
     format: Option<String>,
@@ -784,6 +819,7 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
         columnar,
         select: a.select,
         partial: a.partial,
+        progress: None,
         output_file: a.output_file,
         format: a
             .format
@@ -799,7 +835,17 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
 }
 
 fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
-    let job = build_job(a)?;
+    let quiet = a.quiet;
+    let mut job = build_job(a)?;
+    // a bar on the terminal, unless the output goes there too
+    let bar = (!quiet
+        && io::stderr().is_terminal()
+        && (job.output_file.is_some() || !io::stdout().is_terminal()))
+    .then(|| {
+        let p = std::sync::Arc::new(unstruct::progress::Progress::new());
+        job.progress = Some(p.clone());
+        progress::Bar::start(p)
+    });
     if job.file.is_none() && io::stdin().is_terminal() {
         return Err(usage(
             "no input: give a file, or pipe data to stdin (`-` reads stdin)",
@@ -820,6 +866,8 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             (Some(c), Some(sid)) => columnar_run(&job, c, sid, out, &base, &mut report)?,
             _ => json_run(&job, out, &base, &mut report)?,
         };
+    // the bar's line is cleared before anything more goes to stderr
+    drop(bar);
     match result {
         Ok(summary) => {
             finish()?;
@@ -895,7 +943,14 @@ fn with_input<T>(
     }
     let (bytes, range) = load_input(job)?;
     base.set(range.start as u64);
-    Ok(f(DataSource::Slice(Input::whole(&bytes.bytes()[range]))))
+    let progress = job.progress.as_deref();
+    if let Some(p) = progress {
+        p.set_total(range.len() as u64);
+    }
+    Ok(f(DataSource::Slice(Input {
+        progress,
+        ..Input::whole(&bytes.bytes()[range])
+    })))
 }
 
 /// The whole input (a memory-mapped file, or stdin read to the end) and the part of it that

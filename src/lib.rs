@@ -14,6 +14,7 @@ pub mod lang;
 pub mod layout;
 pub mod parallel;
 pub mod plan;
+pub mod progress;
 pub mod records;
 pub mod select;
 pub mod shards;

@@ -114,6 +114,7 @@ pub fn run_range<S: Sink>(
         if count.is_some_and(|c| summary.written >= c) {
             break;
         }
+        d.progress_at(pos);
         // compiled records written straight into a compact writer, many at a time
         if fast
             && bad_start.is_none()
@@ -244,6 +245,7 @@ pub fn run_stream<S: Sink>(
             } else {
                 None
             },
+            progress: None,
         };
         let mut d = Decoder::new(plan, input, opts, sink, &mut st);
         let fast = d.has_fast_records(sid);

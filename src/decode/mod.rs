@@ -15,6 +15,7 @@ pub use seq::SeqProgram;
 use crate::emit::Sink;
 use crate::error::{DataError, DataErrorKind};
 use crate::plan::*;
+use crate::progress::Progress;
 use crate::text::{self, Encoding};
 use cursor::{Scalar, read_scalar, scalar_size};
 pub use value::Value;
@@ -48,6 +49,8 @@ pub struct Input<'a> {
     pub base: u64,
     /// Size of the whole input, when known (not known for streamed stdin).
     pub total: Option<u64>,
+    /// Where to report how far decoding got (for a progress display), if anywhere.
+    pub progress: Option<&'a Progress>,
 }
 
 impl<'a> Input<'a> {
@@ -56,6 +59,7 @@ impl<'a> Input<'a> {
             data,
             base: 0,
             total: Some(data.len() as u64),
+            progress: None,
         }
     }
 }
@@ -107,6 +111,10 @@ pub struct Decoder<'a, 'p, 's, S: Sink> {
     /// A kept array created by `decode_field` before its elements, so that the array's own
     /// name inside its elements means the elements decoded so far.
     pending_array: Option<u32>,
+    progress: Option<&'a Progress>,
+    /// Array elements report progress once the cursor passes this (every MiB; never
+    /// without a [`Progress`]).
+    progress_next: usize,
 }
 
 /// Decodes the root struct of `plan` over `input` as one JSON document. Returns the number
@@ -153,6 +161,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             budget_limit,
             last_at_end: 0,
             pending_array: None,
+            progress: input.progress,
+            progress_next: if input.progress.is_some() {
+                0
+            } else {
+                usize::MAX
+            },
         }
     }
 
@@ -168,6 +182,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     pub fn data_len(&self) -> usize {
         self.data.len()
+    }
+
+    /// Reports to the input's [`Progress`], if any, that decoding reached `pos` (relative
+    /// to the data).
+    #[inline]
+    pub fn progress_at(&self, pos: usize) {
+        if let Some(p) = self.progress {
+            p.reach(self.abs(pos));
+        }
     }
 
     /// Decodes struct `sid` as a top-level value starting at `pos` (relative to the data);
@@ -1424,6 +1447,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             if let Some(ix) = self.st.index.last_mut() {
                 *ix = i;
+            }
+            if self.pos >= self.progress_next {
+                self.progress_at(self.pos);
+                self.progress_next = self.pos + (1 << 20);
             }
             if let Some((id, args)) = fast
                 && self.try_seq_elem(id, args)

@@ -1,6 +1,8 @@
 //! Runs the `unstruct` binary on a pseudo-terminal (80×24, as a person's terminal) and
 //! returns what the screen received.
 
+#![allow(dead_code)] // each test file uses part of it
+
 use std::io::Read;
 use std::process::Command;
 
@@ -48,6 +50,24 @@ pub fn run(args: &[&str], env: &[(&str, &str)], unset: &[&str]) -> Screen {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    run_command(cmd)
+}
+
+/// Runs a shell script on a terminal, with `$UNSTRUCT` the binary: `"$UNSTRUCT" … > file`
+/// leaves only stderr on the terminal.
+pub fn run_shell(script: &str, env: &[(&str, &str)]) -> Screen {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", script])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("UNSTRUCT", env!("CARGO_BIN_EXE_unstruct"))
+        .env("TERM", "xterm-256color");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_command(cmd)
+}
+
+fn run_command(cmd: Command) -> Screen {
     let mut s = expectrl::Session::spawn(cmd).expect("spawn on a pty");
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];

@@ -1,0 +1,72 @@
+//! The progress bar on stderr: shown after a run has taken a second, on a terminal, and
+//! updated ten times a second from the input offset the decoder reports.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use unstruct::progress::Progress;
+
+/// Runs before the bar appears.
+const DELAY: Duration = Duration::from_secs(1);
+const TICK: Duration = Duration::from_millis(100);
+
+/// A running progress display; stopped (and its line cleared) when dropped.
+pub struct Bar {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Bar {
+    /// Starts the display of `progress` in a thread of its own.
+    pub fn start(progress: Arc<Progress>) -> Bar {
+        let done = Arc::new(AtomicBool::new(false));
+        let stop = done.clone();
+        let thread = std::thread::Builder::new()
+            .name("progress".into())
+            .spawn(move || show(&progress, &stop))
+            .ok();
+        Bar { done, thread }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn show(p: &Progress, done: &AtomicBool) {
+    let start = Instant::now();
+    while start.elapsed() < DELAY {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let total = p.total();
+    let (bar, template) = if total > 0 {
+        (
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
+            "{bar:30} {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+    } else {
+        (
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            "{spinner} {bytes} {bytes_per_sec}",
+        )
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    while !done.load(Ordering::Relaxed) {
+        bar.set_position(p.pos());
+        std::thread::sleep(TICK);
+    }
+    bar.finish_and_clear();
+}
