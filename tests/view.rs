@@ -360,3 +360,47 @@ fn struct_format_records_view_checked_with_python_struct() {
         .collect();
     assert_eq!(starts, [0, 7, 14]);
 }
+
+#[test]
+fn a_header_too_long_to_wait_for_gets_a_closing_line() {
+    let d = temp("long.struct", b"struct a { n: u16\n xs: u8[n] }\n");
+    let mut data = 300u16.to_le_bytes().to_vec();
+    data.extend((0..300u32).map(|i| i as u8));
+    let f = temp("long.bin", &data);
+    let out = Command::new(env!("CARGO_BIN_EXE_unstruct"))
+        .args(["view", "--all", "-f"])
+        .arg(&d)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let all = rows(&text);
+    // written before its size was known: `…`, and a closing line with the span and count
+    let head = all.iter().find(|r| r.name == "xs").expect("xs header");
+    assert_eq!((head.offset, head.size.as_str()), (2, "…"));
+    let end = all
+        .iter()
+        .find(|r| r.name == "xs end [300]")
+        .expect("closing line");
+    assert_eq!((end.offset, end.size.as_str()), (2, "300"));
+    assert_eq!(all.iter().filter(|r| r.name.starts_with('[')).count(), 300);
+    // a short array waits: its header has its size
+    let short = rows(
+        &String::from_utf8(
+            Command::new(env!("CARGO_BIN_EXE_unstruct"))
+                .args(["view", "-f"])
+                .arg(&d)
+                .arg(&f)
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap(),
+    );
+    let head = short.iter().find(|r| r.name.starts_with("xs")).unwrap();
+    assert_eq!(
+        (head.name.as_str(), head.size.as_str()),
+        ("xs [300]", "300")
+    );
+}
