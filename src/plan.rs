@@ -381,6 +381,7 @@ pub use crate::lang::ast::{BinOp, UnOp};
 #[derive(Clone, Debug)]
 pub enum PExpr {
     Int(i128),
+    Float(f64),
     Bool(bool),
     /// A string literal (compared as bytes).
     Lit(Box<[u8]>),
@@ -408,6 +409,13 @@ pub enum PExpr {
     },
     Cast(ExprId, EnumId),
     EnumConst(EnumId, i128),
+    /// `x[lo..hi]` of text (characters), bytes or an array; a missing end is the start or
+    /// the end.
+    Slice(ExprId, Option<ExprId>, Option<ExprId>),
+    /// `str(x)`: an integer as decimal text, or bytes as text in the given encoding.
+    ToText(ExprId, Option<Encoding>),
+    /// `reverse(x)`: text (by characters), bytes or an array in reverse order.
+    Reverse(ExprId),
 }
 
 /// The fast-path table of a struct, when it qualifies.

@@ -905,7 +905,7 @@ fn cases() -> Vec<Case> {
             d("wrong argument count to min")
                 .desc("struct s {\n  a: u8\n  b: = min()\n}\n")
                 .err(&[
-                    "{D}:3:8: `min` takes at least 2 argument(s), 0 given".to_string(),
+                    "{D}:3:8: `min` takes at least 1 argument(s), 0 given".to_string(),
                     caret(8, 5),
                 ]),
         );

@@ -203,7 +203,16 @@ fn seq_field(r: &mut Rng, i: usize, lens: &mut Vec<(String, u8)>) -> (String, Ve
             _ => (name, v as usize),
         }
     };
-    match r.below(11) {
+    match r.below(12) {
+        11 if !lens.is_empty() => {
+            // floored division and modulo of negative values (computed in the program)
+            let (name, _) = r.pick(lens).clone();
+            let d = *r.pick(&["3", "-3", "2"]);
+            (
+                format!("q{i}: = ({name} - 4) / {d} * 10 + ({name} - 4) % {d}"),
+                vec![],
+            )
+        }
         0 | 1 => {
             // a length field, kept for the fields after it
             let v = r.below(7) as u8;

@@ -1357,8 +1357,8 @@ struct t {
     b: = !x
     c: = ~0
     d: = -x
-    e: = -7 / 2
-    f: = -7 % 2
+    e: = -7 / 2     # floored, as Python's -7 // 2 == -4
+    f: = -7 % 2     # the divisor's sign, as Python's -7 % 2 == 1
     g: = x ? 10 : 20
     h: = 0 ? 1 : 0 ? 2 : 3
     i: = x > 1 && x < 5
@@ -1373,7 +1373,7 @@ struct t {
     assert_eq!(
         decode(d, &[3]),
         json!({
-            "x": 3, "a": true, "b": false, "c": -1, "d": -3, "e": -3, "f": -1, "g": 10, "h": 3,
+            "x": 3, "a": true, "b": false, "c": -1, "d": -3, "e": -4, "f": 1, "g": 10, "h": 3,
             "i": true, "j": true, "k": false, "l": false, "m": true, "n": 252, "o": 2
         })
     );
@@ -1760,8 +1760,8 @@ fn wrong_argument_count() {
     );
     assert_desc_err(
         "struct t {\n    a: = min(1)\n}\n",
-        "`min` takes at least 2 argument(s), 1 given",
-        (2, 10),
+        "`min` takes an array (or bytes), or at least 2 values; this is an integer",
+        (2, 14),
     );
     assert_desc_err(
         "struct t {\n    a: = len(1, 2)\n}\n",

@@ -39,10 +39,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     }
 
     /// The bytes of a string-like value.
-    pub(super) fn bytes_of(&self, v: Value) -> Option<&'a [u8]>
-    where
-        'p: 'a,
-    {
+    pub(super) fn bytes_of(&self, v: Value) -> Option<&[u8]> {
         match v {
             Value::Bytes { off, len } | Value::Str { off, len, .. } => {
                 self.data.get(off..off + len)
@@ -51,7 +48,52 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 PExpr::Lit(b) => Some(b),
                 _ => None,
             },
+            Value::Text(i) | Value::Blob(i) => self.st.owned.get(i as usize).map(|b| &b[..]),
             _ => None,
+        }
+    }
+
+    /// The raw bytes and encoding of a text value (literals and computed text are UTF-8).
+    fn text_of(&self, v: Value) -> Option<(&[u8], Encoding)> {
+        let enc = match v {
+            Value::Str { enc, .. } => enc,
+            Value::Lit(_) | Value::Text(_) => Encoding::Utf8,
+            _ => return None,
+        };
+        Some((self.bytes_of(v)?, enc))
+    }
+
+    /// A text value as a Rust string (invalid input text decoded with U+FFFD).
+    fn string_of(&self, v: Value) -> Option<String> {
+        let (b, enc) = self.text_of(v)?;
+        let mut out = String::with_capacity(b.len());
+        crate::text::decode_chars(b, enc, |c| out.push(c));
+        Some(out)
+    }
+
+    /// Stores computed text (`text`) or bytes and returns the value; the bytes computed per
+    /// record are bounded like the number of values.
+    fn owned(&mut self, b: &[u8], text: bool) -> DResult<Value> {
+        self.st.owned_bytes += b.len() as u64;
+        if self.st.owned_bytes > self.budget_limit {
+            return Err(self.err(DataErrorKind::Budget(self.budget_limit)));
+        }
+        let i = self.st.owned_used;
+        match self.st.owned.get_mut(i as usize) {
+            Some(v) => {
+                v.clear();
+                v.extend_from_slice(b);
+            }
+            None => self.st.owned.push(b.to_vec()),
+        }
+        self.st.owned_used += 1;
+        Ok(if text { Value::Text(i) } else { Value::Blob(i) })
+    }
+
+    fn as_float(&self, v: Value) -> DResult<f64> {
+        match v {
+            Value::Float(f) => Ok(f),
+            other => Ok(self.as_int(other)? as f64),
         }
     }
 
@@ -128,6 +170,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let plan = self.plan;
         Ok(match plan.expr(id) {
             PExpr::Int(v) => Value::Int(*v),
+            PExpr::Float(v) => Value::Float(*v),
             PExpr::Bool(b) => Value::Bool(*b),
             PExpr::Lit(_) => Value::Lit(id),
             PExpr::This => self.this,
@@ -163,6 +206,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let v = self.eval(*a)?;
                 match op {
                     UnOp::Not => Value::Bool(!self.truthy(v)?),
+                    UnOp::Neg if matches!(v, Value::Float(_)) => Value::Float(-self.as_float(v)?),
                     UnOp::Neg => Value::Int(
                         self.as_int(v)?
                             .checked_neg()
@@ -187,7 +231,156 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 Value::Enum { id: *e, v }
             }
             PExpr::EnumConst(e, v) => Value::Enum { id: *e, v: *v },
+            PExpr::Slice(a, lo, hi) => {
+                let v = self.eval_present(*a)?;
+                let lo = lo.map(|e| self.eval_int(e)).transpose()?;
+                let hi = hi.map(|e| self.eval_int(e)).transpose()?;
+                self.slice(v, lo, hi)?
+            }
+            PExpr::ToText(a, enc) => {
+                let v = self.eval_present(*a)?;
+                self.text_value(v, *enc)?
+            }
+            PExpr::Reverse(a) => {
+                let v = self.eval_present(*a)?;
+                self.reverse(v)?
+            }
         })
+    }
+
+    /// `x[lo..hi]`: Python's slice rules (negative ends count from the end, ends are clamped,
+    /// `lo > hi` is empty); text is sliced by characters.
+    fn slice(&mut self, v: Value, lo: Option<i128>, hi: Option<i128>) -> DResult<Value> {
+        let range = |len: usize| {
+            let fix = |x: i128| {
+                let x = if x < 0 { x + len as i128 } else { x };
+                x.clamp(0, len as i128) as usize
+            };
+            let lo = lo.map_or(0, fix);
+            let hi = hi.map_or(len, fix);
+            (lo, hi.max(lo))
+        };
+        match v {
+            Value::Array(id) => {
+                let (lo, hi) = range(self.st.arrays[id as usize].len());
+                let new = self.new_array();
+                for k in lo..hi {
+                    let x = self.st.arrays[id as usize][k];
+                    self.st.arrays[new as usize].push(x);
+                }
+                Ok(Value::Array(new))
+            }
+            Value::Bytes { off, len } => {
+                let (lo, hi) = range(len);
+                Ok(Value::Bytes {
+                    off: off + lo,
+                    len: hi - lo,
+                })
+            }
+            Value::Str {
+                off,
+                len,
+                enc: enc @ (Encoding::Ascii | Encoding::Latin1 | Encoding::Cp437),
+            } => {
+                // one byte per character
+                let (lo, hi) = range(len);
+                Ok(Value::Str {
+                    off: off + lo,
+                    len: hi - lo,
+                    enc,
+                })
+            }
+            Value::Blob(_) => {
+                let b = self.bytes_of(v).unwrap_or_default();
+                let (lo, hi) = range(b.len());
+                let part = b[lo..hi].to_vec();
+                self.owned(&part, false)
+            }
+            other => match self.string_of(other) {
+                Some(t) => {
+                    let chars: Vec<char> = t.chars().collect();
+                    let (lo, hi) = range(chars.len());
+                    let part: String = chars[lo..hi].iter().collect();
+                    self.owned(part.as_bytes(), true)
+                }
+                None => Err(self.err(DataErrorKind::Type(format!(
+                    "cannot slice {}",
+                    other.kind_name()
+                )))),
+            },
+        }
+    }
+
+    /// `str(x)`: an integer in decimal, a float as Python prints it, bytes as text in `enc`.
+    fn text_value(&mut self, v: Value, enc: Option<Encoding>) -> DResult<Value> {
+        match (v, enc) {
+            (Value::Bytes { off, len }, Some(enc)) => {
+                let raw = &self.data[off..off + len];
+                if !self.opts.lossy
+                    && let Err(p) = crate::text::validate(raw, enc)
+                {
+                    return Err(crate::error::DataError::new(
+                        self.abs(off + p),
+                        DataErrorKind::BadText {
+                            encoding: enc.name(),
+                            pos: p,
+                            byte: raw.get(p).copied().unwrap_or(0),
+                        },
+                    ));
+                }
+                Ok(Value::Str { off, len, enc })
+            }
+            (Value::Blob(_), Some(enc)) => {
+                let b = self.bytes_of(v).unwrap_or_default();
+                let mut t = String::with_capacity(b.len());
+                crate::text::decode_chars(b, enc, |c| t.push(c));
+                self.owned(t.as_bytes(), true)
+            }
+            (Value::Float(f), _) => {
+                let mut b = zmij::Buffer::new();
+                let t = match f {
+                    f if f.is_finite() => b.format_finite(f),
+                    f if f.is_nan() => "nan",
+                    f if f > 0.0 => "inf",
+                    _ => "-inf",
+                };
+                self.owned(t.as_bytes(), true)
+            }
+            (Value::Str { .. } | Value::Lit(_) | Value::Text(_), _) => Ok(v),
+            _ => {
+                let n = self.as_int(v)?;
+                self.owned(n.to_string().as_bytes(), true)
+            }
+        }
+    }
+
+    /// `reverse(x)`: an array's elements, bytes, or text's characters in reverse order.
+    fn reverse(&mut self, v: Value) -> DResult<Value> {
+        match v {
+            Value::Array(id) => {
+                let new = self.new_array();
+                for k in (0..self.st.arrays[id as usize].len()).rev() {
+                    let x = self.st.arrays[id as usize][k];
+                    self.st.arrays[new as usize].push(x);
+                }
+                Ok(Value::Array(new))
+            }
+            Value::Bytes { .. } | Value::Blob(_) => {
+                let mut b = self.bytes_of(v).unwrap_or_default().to_vec();
+                b.reverse();
+                self.owned(&b, false)
+            }
+            other => match self.string_of(other) {
+                Some(t) => {
+                    let r: String = t.chars().rev().collect();
+                    self.owned(r.as_bytes(), true)
+                }
+                None => Err(self.err(DataErrorKind::Type(format!(
+                    "cannot reverse {}",
+                    other.kind_name()
+                )))),
+            },
+        }
     }
 
     fn index(&self, av: Value, i: i128) -> DResult<Value> {
@@ -272,6 +465,39 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let eq = self.equal(l, r)?;
             return Ok(Value::Bool(if op == Eq { eq } else { !eq }));
         }
+        if op == Add
+            && let (Some(x), Some(y)) = (self.string_of(l), self.string_of(r))
+        {
+            return self.owned((x + &y).as_bytes(), true);
+        }
+        if op == Add
+            && let (Some(x), Some(y)) = (self.bytes_of(l), self.bytes_of(r))
+        {
+            let cat = [x, y].concat();
+            return self.owned(&cat, false);
+        }
+        if matches!(op, Add | Sub | Mul | Div | Rem)
+            && (matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)))
+        {
+            return self.float_binary(op, self.as_float(l)?, self.as_float(r)?);
+        }
+        if matches!(op, Lt | Le | Gt | Ge)
+            && let (Some(x), Some(y)) = (self.bytes_of(l), self.bytes_of(r))
+        {
+            // text in different encodings compares by characters, everything else by bytes
+            let ord = match (self.text_of(l), self.text_of(r)) {
+                (Some((_, e1)), Some((_, e2))) if e1 != e2 => {
+                    self.string_of(l).cmp(&self.string_of(r))
+                }
+                _ => x.cmp(y),
+            };
+            return Ok(Value::Bool(match op {
+                Lt => ord.is_lt(),
+                Le => ord.is_le(),
+                Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            }));
+        }
         if matches!(op, Lt | Le | Gt | Ge) {
             let ord = match (l, r) {
                 (Value::Float(x), y) | (y, Value::Float(x)) if !matches!(y, Value::Float(_)) => {
@@ -321,9 +547,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     return Err(self.err(DataErrorKind::DivByZero));
                 }
                 let r = if op == Div {
-                    x.checked_div(y)
+                    floor_div(x, y)
                 } else {
-                    x.checked_rem(y)
+                    floor_rem(x, y)
                 };
                 r.ok_or_else(|| overflow(self))?
             }
@@ -349,7 +575,35 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(Value::Int(v))
     }
 
+    /// Arithmetic with a float operand: `/` is true division, `%` takes the divisor's sign
+    /// (Python's and Kaitai's `%`).
+    fn float_binary(&self, op: BinOp, x: f64, y: f64) -> DResult<Value> {
+        use BinOp::*;
+        if matches!(op, Div | Rem) && y == 0.0 {
+            return Err(self.err(DataErrorKind::DivByZero));
+        }
+        Ok(Value::Float(match op {
+            Add => x + y,
+            Sub => x - y,
+            Mul => x * y,
+            Div => x / y,
+            _ => {
+                let m = x % y;
+                if m != 0.0 && (m < 0.0) != (y < 0.0) {
+                    m + y
+                } else {
+                    m
+                }
+            }
+        }))
+    }
+
     fn equal(&self, l: Value, r: Value) -> DResult<bool> {
+        if let (Some((_, e1)), Some((_, e2))) = (self.text_of(l), self.text_of(r))
+            && e1 != e2
+        {
+            return Ok(self.string_of(l) == self.string_of(r));
+        }
         if let (Some(a), Some(b)) = (self.bytes_of(l), self.bytes_of(r)) {
             return Ok(a == b);
         }
@@ -371,13 +625,77 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
+    /// `min`/`max` over several values, or over the elements of one array or byte string.
+    fn min_max(&mut self, f: Func, args: &[ExprId]) -> DResult<Value> {
+        let mut vals = Vec::new();
+        if let [one] = args {
+            match self.eval_present(*one)? {
+                Value::Array(id) => vals.extend_from_slice(&self.st.arrays[id as usize]),
+                v => match self.bytes_of(v) {
+                    Some(b) => vals.extend(b.iter().map(|&x| Value::Int(x as i128))),
+                    None => vals.push(v),
+                },
+            }
+        } else {
+            for a in args {
+                vals.push(self.eval_present(*a)?);
+            }
+        }
+        let mut best: Option<Value> = None;
+        for v in vals {
+            best = Some(match best {
+                None => v,
+                Some(b) => {
+                    let ord = match (b, v) {
+                        (Value::Float(_), _) | (_, Value::Float(_)) => self
+                            .as_float(v)?
+                            .partial_cmp(&self.as_float(b)?)
+                            .unwrap_or(std::cmp::Ordering::Equal),
+                        _ => match (self.bytes_of(b), self.bytes_of(v)) {
+                            (Some(x), Some(y)) => y.cmp(x),
+                            _ => self.as_int(v)?.cmp(&self.as_int(b)?),
+                        },
+                    };
+                    let better = if f == Func::Min {
+                        ord.is_lt()
+                    } else {
+                        ord.is_gt()
+                    };
+                    if better { v } else { b }
+                }
+            });
+        }
+        best.ok_or_else(|| {
+            self.err(DataErrorKind::Type(format!(
+                "`{}` of nothing",
+                if f == Func::Min { "min" } else { "max" }
+            )))
+        })
+    }
+
     fn call(&mut self, f: Func, args: &[ExprId]) -> DResult<Value> {
         let int = |d: &mut Self, k: usize| d.eval_int(args[k]);
+        if matches!(f, Func::Min | Func::Max) {
+            return self.min_max(f, args);
+        }
         Ok(Value::Int(match f {
             Func::Len => {
                 let v = self.eval_present(args[0])?;
                 match v {
                     Value::Array(id) => self.st.arrays[id as usize].len() as i128,
+                    // text counts characters
+                    Value::Str {
+                        enc:
+                            Encoding::Utf8 | Encoding::Utf16le | Encoding::Utf16be | Encoding::Mutf8,
+                        ..
+                    }
+                    | Value::Lit(_)
+                    | Value::Text(_) => {
+                        let (b, enc) = self.text_of(v).unwrap_or_default();
+                        let mut n = 0;
+                        crate::text::decode_chars(b, enc, |_| n += 1);
+                        n
+                    }
                     other => match self.bytes_of(other) {
                         Some(b) => b.len() as i128,
                         None => {
@@ -390,25 +708,25 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
             }
             Func::Abs => {
-                let v = int(self, 0)?;
+                let v = self.eval_present(args[0])?;
+                if let Value::Float(x) = v {
+                    return Ok(Value::Float(x.abs()));
+                }
+                let v = self.as_int(v)?;
                 v.checked_abs()
                     .ok_or_else(|| self.err(DataErrorKind::Overflow { op: "abs" }))?
             }
-            Func::Min | Func::Max => {
-                let mut acc = int(self, 0)?;
-                for k in 1..args.len() {
-                    let v = int(self, k)?;
-                    acc = if f == Func::Min {
-                        acc.min(v)
-                    } else {
-                        acc.max(v)
-                    };
-                }
-                acc
-            }
+            Func::Min | Func::Max => unreachable!("handled by `min_max`"),
             Func::Int => {
                 let v = self.eval_present(args[0])?;
-                let base = int(self, 1)?;
+                if let Value::Float(x) = v {
+                    // toward zero, as Kaitai's `to_i` of a float
+                    if !x.is_finite() || x.abs() >= 1.7e38 {
+                        return Err(self.err(DataErrorKind::Overflow { op: "int" }));
+                    }
+                    return Ok(Value::Int(x.trunc() as i128));
+                }
+                let base = if args.len() > 1 { int(self, 1)? } else { 10 };
                 let Some(b) = self.bytes_of(v) else {
                     return Err(self.err(DataErrorKind::Type("`int` needs text".into())));
                 };
@@ -551,6 +869,27 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             _ => Value::Bytes { off: rel, len: n },
         })
     }
+}
+
+/// `x / y` rounded toward negative infinity (Python's `//`, Kaitai's `/` on integers); None
+/// when `y` is 0 or the quotient overflows.
+pub(super) fn floor_div(x: i128, y: i128) -> Option<i128> {
+    let q = x.checked_div(y)?;
+    Some(if x % y != 0 && ((x < 0) != (y < 0)) {
+        q - 1
+    } else {
+        q
+    })
+}
+
+/// `x % y` with the sign of `y` (Python's `%`, Kaitai's `%`); None when `y` is 0.
+pub(super) fn floor_rem(x: i128, y: i128) -> Option<i128> {
+    let r = x.checked_rem(y)?;
+    Some(if r != 0 && ((r < 0) != (y < 0)) {
+        r + y
+    } else {
+        r
+    })
 }
 
 /// Parses ASCII digits in `base`, ignoring surrounding spaces and NULs (tar pads octal

@@ -72,6 +72,11 @@ pub struct Scratch {
     frames: Vec<(u32, StructId)>,
     arrays: Vec<Vec<Value>>,
     arrays_used: u32,
+    /// Text and bytes computed by expressions (see [`Value::Text`]), reused like `arrays`.
+    owned: Vec<Vec<u8>>,
+    owned_used: u32,
+    /// Bytes computed since the last reset (bounded like the number of values).
+    owned_bytes: u64,
     index: Vec<u64>,
 }
 
@@ -80,6 +85,8 @@ impl Scratch {
         self.arena.clear();
         self.frames.clear();
         self.arrays_used = 0;
+        self.owned_used = 0;
+        self.owned_bytes = 0;
         self.index.clear();
     }
 }
@@ -1359,7 +1366,20 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
             }
             Value::Enum { id, v } => self.emit_enum(id, v),
-            Value::Struct { .. } | Value::Array(_) => self.sink.null(),
+            Value::Text(i) => {
+                let t = &self.st.owned[i as usize];
+                self.sink.text(t, Encoding::Utf8, true);
+            }
+            Value::Blob(i) => self.sink.bytes(&self.st.owned[i as usize]),
+            Value::Array(id) => {
+                self.sink.begin_array();
+                for k in 0..self.st.arrays[id as usize].len() {
+                    let v = self.st.arrays[id as usize][k];
+                    self.emit_value(v);
+                }
+                self.sink.end_array();
+            }
+            Value::Struct { .. } => self.sink.null(),
         }
     }
 

@@ -114,8 +114,8 @@ impl Expr {
                     BinOp::Add => x.checked_add(y)?,
                     BinOp::Sub => x.checked_sub(y)?,
                     BinOp::Mul => x.checked_mul(y)?,
-                    BinOp::Div => x.checked_div(y)?,
-                    BinOp::Rem => x.checked_rem(y)?,
+                    BinOp::Div => super::expr::floor_div(x, y)?,
+                    BinOp::Rem => super::expr::floor_rem(x, y)?,
                     BinOp::Shl if (0..64).contains(&y) => {
                         let v = x << y;
                         if v >> y != x {

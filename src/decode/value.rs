@@ -37,6 +37,11 @@ pub enum Value {
         id: EnumId,
         v: i128,
     },
+    /// Text computed by an expression (concatenation, `str(n)`): UTF-8 in the decoder's
+    /// store of computed values.
+    Text(u32),
+    /// Bytes computed by an expression (`reverse(b)`, a slice of computed bytes).
+    Blob(u32),
 }
 
 impl Value {
@@ -47,7 +52,8 @@ impl Value {
             Value::Float(_) => "a float",
             Value::Bool(_) => "a boolean",
             Value::Bytes { .. } => "bytes",
-            Value::Str { .. } | Value::Lit(_) => "text",
+            Value::Str { .. } | Value::Lit(_) | Value::Text(_) => "text",
+            Value::Blob(_) => "bytes",
             Value::Struct { .. } => "a struct",
             Value::Array(_) => "an array",
         }

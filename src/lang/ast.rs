@@ -294,6 +294,8 @@ pub struct Expr {
 #[derive(Clone, Debug)]
 pub enum ExprKind {
     Int(i128),
+    /// `1.5`, `2e-3`
+    Float(f64),
     Bool(bool),
     Str(Vec<u8>),
     /// `_`: the value being checked (`valid`, `until`).
@@ -302,6 +304,8 @@ pub enum ExprKind {
     Builtin(Builtin),
     Member(Box<Expr>, Ident),
     Index(Box<Expr>, Box<Expr>),
+    /// `x[lo..hi]`, either end optional
+    Slice(Box<Expr>, Option<Box<Expr>>, Option<Box<Expr>>),
     EnumMember(Ident, Ident),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),

@@ -453,6 +453,11 @@ fn collect_expr_names(e: &Expr, out: &mut HashSet<String>) {
             collect_expr_names(c, out);
         }
         ExprKind::Call(_, args) => args.iter().for_each(|a| collect_expr_names(a, out)),
+        ExprKind::Slice(a, lo, hi) => {
+            for x in [Some(a), lo.as_ref(), hi.as_ref()].into_iter().flatten() {
+                collect_expr_names(x, out);
+            }
+        }
         ExprKind::Peek(t, at) => {
             collect_type_names(t, out);
             collect_expr_names(at, out);
@@ -1166,6 +1171,7 @@ impl<'a> Checker<'a> {
     fn expr(&mut self, e: &Expr, scope: &Scope) -> CResult<(ExprId, Ty)> {
         let (pe, ty) = match &e.kind {
             ExprKind::Int(v) => (PExpr::Int(*v), Ty::Int),
+            ExprKind::Float(v) => (PExpr::Float(*v), Ty::Float),
             ExprKind::Bool(b) => (PExpr::Bool(*b), Ty::Bool),
             ExprKind::Str(s) => (PExpr::Lit(s.clone().into_boxed_slice()), Ty::Text),
             ExprKind::This => match &scope.this {
@@ -1225,6 +1231,21 @@ impl<'a> Checker<'a> {
                 };
                 (PExpr::Index(aid, iid), ty)
             }
+            ExprKind::Slice(a, lo, hi) => {
+                let (aid, at) = self.expr(a, scope)?;
+                if !matches!(at, Ty::Array(_) | Ty::Text | Ty::Bytes | Ty::Any) {
+                    return Err(self.err(
+                        e.span,
+                        format!(
+                            "a slice needs an array, text or bytes, this is {}",
+                            at.name()
+                        ),
+                    ));
+                }
+                let lo = lo.as_ref().map(|x| self.int_expr(x, scope)).transpose()?;
+                let hi = hi.as_ref().map(|x| self.int_expr(x, scope)).transpose()?;
+                (PExpr::Slice(aid, lo, hi), at)
+            }
             ExprKind::EnumMember(en, m) => {
                 let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
                     return Err(self.unknown(
@@ -1239,12 +1260,15 @@ impl<'a> Checker<'a> {
                 let (aid, at) = self.expr(a, scope)?;
                 match op {
                     UnOp::Not => self.want_cond(a, &at)?,
+                    UnOp::Neg if at == Ty::Float => {}
                     _ => self.want_int(a, &at)?,
                 }
-                (
-                    PExpr::Unary(*op, aid),
-                    if *op == UnOp::Not { Ty::Bool } else { Ty::Int },
-                )
+                let ty = match op {
+                    UnOp::Not => Ty::Bool,
+                    UnOp::Neg if at == Ty::Float => Ty::Float,
+                    _ => Ty::Int,
+                };
+                (PExpr::Unary(*op, aid), ty)
             }
             ExprKind::Binary(op, a, b) => {
                 let (aid, at) = self.expr(a, scope)?;
@@ -1261,14 +1285,18 @@ impl<'a> Checker<'a> {
                     if at == bt { at } else { Ty::Any },
                 )
             }
+            ExprKind::Call(f, args) if matches!(f.name.as_str(), "str" | "reverse") => {
+                return self.text_call(e, f, args, scope);
+            }
             ExprKind::Call(f, args) => {
                 let Some(&(_, func)) = Func::ALL.iter().find(|(n, _)| *n == f.name) else {
-                    return Err(self.unknown(f, "function", Func::ALL.iter().map(|(n, _)| *n)));
+                    let names = Func::ALL.iter().map(|(n, _)| *n);
+                    return Err(self.unknown(f, "function", names.chain(["str", "reverse"])));
                 };
                 let (lo, hi) = match func {
                     Func::Len | Func::Abs | Func::Crc32 | Func::Sum => (1, 1),
-                    Func::Int => (2, 2),
-                    Func::Min | Func::Max => (2, usize::MAX),
+                    Func::Int => (1, 2),
+                    Func::Min | Func::Max => (1, usize::MAX),
                     Func::Find | Func::Rfind => (3, 3),
                 };
                 if args.len() < lo || args.len() > hi {
@@ -1287,17 +1315,44 @@ impl<'a> Checker<'a> {
                     ));
                 }
                 let mut ids = Vec::new();
+                let mut ty = Ty::Int;
                 for (k, a) in args.iter().enumerate() {
                     let (id, t) = self.expr(a, scope)?;
                     let ok = match (func, k) {
                         (Func::Len, _) => {
                             matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any)
                         }
-                        (Func::Int, 0)
-                        | (Func::Crc32 | Func::Sum, _)
-                        | (Func::Find | Func::Rfind, 0) => t.stringlike(),
+                        (Func::Int, 0) => t.stringlike() || t == Ty::Float,
+                        (Func::Crc32 | Func::Sum, _) | (Func::Find | Func::Rfind, 0) => {
+                            t.stringlike()
+                        }
+                        // `min(arr)`, `max(bytes)`: the smallest or largest element
+                        (Func::Min | Func::Max, 0) if args.len() == 1 => {
+                            ty = match &t {
+                                Ty::Array(e) => (**e).clone(),
+                                Ty::Bytes => Ty::Int,
+                                _ => Ty::Any,
+                            };
+                            matches!(t, Ty::Bytes | Ty::Array(_) | Ty::Any)
+                        }
+                        (Func::Min | Func::Max | Func::Abs, _) => {
+                            if t == Ty::Float {
+                                ty = Ty::Float;
+                            }
+                            t.intlike() || t == Ty::Float
+                        }
                         _ => t.intlike(),
                     };
+                    if !ok && matches!(func, Func::Min | Func::Max) && args.len() == 1 {
+                        return Err(self.err(
+                            a.span,
+                            format!(
+                                "`{}` takes an array (or bytes), or at least 2 values; this is {}",
+                                f.name,
+                                t.name()
+                            ),
+                        ));
+                    }
                     if !ok {
                         return Err(self.err(
                             a.span,
@@ -1306,7 +1361,7 @@ impl<'a> Checker<'a> {
                     }
                     ids.push(id);
                 }
-                (PExpr::Call(func, ids.into_boxed_slice()), Ty::Int)
+                (PExpr::Call(func, ids.into_boxed_slice()), ty)
             }
             ExprKind::Peek(t, at) => {
                 let at_id = self.int_expr(at, scope)?;
@@ -1370,7 +1425,9 @@ impl<'a> Checker<'a> {
             }
             Lt | Le | Gt | Ge => {
                 let numeric = |t: &Ty| t.intlike() || *t == Ty::Float;
-                if !(numeric(at) && numeric(bt)) {
+                let strings =
+                    at.stringlike() && bt.stringlike() && (*at != Ty::Any || *bt != Ty::Any);
+                if !(strings || numeric(at) && numeric(bt)) {
                     return Err(self.err(
                         e.span,
                         format!(
@@ -1383,12 +1440,99 @@ impl<'a> Checker<'a> {
                 }
                 Ty::Bool
             }
+            // `+` of two texts (or two byte strings) concatenates
+            Add if matches!(
+                (at, bt),
+                (Ty::Text, Ty::Text | Ty::Any) | (Ty::Any, Ty::Text)
+            ) =>
+            {
+                Ty::Text
+            }
+            Add if matches!(
+                (at, bt),
+                (Ty::Bytes, Ty::Bytes | Ty::Any) | (Ty::Any, Ty::Bytes)
+            ) =>
+            {
+                Ty::Bytes
+            }
+            // arithmetic with a float operand is float arithmetic
+            Add | Sub | Mul | Div | Rem if *at == Ty::Float || *bt == Ty::Float => {
+                for (x, t) in [(a, at), (b, bt)] {
+                    if !(t.intlike() || *t == Ty::Float) {
+                        self.want_int(x, t)?;
+                    }
+                }
+                Ty::Float
+            }
+            Add if *at == Ty::Any || *bt == Ty::Any => Ty::Any,
             _ => {
                 self.want_int(a, at)?;
                 self.want_int(b, bt)?;
                 Ty::Int
             }
         })
+    }
+
+    /// `str(x)`, `str(bytes, encoding)`, `reverse(x)`.
+    fn text_call(
+        &mut self,
+        e: &Expr,
+        f: &Ident,
+        args: &[Expr],
+        scope: &Scope,
+    ) -> CResult<(ExprId, Ty)> {
+        let want = if f.name == "str" { 1..=2 } else { 1..=1 };
+        if !want.contains(&args.len()) {
+            return Err(self.err(
+                e.span,
+                format!(
+                    "`{}` takes {} argument(s), {} given",
+                    f.name,
+                    if f.name == "str" { "1 or 2" } else { "1" },
+                    args.len()
+                ),
+            ));
+        }
+        let (id, t) = self.expr(&args[0], scope)?;
+        let (pe, ty) = if f.name == "reverse" {
+            if !matches!(t, Ty::Array(_) | Ty::Text | Ty::Bytes | Ty::Any) {
+                return Err(self.err(
+                    args[0].span,
+                    format!(
+                        "`reverse` needs an array, text or bytes, this is {}",
+                        t.name()
+                    ),
+                ));
+            }
+            (PExpr::Reverse(id), t)
+        } else {
+            let enc = match args.get(1) {
+                None => None,
+                Some(a) => {
+                    let name = match &a.kind {
+                        ExprKind::Name(n) => n.name.clone(),
+                        ExprKind::Str(s) => String::from_utf8_lossy(s).into_owned(),
+                        _ => String::new(),
+                    };
+                    let Some(enc) = Encoding::from_name(&name) else {
+                        let mut err = self.err(a.span, format!("unknown encoding `{name}`"));
+                        err.help = closest(&name, Encoding::ALL.iter().map(|(n, _)| *n))
+                            .map(|c| format!("did you mean `{c}`?"));
+                        return Err(err);
+                    };
+                    Some(enc)
+                }
+            };
+            let ok = match enc {
+                Some(_) => t.stringlike(),
+                None => t.intlike() || t == Ty::Float || t.stringlike(),
+            };
+            if !ok {
+                return Err(self.err(args[0].span, format!("`str` cannot convert {}", t.name())));
+            }
+            (PExpr::ToText(id, enc), Ty::Text)
+        };
+        Ok((self.push(pe), ty))
     }
 
     fn name(&mut self, n: &Ident, scope: &Scope) -> CResult<(ExprId, Ty)> {

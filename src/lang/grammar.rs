@@ -249,6 +249,46 @@ fn int_literal(i: In) -> R<i128> {
     Ok((rest, v))
 }
 
+/// A decimal float literal: digits with a fraction (`1.5`), an exponent (`2e-3`) or both.
+/// `1..2` stays an integer followed by `..`. None when the text is not a float.
+fn float_literal(i: In) -> Option<(In, f64)> {
+    let b = i.as_bytes();
+    let digits = |k: usize| {
+        b[k..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == b'_')
+            .count()
+    };
+    if b.starts_with(b"0x") || b.starts_with(b"0b") || b.starts_with(b"0o") {
+        return None;
+    }
+    let mut k = digits(0);
+    let mut float = false;
+    if b.get(k) == Some(&b'.') && b.get(k + 1).is_some_and(u8::is_ascii_digit) {
+        k += 1 + digits(k + 1);
+        float = true;
+    }
+    if matches!(b.get(k), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(b.get(k + 1), Some(b'+' | b'-')));
+        let n = b[k + 1 + sign..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n > 0 {
+            k += 1 + sign + n;
+            float = true;
+        }
+    }
+    if !float
+        || b.get(k)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        return None;
+    }
+    let text: String = i[..k].chars().filter(|&c| c != '_').collect();
+    Some((&i[k..], text.parse().ok()?))
+}
+
 /// A string literal with escapes `\0 \n \r \t \\ \" \' \xHH`, as bytes.
 fn string_literal(i: In) -> R<Vec<u8>> {
     quoted(i, '"')
@@ -346,6 +386,12 @@ fn expr_depth(e: &Expr) -> usize {
     1 + match &e.kind {
         ExprKind::Member(a, _) | ExprKind::Unary(_, a) | ExprKind::Cast(a, _) => expr_depth(a),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => expr_depth(a).max(expr_depth(b)),
+        ExprKind::Slice(a, lo, hi) => [Some(a), lo.as_ref(), hi.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|e| expr_depth(e))
+            .max()
+            .unwrap_or(0),
         ExprKind::Cond(a, b, c) => expr_depth(a).max(expr_depth(b)).max(expr_depth(c)),
         ExprKind::Call(_, args) => args.iter().map(expr_depth).max().unwrap_or(0),
         ExprKind::Peek(_, at) => expr_depth(at),
@@ -569,7 +615,7 @@ fn postfix_expr(i: In) -> R<Expr> {
                 format!("more than {MAX_AFFIX} postfix operators in a row"),
             );
         }
-        if let Some(r) = i2.strip_prefix('.') {
+        if let Some(r) = i2.strip_prefix('.').filter(|r| !r.starts_with('.')) {
             let (r, name) = cut_err(ident(r))?;
             e = Expr {
                 kind: ExprKind::Member(boxed(e), name),
@@ -578,10 +624,34 @@ fn postfix_expr(i: In) -> R<Expr> {
             i = r;
         } else if let Some(r) = i2.strip_prefix('[') {
             let (r, _) = spnl(r)?;
-            let (r, idx) = cut_err(expr(r))?;
-            let (r, _) = cut_err(symnl("]")(r))?;
+            let (r, lo) = if r.starts_with("..") {
+                (r, None)
+            } else {
+                let (r, lo) = cut_err(expr(r))?;
+                (r, Some(lo))
+            };
+            let (r, _) = spnl(r)?;
+            let kind = if let Some(r2) = r.strip_prefix("..") {
+                // a slice `x[lo..hi]`, either end optional
+                let (r2, _) = spnl(r2)?;
+                let (r2, hi) = if r2.starts_with(']') {
+                    (r2, None)
+                } else {
+                    let (r2, hi) = cut_err(expr(r2))?;
+                    (r2, Some(boxed(hi)))
+                };
+                i = r2;
+                ExprKind::Slice(boxed(e), lo.map(boxed), hi)
+            } else {
+                let Some(lo) = lo else {
+                    return expected(r, "an index");
+                };
+                i = r;
+                ExprKind::Index(boxed(e), boxed(lo))
+            };
+            let (r, _) = cut_err(symnl("]")(i))?;
             e = Expr {
-                kind: ExprKind::Index(boxed(e), boxed(idx)),
+                kind,
                 span: span_from(start, r),
             };
             i = r;
@@ -636,6 +706,9 @@ fn primary(i: In) -> R<Expr> {
         return Ok((r, mk(ExprKind::Str(s), r)));
     }
     if i.starts_with(|c: char| c.is_ascii_digit()) {
+        if let Some((r, f)) = float_literal(i) {
+            return Ok((r, mk(ExprKind::Float(f), r)));
+        }
         let (r, v) = int_literal(i)?;
         return Ok((r, mk(ExprKind::Int(v), r)));
     }

@@ -1,0 +1,317 @@
+//! The expression language beyond integers: floats, floored integer division, text and
+//! byte-string operations (concatenation, ordering, slices, `str`, `reverse`, `len` in
+//! characters), `min`/`max` over arrays, arrays emitted in full. Expected values are computed
+//! by CPython in the test (the same expression in Python's own syntax) or stated with the
+//! arithmetic shown.
+
+use serde_json::{Value, json};
+use std::process::Command;
+use unstruct::decode::{Options, decode_document};
+use unstruct::emit::tree::TreeSink;
+use unstruct::{DataError, Input};
+
+fn decode(desc: &str, data: &[u8]) -> Value {
+    let plan = unstruct::lang::compile_str("test.struct", desc)
+        .unwrap_or_else(|e| panic!("descriptor error:\n{e}"));
+    let mut sink = TreeSink::default();
+    if let Err(e) = decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
+        panic!("data error: {e}");
+    }
+    sink.values.pop().expect("one document")
+}
+
+fn data_err(desc: &str, data: &[u8]) -> DataError {
+    let plan = unstruct::lang::compile_str("test.struct", desc)
+        .unwrap_or_else(|e| panic!("descriptor error:\n{e}"));
+    let mut sink = TreeSink::default();
+    match decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
+        Ok(_) => panic!("expected a data error, decoded {:?}", sink.values),
+        Err(e) => e,
+    }
+}
+
+fn desc_err(desc: &str) -> String {
+    match unstruct::lang::compile_str("test.struct", desc) {
+        Ok(_) => panic!("expected a descriptor error for:\n{desc}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Evaluates Python expressions (one per entry) with CPython and returns their JSON values;
+/// None (with a note) when python3 is missing, unless UNSTRUCT_REQUIRE_ORACLES is set.
+fn python(exprs: &[&str]) -> Option<Vec<Value>> {
+    let prog = format!("import json\nprint(json.dumps([{}]))", exprs.join(", "));
+    match Command::new("python3").arg("-c").arg(&prog).output() {
+        Ok(out) if out.status.success() => {
+            Some(serde_json::from_slice(&out.stdout).expect("python prints JSON"))
+        }
+        Ok(out) => panic!("python failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => {
+            assert!(
+                std::env::var_os("UNSTRUCT_REQUIRE_ORACLES").is_none(),
+                "python3 is required: {e}"
+            );
+            eprintln!("note: python3 not found, skipping the comparison");
+            None
+        }
+    }
+}
+
+/// Decodes `data` with one computed field per `(unstruct, python)` pair and compares each
+/// field with CPython's value of the Python expression (`x` and `y` are bound to the
+/// descriptor's `x` and `y` fields, read as i8 from the data).
+fn compare_with_python(data: &[u8], cases: &[(&str, &str)]) {
+    let mut desc = String::from("struct t {\n    x: i8\n    y: i8\n");
+    for (k, (e, _)) in cases.iter().enumerate() {
+        desc += &format!("    v{k}: = {e}\n");
+    }
+    desc += "}\n";
+    let got = decode(&desc, data);
+    let [x, y] = [data[0] as i8, data[1] as i8];
+    let py: Vec<String> = cases
+        .iter()
+        .map(|(_, p)| format!("(lambda x, y: {p})({x}, {y})"))
+        .collect();
+    let py: Vec<&str> = py.iter().map(String::as_str).collect();
+    let Some(want) = python(&py) else { return };
+    for (k, (e, p)) in cases.iter().enumerate() {
+        assert_eq!(
+            got[format!("v{k}")],
+            want[k],
+            "`{e}` (python: `{p}`) with x={x}, y={y}"
+        );
+    }
+}
+
+#[test]
+fn integer_division_and_modulo_floor_like_python() {
+    for data in [
+        [7u8, 2],
+        [0xf9, 2],
+        [7, 0xfe],
+        [0xf9, 0xfe],
+        [6, 3],
+        [0xfa, 3],
+    ] {
+        compare_with_python(
+            &data,
+            &[
+                ("x / y", "x // y"),
+                ("x % y", "x % y"),
+                ("(x * 10) / y % 7", "(x * 10) // y % 7"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn float_literals_and_arithmetic_promote_like_python() {
+    for data in [[7u8, 2], [0xf9, 3], [1, 0xfc]] {
+        compare_with_python(
+            &data,
+            &[
+                ("1.5", "1.5"),
+                ("2e3", "2e3"),
+                ("x + 0.5", "x + 0.5"),
+                ("x * 1.25 - y", "x * 1.25 - y"),
+                ("x / 2.0", "x / 2.0"),
+                ("x / 4.0 * y", "x / 4.0 * y"),
+                ("-(x * 0.1)", "-(x * 0.1)"),
+                ("x % 2.5", "x % 2.5"),
+                ("abs(y * 1.5)", "abs(y * 1.5)"),
+                ("int(x * 1.9)", "int(x * 1.9)"),
+                ("x * 1.5 > y", "x * 1.5 > y"),
+                ("min(x, y * 0.5)", "min(x, y * 0.5)"),
+                ("max(x, y, 3)", "max(x, y, 3)"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn float_division_by_zero_is_an_error() {
+    let e = data_err("struct t { x: u8\n v: = 1.5 / x }", &[0]);
+    assert!(e.to_string().contains("division by zero"), "{e}");
+}
+
+#[test]
+fn a_range_in_brackets_is_not_a_float() {
+    // `1..3` is a slice, `1.5` a float, `a.b` a member
+    let v = decode(
+        "struct t { b: bytes[4]\n s: = b[1..3]\n f: = 1.5 }",
+        &[1, 2, 3, 4],
+    );
+    assert_eq!(v["s"], json!("0203"));
+    assert_eq!(v["f"], json!(1.5));
+}
+
+#[test]
+fn text_concatenation_str_and_int() {
+    let d = b"ab\0\x07-42 ff";
+    let v = decode(
+        r#"struct t {
+            a: str[2]
+            _: pad[1]
+            n: u8
+            m: str[3]
+            _: pad[1]
+            h: str[2]
+            joined: = a + "-" + str(n) + "/" + m
+            back: = int(m) + int(h, 16)
+            neg: = str(0 - n * 100)
+            f: = str(n / 2.0)
+        }"#,
+        d,
+    );
+    assert_eq!(v["joined"], json!("ab-7/-42"));
+    assert_eq!(v["back"], json!(-42 + 0xff));
+    assert_eq!(v["neg"], json!("-700"));
+    // python: repr(7 / 2.0)
+    assert_eq!(v["f"], json!("3.5"));
+}
+
+#[test]
+fn bytes_to_text_in_an_encoding() {
+    // "Hé" in UTF-16LE: 48 00 e9 00; in latin1: 48 e9
+    let v = decode(
+        r#"struct t {
+            u: bytes[4]
+            l: bytes[2]
+            a: = str(u, utf16le)
+            b: = str(l, "latin1")
+            same: = a == b
+            n: = len(a)
+            cat: = a + b
+        }"#,
+        &[0x48, 0, 0xe9, 0, 0x48, 0xe9],
+    );
+    assert_eq!(v["a"], json!("Hé"));
+    assert_eq!(v["b"], json!("Hé"));
+    assert_eq!(v["same"], json!(true));
+    assert_eq!(v["n"], json!(2));
+    assert_eq!(v["cat"], json!("HéHé"));
+}
+
+#[test]
+fn invalid_text_from_bytes_is_an_error_at_its_offset() {
+    let e = data_err(
+        "struct t { _: u8\n b: bytes[2]\n s: = str(b, utf8) }",
+        &[0, b'a', 0xff],
+    );
+    assert_eq!(e.offset, 2, "{e}");
+}
+
+#[test]
+fn len_counts_characters_of_text_and_bytes_of_bytes() {
+    // "añb" in UTF-8 is 61 c3 b1 62: 3 characters, 4 bytes
+    let v = decode(
+        "struct t { s: str[4]\n b: bytes[4] at 0\n n: = len(s)\n m: = len(b) }",
+        "añb".as_bytes(),
+    );
+    assert_eq!(v["n"], json!(3));
+    assert_eq!(v["m"], json!(4));
+}
+
+#[test]
+fn slices_like_python() {
+    let text = "héllo wörld";
+    let data = text.as_bytes();
+    let n = data.len();
+    let v = decode(
+        &format!(
+            r#"struct t {{
+                s: str[{n}]
+                b: bytes[{n}] at 0
+                a: u8[{n}] at 0
+                s1: = s[1..4]
+                s2: = s[-5..]
+                s3: = s[..-6]
+                s4: = s[4..2]
+                b1: = b[1..3]
+                b2: = b[-2..]
+                a1: = a[2..5]
+                rs: = reverse(s)
+                rb: = reverse(b[0..3])
+                ra: = reverse(a[0..3])
+            }}"#
+        ),
+        data,
+    );
+    let Some(want) = python(&[
+        "'héllo wörld'[1:4]",
+        "'héllo wörld'[-5:]",
+        "'héllo wörld'[:-6]",
+        "'héllo wörld'[4:2]",
+        "'héllo wörld'.encode()[1:3].hex()",
+        "'héllo wörld'.encode()[-2:].hex()",
+        "list('héllo wörld'.encode()[2:5])",
+        "'héllo wörld'[::-1]",
+        "'héllo wörld'.encode()[0:3][::-1].hex()",
+        "list('héllo wörld'.encode()[0:3][::-1])",
+    ]) else {
+        return;
+    };
+    for (k, key) in ["s1", "s2", "s3", "s4", "b1", "b2", "a1", "rs", "rb", "ra"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(v[key], want[k], "{key}");
+    }
+}
+
+#[test]
+fn text_and_bytes_order_byte_by_byte() {
+    let v = decode(
+        r#"struct t {
+            a: str[3]
+            b: str[3]
+            c: bytes[2]
+            d: bytes[2]
+            lt: = a < b
+            ge: = a >= b
+            lit: = a < "abd"
+            blt: = c < d
+            bgt: = d > c
+        }"#,
+        b"abcabd\x01\xff\x02\x00",
+    );
+    assert_eq!(v["lt"], json!(true));
+    assert_eq!(v["ge"], json!(false));
+    assert_eq!(v["lit"], json!(true));
+    assert_eq!(v["blt"], json!(true));
+    assert_eq!(v["bgt"], json!(true));
+}
+
+#[test]
+fn min_max_of_an_array_and_arrays_emitted_in_full() {
+    // i16le values 5, -3, 9
+    let v = decode(
+        "struct t { a: i16[3]\n lo: = min(a)\n hi: = max(a)\n first: = a[0]\n last: = a[-1]\n all: = a\n tail: = a[1..] }",
+        &[5, 0, 0xfd, 0xff, 9, 0],
+    );
+    assert_eq!(v["lo"], json!(-3));
+    assert_eq!(v["hi"], json!(9));
+    assert_eq!(v["first"], json!(5));
+    assert_eq!(v["last"], json!(9));
+    assert_eq!(v["all"], json!([5, -3, 9]));
+    assert_eq!(v["tail"], json!([-3, 9]));
+}
+
+#[test]
+fn type_errors_in_the_new_forms() {
+    assert!(desc_err("struct t { a: u8\n s: = str(a, klingon) }").contains("unknown encoding"));
+    assert!(desc_err("struct t { a: u8\n s: = reverse(a) }").contains("`reverse` needs"));
+    assert!(desc_err("struct t { a: u8\n s: = a[1..2] }").contains("a slice needs"));
+    assert!(desc_err("struct t { a: str[2]\n s: = a - 1.5 }").contains("expected an integer"));
+}
+
+#[test]
+fn computed_text_is_bounded() {
+    // every level doubles the text: 2^21 bytes pass the limit of 16 per input byte + 1,000,000
+    // long before the nesting limit of 128
+    let e = data_err(
+        "root t\nstruct e(prev) {\n _s: = prev + prev\n next: e(_s) if len(_s) < 1 << 60\n}\nstruct t { x: e(\"ab\") }",
+        &[0; 2],
+    );
+    assert!(e.to_string().contains("values"), "{e}");
+}
