@@ -51,6 +51,10 @@ Exit status: 0 success, 1 data error (after writing everything decoded before it
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,
+    /// A directory searched for the imports of `.ksy` specs (repeatable; also the
+    /// `UNSTRUCT_KSY_PATH` environment variable, `:`-separated).
+    #[arg(short = 'I', long = "import-path", value_name = "DIR", global = true)]
+    import_path: Vec<PathBuf>,
     #[command(flatten)]
     decode: DecodeArgs,
 }
@@ -121,7 +125,8 @@ Example:
 pub struct DecodeArgs {
     /// Input file; `-` or nothing reads stdin.
     file: Option<PathBuf>,
-    /// Descriptor: a `.struct` file or the name of a bundled format (see `unstruct formats`).
+    /// Descriptor: a `.struct` file, a Kaitai Struct `.ksy` spec, or the name of a bundled
+    /// format (see `unstruct formats`).
     #[arg(short = 'f', long = "format", value_name = "DESCRIPTOR")]
     format: Option<String>,
     /// A Python struct format string such as '<IhHd12sI' (decodes records like struct.iter_unpack).
@@ -331,6 +336,7 @@ fn descriptor_error(e: DescriptorError) -> anyhow::Error {
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    let _ = IMPORT_DIRS.set(unstruct::ksy::import_dirs(&cli.import_path));
     match cli.cmd {
         Some(Cmd::Check { descriptor }) => {
             let plan = load_descriptor(&descriptor, None)?;
@@ -547,9 +553,24 @@ fn struct_error(fmt_str: &str, e: structfmt::StructFormatError) -> anyhow::Error
     usage(format!("bad struct format {fmt_str:?}: {e}"))
 }
 
-/// Loads a descriptor from a file, or a bundled format by name.
+/// Import directories of `.ksy` specs (`-I` and the environment), set once at start.
+static IMPORT_DIRS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+/// Loads a descriptor from a file (`.ksy` specs by their extension), or a bundled format by
+/// name.
 fn load_descriptor(spec: &str, root: Option<&str>) -> Result<Plan> {
     let path = Path::new(spec);
+    if unstruct::ksy::is_ksy(spec) {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read spec `{spec}`: {e}")))?;
+        let source = Source {
+            name: spec.to_string(),
+            text,
+            dir: path.parent().map(|p| p.to_path_buf()),
+        };
+        let dirs = IMPORT_DIRS.get().map_or(&[][..], Vec::as_slice);
+        return unstruct::ksy::compile(source, root, dirs).map_err(descriptor_error);
+    }
     let bundled = unstruct::formats::by_bare_name(spec);
     if bundled.is_some() && path.exists() {
         eprintln!(

@@ -10,6 +10,7 @@ pub mod emit;
 pub mod error;
 pub mod formats;
 pub mod input;
+pub mod ksy;
 pub mod lang;
 pub mod layout;
 pub mod parallel;

@@ -1,0 +1,1095 @@
+//! Lowering of `.ksy` specs into the descriptor AST that the `.struct` checker checks.
+//!
+//! Every Kaitai type (a file's top level and each nested `types` entry, across imports)
+//! becomes one struct with a unique name (its own id when that is unique, else the path
+//! joined with `__`); enums likewise. Seq fields come first, then instances (value instances
+//! as computed fields, parse instances as `at` fields), ordered so that each comes after the
+//! instances it uses. Spans point into the YAML source, so the checker's errors show the
+//! spec's line and column.
+
+use std::collections::{HashMap, HashSet};
+
+use super::expr::{self, BOp, K, KExpr, UOp};
+use super::spec::{Attr, EndianK, Repeat, SResult, SpecError, Str, TypeDef, TypeRef, Valid};
+use crate::lang::ast::{self, *};
+use crate::text::Encoding;
+
+/// One loaded file: its source length (for spans) and its top-level type.
+pub struct File<'a> {
+    pub src_len: usize,
+    pub def: &'a TypeDef,
+}
+
+struct TypeInfo<'a> {
+    name: String,
+    file: usize,
+    def: &'a TypeDef,
+    parent: Option<usize>,
+    /// Kaitai names from the file's top level down (`[file_id, a, b]`).
+    kpath: Vec<String>,
+}
+
+struct EnumInfo {
+    name: String,
+    owner: usize,
+    local: String,
+    /// The integer type of its first use: fields of that type are decoded as the enum.
+    base: Option<Prim>,
+}
+
+pub struct Lowerer<'a> {
+    files: &'a [File<'a>],
+    types: Vec<TypeInfo<'a>>,
+    enums: Vec<EnumInfo>,
+    /// the type being lowered
+    cur: usize,
+}
+
+fn span(src_len: usize, start: usize, end: usize) -> Span {
+    Span {
+        rem: src_len.saturating_sub(start) as u32,
+        len: end.saturating_sub(start) as u32,
+    }
+}
+
+/// Names the checker or the grammar gives a meaning of their own.
+fn reserved(n: &str) -> bool {
+    let prim = |s: &str| {
+        let s = s.strip_suffix("le").or(s.strip_suffix("be")).unwrap_or(s);
+        let mut c = s.chars();
+        matches!(c.next(), Some('u' | 'i' | 'f' | 'b')) && c.as_str().parse::<u32>().is_ok()
+    };
+    prim(n)
+        || matches!(
+            n,
+            "bool"
+                | "bytes"
+                | "str"
+                | "strz"
+                | "pad"
+                | "align"
+                | "uleb128"
+                | "sleb128"
+                | "parent"
+                | "root"
+                | "match"
+                | "struct"
+                | "enum"
+                | "flags"
+                | "endian"
+                | "import"
+                | "encoding"
+        )
+}
+
+impl<'a> Lowerer<'a> {
+    pub fn new(files: &'a [File<'a>]) -> SResult<Lowerer<'a>> {
+        let mut l = Lowerer {
+            files,
+            types: Vec::new(),
+            enums: Vec::new(),
+            cur: 0,
+        };
+        for (f, file) in files.iter().enumerate() {
+            let id = file
+                .def
+                .meta
+                .id
+                .as_ref()
+                .map_or(String::new(), |s| s.v.clone());
+            l.collect(f, file.def, None, vec![id]);
+        }
+        // unique names
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for t in &l.types {
+            *counts
+                .entry(t.kpath.last().cloned().unwrap_or_default())
+                .or_default() += 1;
+        }
+        for e in &l.enums {
+            *counts.entry(e.local.clone()).or_default() += 1;
+        }
+        let mut used = HashSet::new();
+        for i in 0..l.types.len() {
+            let local = l.types[i].kpath.last().cloned().unwrap_or_default();
+            let mut name = if counts[&local] == 1 && !reserved(&local) {
+                local
+            } else {
+                l.types[i].kpath.join("__")
+            };
+            while !used.insert(name.clone()) {
+                name.push('_');
+            }
+            l.types[i].name = name;
+        }
+        for i in 0..l.enums.len() {
+            let local = l.enums[i].local.clone();
+            let mut name = if counts[&local] == 1 && !reserved(&local) {
+                local
+            } else {
+                format!("{}__{}", l.types[l.enums[i].owner].kpath.join("__"), local)
+            };
+            while !used.insert(name.clone()) {
+                name.push('_');
+            }
+            l.enums[i].name = name;
+        }
+        Ok(l)
+    }
+
+    fn collect(
+        &mut self,
+        file: usize,
+        def: &'a TypeDef,
+        parent: Option<usize>,
+        kpath: Vec<String>,
+    ) {
+        let me = self.types.len();
+        self.types.push(TypeInfo {
+            name: String::new(),
+            file,
+            def,
+            parent,
+            kpath: kpath.clone(),
+        });
+        for (name, _) in &def.enums {
+            self.enums.push(EnumInfo {
+                name: String::new(),
+                owner: me,
+                local: name.v.clone(),
+                base: None,
+            });
+        }
+        for (name, sub) in &def.types {
+            let mut p = kpath.clone();
+            p.push(name.v.clone());
+            self.collect(file, sub, Some(me), p);
+        }
+    }
+
+    fn src_len(&self) -> usize {
+        self.files[self.types[self.cur].file].src_len
+    }
+
+    fn sp(&self, s: &Str) -> Span {
+        span(self.src_len(), s.start, s.end)
+    }
+
+    fn ident(&self, s: &Str) -> Ident {
+        Ident {
+            name: s.v.clone(),
+            span: self.sp(s),
+        }
+    }
+
+    /// Finds a type by a Kaitai reference (`a`, `a::b`) from type `from`.
+    fn find_type(&self, from: usize, path: &[&str]) -> Option<usize> {
+        let child = |t: usize, n: &str| {
+            self.types
+                .iter()
+                .position(|x| x.parent == Some(t) && x.kpath.last().map(String::as_str) == Some(n))
+        };
+        let walk = |mut t: usize, rest: &[&str]| {
+            for n in rest {
+                t = child(t, n)?;
+            }
+            Some(t)
+        };
+        let mut scope = Some(from);
+        while let Some(s) = scope {
+            if let Some(t) = child(s, path[0])
+                && let Some(r) = walk(t, &path[1..])
+            {
+                return Some(r);
+            }
+            if self.types[s].parent.is_none()
+                && self.types[s].kpath[0] == path[0]
+                && let Some(r) = walk(s, &path[1..])
+            {
+                return Some(r);
+            }
+            scope = self.types[s].parent;
+        }
+        // top-level types of other files
+        self.types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.parent.is_none() && t.kpath[0] == path[0])
+            .find_map(|(i, _)| walk(i, &path[1..]))
+    }
+
+    fn find_enum(&self, from: usize, path: &[&str]) -> Option<usize> {
+        let (last, types) = path.split_last()?;
+        let owner = if types.is_empty() {
+            // lexical scope upward
+            let mut scope = Some(from);
+            while let Some(s) = scope {
+                if let Some(e) = self
+                    .enums
+                    .iter()
+                    .position(|e| e.owner == s && e.local == *last)
+                {
+                    return Some(e);
+                }
+                scope = self.types[s].parent;
+            }
+            return None;
+        } else {
+            self.find_type(from, types)?
+        };
+        self.enums
+            .iter()
+            .position(|e| e.owner == owner && e.local == *last)
+    }
+
+    fn unsupported(s: &Str, what: &str) -> SpecError {
+        s.err(format!("not supported yet: {what}"))
+    }
+
+    /// The lexical `meta` value of the current type or its ancestors.
+    fn lexical<T>(&self, f: impl Fn(&TypeDef) -> Option<T>) -> Option<T> {
+        let mut scope = Some(self.cur);
+        while let Some(s) = scope {
+            if let Some(v) = f(self.types[s].def) {
+                return Some(v);
+            }
+            scope = self.types[s].parent;
+        }
+        None
+    }
+
+    /// Lowers every type of file `file` to items.
+    pub fn lower_file(&mut self, file: usize) -> SResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let ids: Vec<usize> = (0..self.types.len())
+            .filter(|&t| self.types[t].file == file)
+            .collect();
+        // enum bases: the integer type of each enum's first use
+        for &t in &ids {
+            self.cur = t;
+            let def = self.types[t].def;
+            for a in def.seq.iter().chain(&def.instances) {
+                if let (Some(en), Some(TypeRef::Name(ty))) = (&a.enum_, &a.ty) {
+                    let parts: Vec<&str> = en.v.split("::").collect();
+                    if let (Some(e), Some(TypeExpr::Prim(p @ Prim::Int { .. }))) =
+                        (self.find_enum(t, &parts), self.prim(ty))
+                        && self.enums[e].base.is_none()
+                    {
+                        self.enums[e].base = Some(p);
+                    }
+                }
+            }
+        }
+        if let Some(e) = &self.files[file].def.meta.endian {
+            match e {
+                EndianK::Le | EndianK::Be => {
+                    self.cur = ids[0];
+                    let s = self.files[file]
+                        .def
+                        .meta
+                        .id
+                        .as_ref()
+                        .map_or(Span::default(), |s| self.sp(s));
+                    items.push(Item::Endian(
+                        if matches!(e, EndianK::Le) {
+                            Endian::Little
+                        } else {
+                            Endian::Big
+                        },
+                        s,
+                    ));
+                }
+                EndianK::Switch { .. } => {}
+            }
+        }
+        for &t in &ids {
+            self.cur = t;
+            items.push(Item::Struct(self.lower_type(t)?));
+        }
+        for e in 0..self.enums.len() {
+            if self.types[self.enums[e].owner].file != file {
+                continue;
+            }
+            self.cur = self.enums[e].owner;
+            let info = &self.enums[e];
+            let def = self.types[info.owner].def;
+            let Some((name, members)) = def.enums.iter().find(|(n, _)| n.v == info.local) else {
+                continue;
+            };
+            items.push(Item::Enum(EnumDecl {
+                name: Ident {
+                    name: info.name.clone(),
+                    span: self.sp(name),
+                },
+                is_flags: false,
+                base: info.base.unwrap_or(Prim::Int {
+                    size: 8,
+                    signed: true,
+                    endian: None,
+                }),
+                base_span: self.sp(name),
+                members: members.iter().map(|(v, n)| (self.ident(n), *v)).collect(),
+            }));
+        }
+        Ok(items)
+    }
+
+    fn lower_type(&mut self, t: usize) -> SResult<StructDecl> {
+        let info = &self.types[t];
+        let def = info.def;
+        let name_span = span(self.src_len(), def.start, def.start + 1);
+        let endian = match &def.meta.endian {
+            Some(EndianK::Le) => Some(EndianSpec::Fixed(Endian::Little)),
+            Some(EndianK::Be) => Some(EndianSpec::Fixed(Endian::Big)),
+            Some(EndianK::Switch { on, cases }) => {
+                let on_e = self.expr_str(on)?;
+                let mut arms = Vec::new();
+                for (k, le) in cases {
+                    let pat = self.pattern(k)?;
+                    arms.push((vec![pat], if *le { Endian::Little } else { Endian::Big }));
+                }
+                Some(EndianSpec::Match(on_e, arms))
+            }
+            // a nested type has its file's byte order (Kaitai's is lexical, not the caller's)
+            None => match self.lexical(|d| d.meta.endian.clone()) {
+                Some(EndianK::Le) if info.parent.is_some() => {
+                    Some(EndianSpec::Fixed(Endian::Little))
+                }
+                Some(EndianK::Be) if info.parent.is_some() => Some(EndianSpec::Fixed(Endian::Big)),
+                _ => None,
+            },
+        };
+        let bits_little = self.lexical(|d| d.meta.bit_endian_le);
+        let mut fields = Vec::new();
+        for (i, a) in def.seq.iter().enumerate() {
+            self.lower_attr(a, i, false, &mut fields)?;
+        }
+        // instances: each after those it uses
+        let names: Vec<&str> = def
+            .instances
+            .iter()
+            .filter_map(|a| a.id.as_ref().map(|s| s.v.as_str()))
+            .collect();
+        let mut deps: Vec<HashSet<String>> = Vec::new();
+        for a in &def.instances {
+            let mut used = HashSet::new();
+            for s in [&a.value, &a.pos, &a.size, &a.if_].into_iter().flatten() {
+                if let Ok(e) = expr::parse(&s.v) {
+                    names_in(&e, &mut used);
+                }
+            }
+            if let Some(Repeat::Expr(s) | Repeat::Until(s)) = &a.repeat
+                && let Ok(e) = expr::parse(&s.v)
+            {
+                names_in(&e, &mut used);
+            }
+            used.retain(|n| names.contains(&n.as_str()));
+            deps.push(used);
+        }
+        let mut placed: Vec<bool> = vec![false; def.instances.len()];
+        let mut done: HashSet<String> = HashSet::new();
+        loop {
+            let mut progress = false;
+            for i in 0..def.instances.len() {
+                if placed[i]
+                    || !deps[i].iter().all(|d| {
+                        done.contains(d)
+                            || Some(d.as_str())
+                                == def.instances[i].id.as_ref().map(|s| s.v.as_str())
+                    })
+                {
+                    continue;
+                }
+                placed[i] = true;
+                progress = true;
+                let a = &def.instances[i];
+                self.lower_attr(a, i, true, &mut fields)?;
+                if let Some(id) = &a.id {
+                    done.insert(id.v.clone());
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        if let Some(i) = placed.iter().position(|p| !p) {
+            let a = &def.instances[i];
+            let id = a.id.as_ref().map_or("?", |s| s.v.as_str());
+            return Err(SpecError {
+                start: a.start,
+                end: a.start + 1,
+                path: a.path.clone(),
+                message: format!("instance `{id}` depends on itself through other instances"),
+                help: None,
+            });
+        }
+        Ok(StructDecl {
+            name: Ident {
+                name: self.types[t].name.clone(),
+                span: name_span,
+            },
+            params: def.params.iter().map(|p| self.ident(p)).collect(),
+            endian,
+            bits_little,
+            valid: None,
+            fields,
+        })
+    }
+
+    /// A primitive type name (`u4`, `s2be`, `f8`, `b3`), if it is one.
+    fn prim(&self, s: &Str) -> Option<TypeExpr> {
+        let v = s.v.as_str();
+        let (base, endian) = if let Some(b) = v.strip_suffix("le") {
+            (b, Some(Endian::Little))
+        } else if let Some(b) = v.strip_suffix("be") {
+            (b, Some(Endian::Big))
+        } else {
+            (v, None)
+        };
+        let mut c = base.chars();
+        let kind = c.next()?;
+        let n: u8 = c.as_str().parse().ok()?;
+        match kind {
+            'u' | 's' if matches!(n, 1 | 2 | 4 | 8) => Some(TypeExpr::Prim(Prim::Int {
+                size: n,
+                signed: kind == 's',
+                endian: if n == 1 { None } else { endian },
+            })),
+            'f' if matches!(n, 4 | 8) => Some(TypeExpr::Prim(Prim::Float { size: n, endian })),
+            'b' if (1..=64).contains(&n) && endian.is_none() => {
+                Some(TypeExpr::Bits { n, as_bool: n == 1 })
+            }
+            _ => None,
+        }
+    }
+
+    fn encoding(&self, a: &Attr) -> SResult<Option<Encoding>> {
+        let enc = a
+            .encoding
+            .clone()
+            .or_else(|| self.lexical(|d| d.meta.encoding.clone()));
+        let Some(enc) = enc else { return Ok(None) };
+        let norm = enc.v.to_ascii_lowercase().replace(['-', '_'], "");
+        let e = match norm.as_str() {
+            "utf8" => Encoding::Utf8,
+            "ascii" | "usascii" => Encoding::Ascii,
+            "iso88591" | "latin1" => Encoding::Latin1,
+            "cp437" | "ibm437" => Encoding::Cp437,
+            "utf16le" => Encoding::Utf16le,
+            "utf16be" => Encoding::Utf16be,
+            _ => return Err(Self::unsupported(&enc, &format!("encoding `{}`", enc.v))),
+        };
+        Ok(Some(e))
+    }
+
+    /// A type name with optional arguments (`foo(1, x)`), a primitive, `str`/`strz`.
+    fn type_by_name(&self, s: &Str, a: &Attr, size: &Option<Expr>) -> SResult<TypeExpr> {
+        if let Some(p) = self.prim(s) {
+            return Ok(p);
+        }
+        match s.v.as_str() {
+            "str" | "strz" => {
+                let enc = self.encoding(a)?;
+                let z = s.v == "strz" || a.terminator == Some(0);
+                if let Some(t) = a.terminator
+                    && t != 0
+                {
+                    return Err(Self::unsupported(s, "a string terminator other than 0"));
+                }
+                let len = match size {
+                    Some(e) => Some(Len::Count(e.clone())),
+                    None if a.size_eos => Some(Len::Rest),
+                    None => None,
+                };
+                let kind = match (z, len) {
+                    (true, Some(l)) => StrKind::ZFixed(l),
+                    (true, None) => StrKind::Z,
+                    (false, Some(l)) => StrKind::Fixed(l),
+                    (false, None) => {
+                        return Err(s.err("a `str` needs `size`, `size-eos` or `terminator`"));
+                    }
+                };
+                return Ok(TypeExpr::Str {
+                    kind,
+                    enc,
+                    trim: a.pad_right.map(|b| vec![b]),
+                });
+            }
+            "bytes" => {
+                return Err(s.err("`bytes` is not a type: leave `type` out and give `size`"));
+            }
+            _ => {}
+        }
+        let (name, args) = match s.v.find('(') {
+            Some(p) => {
+                let Some(inner) = s.v[p + 1..].strip_suffix(')') else {
+                    return Err(s.err("expected `)` at the end of the arguments"));
+                };
+                let parsed = expr::parse(&format!("[{inner}]")).map_err(|e| {
+                    let mut x = s.err(e.message);
+                    x.start = s.start + p + e.offset;
+                    x
+                })?;
+                let K::Array(items) = parsed.kind else {
+                    return Err(s.err("bad arguments"));
+                };
+                let base = s.start + p;
+                let mut out = Vec::new();
+                for it in &items {
+                    out.push(self.expr(it, base, s)?);
+                }
+                (&s.v[..p], out)
+            }
+            None => (s.v.as_str(), Vec::new()),
+        };
+        let parts: Vec<&str> = name.trim().split("::").collect();
+        match self.find_type(self.cur, &parts) {
+            Some(t) => Ok(TypeExpr::Named {
+                name: Ident {
+                    name: self.types[t].name.clone(),
+                    span: self.sp(s),
+                },
+                args,
+            }),
+            None => {
+                let mut cands: Vec<&str> = self
+                    .types
+                    .iter()
+                    .filter_map(|t| t.kpath.last().map(String::as_str))
+                    .collect();
+                cands.extend([
+                    "u1", "u2", "u4", "u8", "s1", "s2", "s4", "s8", "f4", "f8", "str", "strz",
+                ]);
+                let mut e = s.err(format!("unknown type `{name}`"));
+                e.help = crate::error::closest(name, cands).map(|c| format!("did you mean `{c}`?"));
+                Err(e)
+            }
+        }
+    }
+
+    fn lower_attr(
+        &mut self,
+        a: &Attr,
+        index: usize,
+        instance: bool,
+        out: &mut Vec<Field>,
+    ) -> SResult<()> {
+        let src_len = self.src_len();
+        let aspan = span(src_len, a.start, a.start + 1);
+        let name = match &a.id {
+            Some(id) => FieldName::Named(self.ident(id)),
+            None => FieldName::Named(Ident {
+                name: format!("_unnamed{index}"),
+                span: aspan,
+            }),
+        };
+        if let Some(p) = &a.process {
+            return Err(Self::unsupported(p, &format!("`process: {}`", p.v)));
+        }
+        if let Some(io) = &a.io {
+            return Err(Self::unsupported(io, "`io`"));
+        }
+        if !a.consume || a.include || !a.eos_error {
+            let s = Str {
+                v: String::new(),
+                start: a.start,
+                end: a.start + 1,
+                path: a.path.clone(),
+                plain: true,
+            };
+            return Err(Self::unsupported(
+                &s,
+                "`consume: false`, `include: true` or `eos-error: false`",
+            ));
+        }
+        if let Some(v) = &a.value {
+            let e = self.expr_str(v)?;
+            let mut ts = TypeSpec::bare(TypeExpr::Computed(e), self.sp(v));
+            if let Some(c) = &a.if_ {
+                ts.if_ = Some(self.expr_str(c)?);
+            }
+            let ts = match &a.enum_ {
+                Some(en) => {
+                    let TypeExpr::Computed(e) = ts.ty else {
+                        unreachable!()
+                    };
+                    let eid = self.enum_ref(en)?;
+                    let sp = e.span;
+                    TypeSpec {
+                        ty: TypeExpr::Computed(Expr {
+                            kind: ExprKind::Cast(Box::new(e), eid),
+                            span: sp,
+                        }),
+                        ..ts
+                    }
+                }
+                None => ts,
+            };
+            out.push(Field {
+                name,
+                spec: ts,
+                span: aspan,
+            });
+            return Ok(());
+        }
+        let size = a.size.as_ref().map(|s| self.expr_str(s)).transpose()?;
+        let size_for_type = if a.ty.is_none()
+            || matches!(&a.ty, Some(TypeRef::Name(n)) if n.v == "str" || n.v == "strz")
+        {
+            size.clone()
+        } else {
+            None
+        };
+        // the element type
+        let mut elem_ty = match (&a.contents, &a.ty) {
+            (Some((bytes, _text)), _) => TypeExpr::Const {
+                bytes: bytes.clone(),
+                text: false,
+            },
+            (None, None) => match &size_for_type {
+                Some(e) => TypeExpr::Bytes(Len::Count(e.clone())),
+                None if a.size_eos => TypeExpr::Bytes(Len::Rest),
+                None if a.terminator.is_some() => {
+                    let s = Str {
+                        v: String::new(),
+                        start: a.start,
+                        end: a.start + 1,
+                        path: a.path.clone(),
+                        plain: true,
+                    };
+                    return Err(Self::unsupported(&s, "byte arrays ended by a `terminator`"));
+                }
+                None => {
+                    return Err(SpecError {
+                        start: a.start,
+                        end: a.start + 1,
+                        path: a.path.clone(),
+                        message: "a field without `type` needs `size`, `size-eos` or `contents`"
+                            .into(),
+                        help: None,
+                    });
+                }
+            },
+            (None, Some(TypeRef::Name(n))) => self.type_by_name(n, a, &size_for_type)?,
+            (None, Some(TypeRef::Switch { on, cases })) => {
+                let on_e = self.expr_str(on)?;
+                let mut arms = Vec::new();
+                let mut has_default = false;
+                for (k, v) in cases {
+                    let pat = self.pattern(k)?;
+                    has_default |= matches!(pat, Pattern::Wildcard(_));
+                    let ty = self.type_by_name(v, a, &None)?;
+                    arms.push(MatchArm {
+                        patterns: vec![pat],
+                        spec: TypeSpec::bare(ty, self.sp(v)),
+                    });
+                }
+                if !has_default {
+                    // no case matches: the raw bytes of a sized field, else nothing (null)
+                    let ty = if size.is_some() || a.size_eos {
+                        TypeExpr::Bytes(Len::Rest)
+                    } else {
+                        TypeExpr::Pad(Len::Count(Expr {
+                            kind: ExprKind::Int(0),
+                            span: self.sp(on),
+                        }))
+                    };
+                    arms.push(MatchArm {
+                        patterns: vec![Pattern::Wildcard(self.sp(on))],
+                        spec: TypeSpec::bare(ty, self.sp(on)),
+                    });
+                }
+                TypeExpr::Match { on: on_e, arms }
+            }
+        };
+        // enums over integers
+        let mut cast_enum: Option<Ident> = None;
+        if let Some(en) = &a.enum_ {
+            let eid = self.enum_ix(en)?;
+            match &elem_ty {
+                TypeExpr::Prim(p @ Prim::Int { .. }) if self.enums[eid].base == Some(*p) => {
+                    elem_ty = TypeExpr::Named {
+                        name: Ident {
+                            name: self.enums[eid].name.clone(),
+                            span: self.sp(en),
+                        },
+                        args: Vec::new(),
+                    };
+                }
+                TypeExpr::Prim(Prim::Int { .. }) | TypeExpr::Bits { .. } => {
+                    if a.repeat.is_some() {
+                        return Err(Self::unsupported(
+                            en,
+                            "a repeated enum field whose integer type differs from the enum's other uses",
+                        ));
+                    }
+                    cast_enum = Some(Ident {
+                        name: self.enums[eid].name.clone(),
+                        span: self.sp(en),
+                    });
+                    if let TypeExpr::Bits { as_bool, .. } = &mut elem_ty {
+                        *as_bool = false;
+                    }
+                }
+                _ => return Err(en.err("`enum` needs an integer type")),
+            }
+        }
+        let user_sized = size.is_some() && size_for_type.is_none();
+        let ty_span = span(src_len, a.start, a.start + 1);
+        let mut spec = match &a.repeat {
+            None => {
+                let mut ts = TypeSpec::bare(elem_ty, ty_span);
+                if user_sized {
+                    ts.size = size.clone();
+                } else if a.size_eos && !matches!(ts.ty, TypeExpr::Bytes(_) | TypeExpr::Str { .. })
+                {
+                    ts.size = Some(Expr {
+                        kind: ExprKind::Builtin(Builtin::Remaining),
+                        span: ty_span,
+                    });
+                }
+                ts
+            }
+            Some(r) => {
+                let elem = TypeSpec::bare(elem_ty, ty_span);
+                let (len, until) = match r {
+                    Repeat::Eos => (Len::Rest, None),
+                    Repeat::Expr(e) => (Len::Count(self.expr_str(e)?), None),
+                    Repeat::Until(e) => (Len::Rest, Some(self.expr_str(e)?)),
+                };
+                let mut ts = TypeSpec::bare(
+                    TypeExpr::Array(Box::new(ArrayType {
+                        elem,
+                        len,
+                        until,
+                        while_: None,
+                    })),
+                    ty_span,
+                );
+                if user_sized {
+                    ts.each_size = size.clone();
+                }
+                ts
+            }
+        };
+        if let Some(c) = &a.if_ {
+            spec.if_ = Some(self.expr_str(c)?);
+        }
+        if instance {
+            if let Some(p) = &a.pos {
+                spec.at = Some(self.expr_str(p)?);
+            }
+        } else if let Some(p) = &a.pos {
+            return Err(p.err("`pos` is only allowed in instances"));
+        }
+        if let Some(v) = &a.valid {
+            spec.valid = Some(self.valid(v)?);
+        }
+        match cast_enum {
+            None => out.push(Field {
+                name,
+                spec,
+                span: aspan,
+            }),
+            Some(en) => {
+                let FieldName::Named(id) = name.clone() else {
+                    unreachable!()
+                };
+                let raw = format!("_raw_{}", id.name);
+                out.push(Field {
+                    name: FieldName::Hidden(Ident {
+                        name: raw.clone(),
+                        span: id.span,
+                    }),
+                    spec,
+                    span: aspan,
+                });
+                let e = Expr {
+                    kind: ExprKind::Name(Ident {
+                        name: raw,
+                        span: id.span,
+                    }),
+                    span: id.span,
+                };
+                out.push(Field {
+                    name,
+                    spec: TypeSpec::bare(
+                        TypeExpr::Computed(Expr {
+                            kind: ExprKind::Cast(Box::new(e), en),
+                            span: id.span,
+                        }),
+                        id.span,
+                    ),
+                    span: aspan,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn valid(&self, v: &Valid) -> SResult<Expr> {
+        let this = |s: &Str| Expr {
+            kind: ExprKind::This,
+            span: self.sp(s),
+        };
+        let bin = |op, a: Expr, b: Expr| {
+            let sp = b.span;
+            Expr {
+                kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+                span: sp,
+            }
+        };
+        Ok(match v {
+            Valid::Eq(e) => bin(BinOp::Eq, this(e), self.expr_str(e)?),
+            Valid::Range { min, max } => {
+                let lo = min
+                    .as_ref()
+                    .map(|m| Ok::<_, SpecError>(bin(BinOp::Ge, this(m), self.expr_str(m)?)))
+                    .transpose()?;
+                let hi = max
+                    .as_ref()
+                    .map(|m| Ok::<_, SpecError>(bin(BinOp::Le, this(m), self.expr_str(m)?)))
+                    .transpose()?;
+                match (lo, hi) {
+                    (Some(a), Some(b)) => bin(BinOp::And, a, b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => Expr {
+                        kind: ExprKind::Bool(true),
+                        span: Span::default(),
+                    },
+                }
+            }
+            Valid::AnyOf(list) => {
+                let mut acc: Option<Expr> = None;
+                for s in list {
+                    let c = bin(BinOp::Eq, this(s), self.expr_str(s)?);
+                    acc = Some(match acc {
+                        None => c,
+                        Some(a) => bin(BinOp::Or, a, c),
+                    });
+                }
+                acc.unwrap_or(Expr {
+                    kind: ExprKind::Bool(false),
+                    span: Span::default(),
+                })
+            }
+            Valid::InEnum => Expr {
+                kind: ExprKind::Bool(true),
+                span: Span::default(),
+            },
+            Valid::Expr(e) => self.expr_str(e)?,
+        })
+    }
+
+    fn enum_ix(&self, en: &Str) -> SResult<usize> {
+        let parts: Vec<&str> = en.v.split("::").collect();
+        self.find_enum(self.cur, &parts).ok_or_else(|| {
+            let mut e = en.err(format!("unknown enum `{}`", en.v));
+            e.help = crate::error::closest(&en.v, self.enums.iter().map(|e| e.local.as_str()))
+                .map(|c| format!("did you mean `{c}`?"));
+            e
+        })
+    }
+
+    fn enum_ref(&self, en: &Str) -> SResult<Ident> {
+        let i = self.enum_ix(en)?;
+        Ok(Ident {
+            name: self.enums[i].name.clone(),
+            span: self.sp(en),
+        })
+    }
+
+    /// A `switch-on` case key as a pattern.
+    fn pattern(&self, k: &Str) -> SResult<Pattern> {
+        let sp = self.sp(k);
+        if k.v == "_" {
+            return Ok(Pattern::Wildcard(sp));
+        }
+        let e = expr::parse(&k.v).map_err(|e| k.err(e.message))?;
+        match &e.kind {
+            K::Int(v) => Ok(Pattern::Int(*v, sp)),
+            K::Bool(b) => Ok(Pattern::Int(i128::from(*b), sp)),
+            K::Str(s) => Ok(Pattern::Bytes(s.as_bytes().to_vec(), sp)),
+            K::Array(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    match it.kind {
+                        K::Int(v) if (0..=255).contains(&v) => out.push(v as u8),
+                        _ => return Err(k.err("a byte array case needs byte values")),
+                    }
+                }
+                Ok(Pattern::Bytes(out, sp))
+            }
+            K::Path(parts) => {
+                let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+                let Some((member, en)) = refs.split_last() else {
+                    return Err(k.err("bad case"));
+                };
+                let Some(eid) = self.find_enum(self.cur, en) else {
+                    return Err(k.err(format!("unknown enum `{}`", en.join("::"))));
+                };
+                Ok(Pattern::Member(
+                    Some(Ident {
+                        name: self.enums[eid].name.clone(),
+                        span: sp,
+                    }),
+                    Ident {
+                        name: member.to_string(),
+                        span: sp,
+                    },
+                ))
+            }
+            _ => Err(Self::unsupported(
+                k,
+                "a case key that is not a literal or an enum member",
+            )),
+        }
+    }
+
+    fn expr_str(&self, s: &Str) -> SResult<Expr> {
+        let e = expr::parse(&s.v).map_err(|e| {
+            let mut x = s.err(e.message);
+            x.start = (s.start + e.offset).min(s.end.max(s.start));
+            x.end = x.start + 1;
+            x
+        })?;
+        self.expr(&e, s.start, s)
+    }
+
+    /// Lowers a Kaitai expression; `base` is the byte offset of its text in the source.
+    fn expr(&self, e: &KExpr, base: usize, s: &Str) -> SResult<Expr> {
+        let src_len = self.src_len();
+        let sp = span(src_len, base + e.start, base + e.end);
+        let mk = |kind| Expr { kind, span: sp };
+        let bx = |x: &KExpr| self.expr(x, base, s).map(Box::new);
+        let unsup = |what: &str| {
+            let mut x = Self::unsupported(s, what);
+            x.start = base + e.start;
+            x.end = base + e.end.max(e.start + 1);
+            x
+        };
+        let id = |n: &str| Ident {
+            name: n.to_string(),
+            span: sp,
+        };
+        Ok(match &e.kind {
+            K::Int(v) => mk(ExprKind::Int(*v)),
+            K::Bool(b) => mk(ExprKind::Bool(*b)),
+            K::Str(t) => mk(ExprKind::Str(t.as_bytes().to_vec())),
+            K::Float(_) => return Err(unsup("float literals")),
+            K::Array(items) => {
+                let mut bytes = Vec::new();
+                for it in items {
+                    match it.kind {
+                        K::Int(v) if (0..=255).contains(&v) => bytes.push(v as u8),
+                        _ => return Err(unsup("array literals other than bytes")),
+                    }
+                }
+                mk(ExprKind::Str(bytes))
+            }
+            K::Name(n) => match n.as_str() {
+                "_" => mk(ExprKind::This),
+                "_root" => mk(ExprKind::Name(id("root"))),
+                "_parent" => mk(ExprKind::Name(id("parent"))),
+                "_index" => mk(ExprKind::Builtin(Builtin::Index)),
+                "_io" => return Err(unsup("`_io` as a value")),
+                _ => mk(ExprKind::Name(id(n))),
+            },
+            K::Path(parts) => {
+                let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+                let Some((member, en)) = refs.split_last() else {
+                    return Err(unsup("this path"));
+                };
+                match self.find_enum(self.cur, en) {
+                    Some(eid) => mk(ExprKind::EnumMember(id(&self.enums[eid].name), id(member))),
+                    None => {
+                        let mut x = s.err(format!("unknown enum `{}`", en.join("::")));
+                        x.start = base + e.start;
+                        x.end = base + e.end;
+                        return Err(x);
+                    }
+                }
+            }
+            K::Attr(x, name) => match (&x.kind, name.as_str()) {
+                (K::Name(io), "pos") if io == "_io" => mk(ExprKind::Builtin(Builtin::Offset)),
+                (K::Name(io), "size") if io == "_io" => mk(ExprKind::Builtin(Builtin::InputSize)),
+                (K::Name(io), "eof") if io == "_io" => mk(ExprKind::Binary(
+                    BinOp::Eq,
+                    Box::new(mk(ExprKind::Builtin(Builtin::Remaining))),
+                    Box::new(mk(ExprKind::Int(0))),
+                )),
+                (_, "length" | "size") => {
+                    mk(ExprKind::Call(id("len"), vec![self.expr(x, base, s)?]))
+                }
+                (_, "first") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(0))))),
+                (_, "last") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(-1))))),
+                (_, "min" | "max") => mk(ExprKind::Call(id(name), vec![self.expr(x, base, s)?])),
+                (_, m @ ("to_i" | "to_s" | "reverse" | "_io" | "_sizeof" | "to_f")) => {
+                    return Err(unsup(&format!("`.{m}`")));
+                }
+                _ => mk(ExprKind::Member(bx(x)?, id(name))),
+            },
+            K::Method(_, m, _) => return Err(unsup(&format!("the method `.{m}()`"))),
+            K::Index(a, i) => mk(ExprKind::Index(bx(a)?, bx(i)?)),
+            K::As(_, t) => return Err(unsup(&format!("`.as<{t}>`"))),
+            K::SizeOf(_) => return Err(unsup("`sizeof<…>`")),
+            K::Unary(op, x) => mk(ExprKind::Unary(
+                match op {
+                    UOp::Neg => ast::UnOp::Neg,
+                    UOp::Not => ast::UnOp::Not,
+                    UOp::BitNot => ast::UnOp::BitNot,
+                },
+                bx(x)?,
+            )),
+            K::Binary(op, a, b) => {
+                let op = match op {
+                    BOp::Mul => BinOp::Mul,
+                    BOp::Div => BinOp::Div,
+                    BOp::Rem => BinOp::Rem,
+                    BOp::Add => BinOp::Add,
+                    BOp::Sub => BinOp::Sub,
+                    BOp::Shl => BinOp::Shl,
+                    BOp::Shr => BinOp::Shr,
+                    BOp::Lt => BinOp::Lt,
+                    BOp::Le => BinOp::Le,
+                    BOp::Gt => BinOp::Gt,
+                    BOp::Ge => BinOp::Ge,
+                    BOp::Eq => BinOp::Eq,
+                    BOp::Ne => BinOp::Ne,
+                    BOp::BitAnd => BinOp::BitAnd,
+                    BOp::BitXor => BinOp::BitXor,
+                    BOp::BitOr => BinOp::BitOr,
+                    BOp::And => BinOp::And,
+                    BOp::Or => BinOp::Or,
+                };
+                mk(ExprKind::Binary(op, bx(a)?, bx(b)?))
+            }
+            K::Cond(c, a, b) => mk(ExprKind::Cond(bx(c)?, bx(a)?, bx(b)?)),
+        })
+    }
+}
+
+/// Names an expression reads directly (not after a `.`).
+fn names_in(e: &KExpr, out: &mut HashSet<String>) {
+    match &e.kind {
+        K::Name(n) => {
+            out.insert(n.clone());
+        }
+        K::Attr(x, _) | K::As(x, _) | K::Unary(_, x) => names_in(x, out),
+        K::Method(x, _, args) => {
+            names_in(x, out);
+            args.iter().for_each(|a| names_in(a, out));
+        }
+        K::Index(a, b) | K::Binary(_, a, b) => {
+            names_in(a, out);
+            names_in(b, out);
+        }
+        K::Cond(a, b, c) => {
+            names_in(a, out);
+            names_in(b, out);
+            names_in(c, out);
+        }
+        K::Array(items) => items.iter().for_each(|a| names_in(a, out)),
+        _ => {}
+    }
+}

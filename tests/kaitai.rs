@@ -1,0 +1,323 @@
+//! Kaitai Struct's conformance suite, run against the `.ksy` front end.
+//!
+//! For every `spec/ks/*.kst` of the suite (`../shared/kaitai-tests`, or the directory named by
+//! `UNSTRUCT_KAITAI_TESTS`), `src/<data>` is decoded with `formats/<id>.ksy` and each assert's
+//! Kaitai `actual` and `expected` expressions are evaluated over the decoded value tree by an
+//! evaluator of this test's own (`kaitai/eval.rs`), independent of the decoder's; expected
+//! exceptions must end the decode with the matching kind of error. The pass count is printed;
+//! with `UNSTRUCT_KAITAI_DOC=1` the table of failing cases is written into docs/kaitai.md.
+//! Every `formats_err/` spec must be rejected by `unstruct check` with exit status 2.
+//!
+//! The suite is read in place. Where it is missing the tests skip with a note, unless
+//! `UNSTRUCT_REQUIRE_ORACLES=1` (CI), which makes that a failure.
+
+mod kaitai {
+    pub mod eval;
+    pub mod tree;
+}
+
+use std::path::{Path, PathBuf};
+
+use kaitai::eval::{equal, eval};
+use kaitai::tree::{TreeBuilder, V};
+use unstruct::decode::{Options, decode_document};
+use unstruct::error::DataErrorKind;
+use unstruct::ksy::{self, yaml};
+use unstruct::lang::Source;
+use unstruct::{DataError, Input};
+
+/// The pass count this front end has reached; the test fails below it (a regression).
+const FLOOR: usize = 150;
+
+fn suite() -> Option<PathBuf> {
+    let dir = std::env::var_os("UNSTRUCT_KAITAI_TESTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/kaitai-tests"));
+    if dir.join("spec/ks").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("UNSTRUCT_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
+        panic!("the Kaitai test suite is missing at {}", dir.display());
+    }
+    eprintln!(
+        "note: skipping the Kaitai conformance suite: not found at {} (set UNSTRUCT_KAITAI_TESTS)",
+        dir.display()
+    );
+    None
+}
+
+/// One `.kst` case's outcome: `None` when it passes, else why not.
+fn run_case(dir: &Path, kst: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(kst).map_err(|e| e.to_string())?;
+    let node = yaml::load(&text).map_err(|e| format!("bad .kst: {}", e.message))?;
+    let id = node.get("id").and_then(|n| n.str()).ok_or("no id")?;
+    let data = node.get("data").and_then(|n| n.str()).ok_or("no data")?;
+    let spec_path = dir.join("formats").join(format!("{id}.ksy"));
+    let spec_text = std::fs::read_to_string(&spec_path).map_err(|e| e.to_string())?;
+    let source = Source {
+        name: format!("formats/{id}.ksy"),
+        text: spec_text,
+        dir: Some(dir.join("formats")),
+    };
+    let plan = ksy::compile(source, None, &[dir.join("formats/ks_path")]).map_err(|e| {
+        let msg = e.to_string();
+        format!("spec rejected: {}", msg.lines().next().unwrap_or(""))
+    })?;
+    let input = std::fs::read(dir.join("src").join(data)).map_err(|e| e.to_string())?;
+    let mut sink = TreeBuilder::default();
+    let res = decode_document(&plan, Input::whole(&input), Options::default(), &mut sink);
+    if let Some(exc) = node.get("exception") {
+        let kind = exc
+            .get("type")
+            .and_then(|n| n.str())
+            .or(exc.str())
+            .unwrap_or("")
+            .to_string();
+        return match res {
+            Ok(_) => Err(format!("expected {kind}, decoded without error")),
+            Err(e) if error_matches(&kind, &e) => Ok(()),
+            Err(e) => Err(format!(
+                "expected {kind}, got: {}",
+                first_line(&e.to_string())
+            )),
+        };
+    }
+    if let Err(e) = res {
+        return Err(format!("data error: {}", first_line(&e.to_string())));
+    }
+    let tree = sink.done.ok_or("no value decoded")?;
+    if let Some(asserts) = node.get("asserts") {
+        let yaml::NodeKind::Seq(items) = &asserts.kind else {
+            return Err("asserts is not a list".into());
+        };
+        for a in items {
+            let actual = a
+                .get("actual")
+                .and_then(|n| n.str())
+                .ok_or("assert without actual")?;
+            let expected = a
+                .get("expected")
+                .and_then(|n| n.str())
+                .ok_or("assert without expected")?;
+            let pa = ksy::expr::parse(actual).map_err(|e| format!("`{actual}`: {}", e.message))?;
+            let pe =
+                ksy::expr::parse(expected).map_err(|e| format!("`{expected}`: {}", e.message))?;
+            let va = eval(&pa, &tree).map_err(|e| format!("`{actual}`: {e}"))?;
+            let ve = eval(&pe, &tree).map_err(|e| format!("`{expected}`: {e}"))?;
+            if !equal(&va, &ve) {
+                return Err(format!("`{actual}` is {} (expected {expected})", show(&va)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn show(v: &V) -> String {
+    let s = format!("{v:?}");
+    if s.len() > 60 {
+        format!("{}…", &s[..s.floor_char_boundary(60)])
+    } else {
+        s
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+/// Whether a data error is the kind of exception Kaitai names.
+fn error_matches(kind: &str, e: &DataError) -> bool {
+    use DataErrorKind::*;
+    let k = &e.kind;
+    if kind.starts_with("EndOfStream") {
+        matches!(
+            k,
+            Truncated { .. }
+                | NoTerminator { .. }
+                | UntilEnd
+                | CountTooLarge { .. }
+                | RegionTooLarge { .. }
+                | AtOutside { .. }
+        )
+    } else if kind.starts_with("Validation") {
+        matches!(k, Invalid { .. } | Mismatch { .. })
+    } else if kind.starts_with("UndecidedEndianness") {
+        matches!(k, NoArm(_))
+    } else {
+        matches!(k, Type(_) | Invalid { .. })
+    }
+}
+
+#[test]
+fn conformance() {
+    let Some(dir) = suite() else { return };
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("spec/ks"))
+        .expect("read spec/ks")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "kst"))
+        .collect();
+    cases.sort();
+    let mut failing = Vec::new();
+    for c in &cases {
+        let name = c
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let r = std::panic::catch_unwind(|| run_case(&dir, c))
+            .unwrap_or_else(|_| Err("panic".to_string()));
+        if let Err(why) = r {
+            failing.push((name, why));
+        }
+    }
+    let passed = cases.len() - failing.len();
+    println!("kaitai conformance: {passed} of {} cases pass", cases.len());
+    for (n, why) in &failing {
+        println!("  FAIL {n}: {why}");
+    }
+    if std::env::var("UNSTRUCT_KAITAI_DOC").is_ok_and(|v| v == "1") {
+        write_doc(passed, cases.len(), &failing);
+    }
+    assert!(failing.iter().all(|(_, w)| w != "panic"), "a case panicked");
+    assert!(
+        passed >= FLOOR,
+        "{passed} cases pass, fewer than the {FLOOR} reached before"
+    );
+}
+
+/// Replaces the generated part of docs/kaitai.md (between the markers) with the table.
+fn write_doc(passed: usize, total: usize, failing: &[(String, String)]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/kaitai.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/kaitai.md");
+    let (begin, end) = ("<!-- conformance:begin -->", "<!-- conformance:end -->");
+    let (Some(a), Some(b)) = (doc.find(begin), doc.find(end)) else {
+        panic!("docs/kaitai.md lacks the conformance markers");
+    };
+    let mut table = format!(
+        "{begin}\n**{passed} of {total}** cases pass ({:.1} %).\n\n| case | why it fails |\n|---|---|\n",
+        100.0 * passed as f64 / total as f64
+    );
+    for (n, why) in failing {
+        table.push_str(&format!(
+            "| `{n}` | {} |\n",
+            why.replace('|', "\\|").replace('\n', " ")
+        ));
+    }
+    let out = format!("{}{table}{}", &doc[..a], &doc[b..]);
+    std::fs::write(&path, out).expect("write docs/kaitai.md");
+}
+
+#[test]
+fn formats_err_are_rejected_with_status_2() {
+    let Some(dir) = suite() else { return };
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(dir.join("formats_err"))
+        .expect("read formats_err")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ksy"))
+        .collect();
+    specs.sort();
+    let mut accepted = Vec::new();
+    for s in &specs {
+        let out = assert_cmd::Command::cargo_bin("unstruct")
+            .expect("binary")
+            .arg("-I")
+            .arg(dir.join("formats/ks_path"))
+            .arg("check")
+            .arg(s)
+            .output()
+            .expect("run unstruct");
+        if out.status.code() != Some(2) {
+            accepted.push(
+                s.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string(),
+            );
+        }
+    }
+    println!(
+        "formats_err: {} of {} rejected",
+        specs.len() - accepted.len(),
+        specs.len()
+    );
+    assert!(
+        accepted.is_empty(),
+        "accepted (or not exit 2): {accepted:?}"
+    );
+}
+
+// ------------------------------------------------------------------ the front end via the CLI
+
+fn unstruct(args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("unstruct")
+        .expect("binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("run unstruct")
+}
+
+/// The README's example: the format chunk of samples/tone.wav as Python's `wave` module reads
+/// it (1 channel, 8000 Hz, 2-byte samples, 800 frames of 2 bytes in the data chunk).
+#[test]
+fn readme_wav_spec() {
+    let out = unstruct(&["-f", "samples/wav.ksy", "samples/tone.wav", "-o", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let fmt = &v["chunks"][0]["body"];
+    assert_eq!(fmt["format"], "pcm");
+    assert_eq!(fmt["channels"], 1);
+    assert_eq!(fmt["sample_rate"], 8000);
+    assert_eq!(fmt["bits_per_sample"], 16);
+    assert_eq!(fmt["bytes_per_sample"], 2);
+    assert_eq!(v["chunks"][1]["id"], "data");
+    assert_eq!(v["chunks"][1]["len"], 1600);
+    // keys in spec order, instances after the seq fields
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pos = |k: &str| text.find(&format!("\"{k}\"")).expect(k);
+    assert!(pos("magic") < pos("size") && pos("bits_per_sample") < pos("bytes_per_sample"));
+}
+
+fn check_err(spec: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("unstruct-ksy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let p = dir.join("bad.ksy");
+    std::fs::write(&p, spec).expect("write");
+    let out = unstruct(&["check", p.to_str().expect("utf8 path")]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn spec_errors_point_into_the_yaml() {
+    let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    sze: 4\n");
+    assert!(e.contains("bad.ksy:5:5: unknown key `sze` (in /seq/0)"), "{e}");
+    assert!(e.contains("did you mean `size`?"), "{e}");
+    let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    type: chnk\ntypes:\n  chunk: {}\n");
+    assert!(e.contains("bad.ksy:5:11: unknown type `chnk` (in /seq/0/type)"), "{e}");
+    assert!(e.contains("did you mean `chunk`?"), "{e}");
+    let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    size: 3 +\n");
+    assert!(e.contains("bad.ksy:5:"), "{e}");
+    let e = check_err("meta: [\n");
+    assert!(e.contains("bad.ksy:"), "{e}");
+}
+
+#[test]
+fn kaitai_integer_literals_are_not_yaml_guesses() {
+    // 0x0253_f200 is not an integer to YAML 1.2; 0b1010 neither; both are to Kaitai
+    let dir = std::env::temp_dir().join(format!("unstruct-ksy-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let p = dir.join("lit.ksy");
+    std::fs::write(
+        &p,
+        "meta:\n  id: lit\nseq:\n  - id: a\n    type: u1\ninstances:\n  x:\n    value: 0x0253_f200\n  y:\n    value: 0b1010\n",
+    )
+    .expect("write");
+    let d = dir.join("one.bin");
+    std::fs::write(&d, [7u8]).expect("write");
+    let out = unstruct(&["-f", p.to_str().expect("utf8"), d.to_str().expect("utf8"), "-o", "json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{{\"a\":7,\"x\":{},\"y\":10}}", 0x0253_f200)
+    );
+}
