@@ -262,7 +262,11 @@ fn unstruct(args: &[&str]) -> std::process::Output {
 #[test]
 fn readme_wav_spec() {
     let out = unstruct(&["-f", "samples/wav.ksy", "samples/tone.wav", "-o", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let fmt = &v["chunks"][0]["body"];
     assert_eq!(fmt["format"], "pcm");
@@ -284,17 +288,28 @@ fn check_err(spec: &str) -> String {
     let p = dir.join("bad.ksy");
     std::fs::write(&p, spec).expect("write");
     let out = unstruct(&["check", p.to_str().expect("utf8 path")]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
 fn spec_errors_point_into_the_yaml() {
     let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    sze: 4\n");
-    assert!(e.contains("bad.ksy:5:5: unknown key `sze` (in /seq/0)"), "{e}");
+    assert!(
+        e.contains("bad.ksy:5:5: unknown key `sze` (in /seq/0)"),
+        "{e}"
+    );
     assert!(e.contains("did you mean `size`?"), "{e}");
     let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    type: chnk\ntypes:\n  chunk: {}\n");
-    assert!(e.contains("bad.ksy:5:11: unknown type `chnk` (in /seq/0/type)"), "{e}");
+    assert!(
+        e.contains("bad.ksy:5:11: unknown type `chnk` (in /seq/0/type)"),
+        "{e}"
+    );
     assert!(e.contains("did you mean `chunk`?"), "{e}");
     let e = check_err("meta:\n  id: x\nseq:\n  - id: a\n    size: 3 +\n");
     assert!(e.contains("bad.ksy:5:"), "{e}");
@@ -315,7 +330,13 @@ fn kaitai_integer_literals_are_not_yaml_guesses() {
     .expect("write");
     let d = dir.join("one.bin");
     std::fs::write(&d, [7u8]).expect("write");
-    let out = unstruct(&["-f", p.to_str().expect("utf8"), d.to_str().expect("utf8"), "-o", "json"]);
+    let out = unstruct(&[
+        "-f",
+        p.to_str().expect("utf8"),
+        d.to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("{{\"a\":7,\"x\":{},\"y\":10}}", 0x0253_f200)
