@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod check;
+mod endian;
 pub mod grammar;
 
 use crate::error::{DescriptorError, closest};
