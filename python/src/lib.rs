@@ -3,6 +3,7 @@
 //! record-aligned shards. The decoding is the library's (`unstruct` crate); this crate only
 //! converts arguments, values and errors.
 
+mod arrow;
 mod errors;
 mod sink;
 mod source;
@@ -155,6 +156,40 @@ impl Descriptor {
                 )))
             }
         }
+    }
+}
+
+impl Descriptor {
+    #[allow(clippy::too_many_arguments)]
+    fn table<'py>(
+        &self,
+        py: Python<'py>,
+        data: Arc<source::Data>,
+        sid: StructId,
+        span: arrow::Span,
+        batch_size: usize,
+        threads: Option<usize>,
+        lossy: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = match threads {
+            Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let owner = arrow::Owner {
+            plan: Arc::clone(&self.plan),
+            data,
+        };
+        let (schema, batches) = arrow::decode_all(
+            py,
+            &owner,
+            sid,
+            span,
+            opts(lossy),
+            batch_size.max(1),
+            threads,
+        )?;
+        arrow::py_table(py, schema, batches)
     }
 }
 
@@ -385,6 +420,126 @@ impl Descriptor {
             .collect())
     }
 
+    /// The `pyarrow.Schema` of records of `record` (default: the root), from the
+    /// descriptor alone: exact integer widths, `f32`/`f64`, text as `string`, bytes as
+    /// `binary`, enums as dictionary-encoded strings, nested structs as struct columns,
+    /// arrays as list columns.
+    #[pyo3(signature = (record=None))]
+    fn schema<'py>(&self, py: Python<'py>, record: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let sid = self.struct_id(record, "record")?;
+        let schema = unstruct::columnar::arrow_schema(&self.plan, sid)
+            .map_err(|e| arrow::shape_error(&e))?;
+        arrow::py_schema(py, schema)
+    }
+
+    /// The records of `record` (default: the root) in `source`, as an iterator of
+    /// `pyarrow.RecordBatch` of `batch_size` rows (the last one shorter). Each batch is
+    /// decoded when it is asked for, without the GIL; a bad record raises `DataError` after
+    /// the batch of the records before it.
+    #[pyo3(signature = (source, *, record=None, batch_size=65536, offset=0, length=None, lossy=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_batches(
+        &self,
+        source: &Bound<'_, PyAny>,
+        record: Option<&str>,
+        batch_size: usize,
+        offset: u64,
+        length: Option<u64>,
+        lossy: bool,
+    ) -> PyResult<arrow::RecordBatchIterator> {
+        let sid = self.struct_id(record, "record")?;
+        let data = source::open(source)?;
+        let r = source::range(data.bytes().len(), offset, length)?;
+        let span = arrow::Span {
+            start: r.start,
+            end: r.end,
+            first_index: 0,
+            whole: false,
+        };
+        let owner = arrow::Owner {
+            plan: Arc::clone(&self.plan),
+            data,
+        };
+        arrow::RecordBatchIterator::new(owner, sid, span, opts(lossy), batch_size.max(1))
+    }
+
+    /// All records of `record` (default: the root) in `source` as a `pyarrow.Table`.
+    /// Large inputs are decoded on `threads` threads (default: every core), each taking a
+    /// record-aligned part; the table is the same whatever the number of threads.
+    #[pyo3(signature = (source, *, record=None, batch_size=65536, offset=0, length=None, threads=None, lossy=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn to_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        record: Option<&str>,
+        batch_size: usize,
+        offset: u64,
+        length: Option<u64>,
+        threads: Option<usize>,
+        lossy: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let sid = self.struct_id(record, "record")?;
+        let data = source::open(source)?;
+        let r = source::range(data.bytes().len(), offset, length)?;
+        let span = arrow::Span {
+            start: r.start,
+            end: r.end,
+            first_index: 0,
+            whole: false,
+        };
+        self.table(py, data, sid, span, batch_size, threads, lossy)
+    }
+
+    /// Record-aligned shards as `(offset, length, first_index)`: `first_index` is the number
+    /// of the shard's first record (for `_read_shard`).
+    #[pyo3(signature = (source, *, record=None, n=8))]
+    fn _shards(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        record: Option<&str>,
+        n: usize,
+    ) -> PyResult<Vec<(u64, u64, u64)>> {
+        let sid = self.struct_id(record, "record")?;
+        let data = source::open(source)?;
+        let plan = Arc::clone(&self.plan);
+        let found = py.detach(move || {
+            unstruct::shards::shards(&plan, sid, data.bytes(), n.max(1), Options::default())
+        });
+        Ok(found
+            .shards
+            .iter()
+            .map(|s| (s.offset, s.length, s.first_index))
+            .collect())
+    }
+
+    /// The records of one shard of `source` as a `pyarrow.Table`, decoded as part of the
+    /// whole input (offsets and `@index` of a run over the whole file), on one thread.
+    #[pyo3(signature = (source, offset, length, first_index, *, record=None, batch_size=65536))]
+    #[allow(clippy::too_many_arguments)]
+    fn _read_shard<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        offset: u64,
+        length: u64,
+        first_index: u64,
+        record: Option<&str>,
+        batch_size: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let sid = self.struct_id(record, "record")?;
+        let data = source::open(source)?;
+        let r = source::range(data.bytes().len(), offset, Some(length))?;
+        let span = arrow::Span {
+            start: r.start,
+            end: r.end,
+            first_index,
+            whole: true,
+        };
+        self.table(py, data, sid, span, batch_size, Some(1), false)
+    }
+
     fn __repr__(&self) -> String {
         match &self.recipe {
             Recipe::Text { name, .. } => {
@@ -466,6 +621,7 @@ fn formats() -> Vec<(&'static str, &'static str)> {
 fn _unstruct(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Descriptor>()?;
+    m.add_class::<arrow::RecordBatchIterator>()?;
     m.add_function(wrap_pyfunction!(_restore, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
     m.add("Error", py.get_type::<errors::Error>())?;
