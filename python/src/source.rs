@@ -49,18 +49,16 @@ pub fn open(src: &Bound<'_, PyAny>) -> PyResult<Arc<Data>> {
     }
     let b: Bound<'_, PyBytes> = if let Ok(b) = src.cast::<PyBytes>() {
         b.clone()
+    } else if src.is_instance_of::<pyo3::types::PyInt>() {
+        // `bytes(12)` would make twelve zero bytes: surely not what was meant
+        return Err(not_data(src));
     } else if let Ok(b) = src.cast::<PyByteArray>() {
         PyBytes::new(py, &b.to_vec())
     } else {
         // memoryview, mmap, array, numpy arrays: whatever `bytes()` accepts
         py.get_type::<PyBytes>()
             .call1((src,))
-            .map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "expected a path or bytes-like data, not {}",
-                    src.get_type().name().map_or("?".into(), |n| n.to_string())
-                ))
-            })?
+            .map_err(|_| not_data(src))?
             .cast_into::<PyBytes>()?
     };
     let data = b.as_bytes();
@@ -70,6 +68,13 @@ pub fn open(src: &Bound<'_, PyAny>) -> PyResult<Arc<Data>> {
         ptr,
         len,
     }))
+}
+
+fn not_data(src: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "expected a path or bytes-like data, not {}",
+        src.get_type().name().map_or("?".into(), |n| n.to_string())
+    ))
 }
 
 /// The path of `src` when it is a `str` or an `os.PathLike`.
