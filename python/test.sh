@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/python-venv
 py=${PYTHON:-python3}
+# the build backend runs `maturin` from PATH
+export PATH="$PWD/$venv/bin:$PATH"
 
 skip() {
   if [ "${UNSTRUCT_REQUIRE_ORACLES:-}" = 1 ]; then
@@ -26,8 +28,10 @@ fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
     'maturin>=1.5,<2' pytest numpy 'pyarrow>=15' 'pandas>=2' 'dask[dataframe,distributed]' \
   || skip "cannot install maturin, pytest, numpy, pyarrow, pandas and dask from PyPI"
-# the package itself, built from this checkout (a release build, as `pip install ./python`)
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
+# the package itself, built from this checkout by pip as a user would, but with Cargo's dev
+# profile (it shares the main crate's build with `cargo test`, and the release profile's
+# whole-program optimisation takes minutes); benches/python_compare.py measures a release build
+MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
     --force-reinstall --no-deps ./python
 cd python
 exec "../$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
