@@ -84,5 +84,9 @@ fn describe(plan: &Plan, t: &TypePlan) -> String {
         TypePlan::Array(a) => format!("{}[]", describe(plan, &a.elem.ty)),
         TypePlan::Match(_) => "match".into(),
         TypePlan::Computed(_) => "computed".into(),
+        TypePlan::Terminated(t, inner) => match t.byte {
+            Some(b) => format!("{} up to 0x{b:02x}", describe(plan, &inner.ty)),
+            None => describe(plan, &inner.ty),
+        },
     }
 }

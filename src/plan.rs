@@ -300,6 +300,24 @@ pub enum TypePlan {
     Array(Box<ArrayPlan>),
     Match(Box<MatchPlan>),
     Computed(ExprId),
+    /// The inner spec decoded inside the bytes up to a terminator (Kaitai's `terminator`
+    /// on any type).
+    Terminated(Terminator, Box<SpecPlan>),
+}
+
+/// A region that ends at a terminator byte (after trailing padding is stripped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Terminator {
+    /// None: no terminator, only `pad` is stripped.
+    pub byte: Option<u8>,
+    /// Trailing bytes of this value are stripped from the region first (Kaitai's `pad-right`).
+    pub pad: Option<u8>,
+    /// The terminator is skipped after the value (else the next field starts on it).
+    pub consume: bool,
+    /// The terminator is part of the value.
+    pub include: bool,
+    /// No terminator before the region ends is an error (else the value runs to the end).
+    pub eos_error: bool,
 }
 
 #[derive(Clone, Debug)]

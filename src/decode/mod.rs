@@ -1084,8 +1084,49 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 Ok(v)
             }
+            TypePlan::Terminated(t, inner) => self.decode_terminated(*t, inner, want, emit),
             _ => Ok(Value::Absent),
         }
+    }
+
+    /// Decodes `inner` inside the bytes up to the terminator, then moves past them (and past
+    /// the terminator when it is consumed).
+    fn decode_terminated(
+        &mut self,
+        t: Terminator,
+        inner: &SpecPlan,
+        want: bool,
+        emit: bool,
+    ) -> DResult<Value> {
+        self.align_bits();
+        let start = self.pos;
+        let mut hay = &self.data[start..self.end];
+        if let Some(p) = t.pad {
+            let keep = hay.iter().rposition(|&b| b != p).map_or(0, |i| i + 1);
+            hay = &hay[..keep];
+        }
+        let found = match t.byte {
+            Some(b) => memchr::memchr(b, hay),
+            None => None,
+        };
+        let (len, next) = match found {
+            Some(i) => (i + usize::from(t.include), i + usize::from(t.consume)),
+            None if t.eos_error && t.byte.is_some() => {
+                return Err(self.err(DataErrorKind::NoTerminator {
+                    left: hay.len() as u64,
+                }));
+            }
+            None => (hay.len(), hay.len()),
+        };
+        let (outer_end, outer_start) = (self.end, self.region_start);
+        self.end = start + len;
+        self.region_start = start;
+        let (v, _) = self.decode_spec(inner, want, emit)?;
+        self.align_bits();
+        self.pos = start + next;
+        self.end = outer_end;
+        self.region_start = outer_start;
+        Ok(v)
     }
 
     /// Emits and returns a number or bool whose bytes (already bounds-checked) are at `off`.

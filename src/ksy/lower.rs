@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use super::expr::{self, BOp, K, KExpr, UOp};
 use super::spec::{Attr, EndianK, Repeat, SResult, SpecError, Str, TypeDef, TypeRef, Valid};
 use crate::lang::ast::{self, *};
+use crate::plan::Terminator;
 use crate::text::Encoding;
 
 /// One loaded file: its source length (for spans) and its top-level type.
@@ -589,19 +590,6 @@ impl<'a> Lowerer<'a> {
         if let Some(io) = &a.io {
             return Err(Self::unsupported(io, "`io`"));
         }
-        if !a.consume || a.include || !a.eos_error {
-            let s = Str {
-                v: String::new(),
-                start: a.start,
-                end: a.start + 1,
-                path: a.path.clone(),
-                plain: true,
-            };
-            return Err(Self::unsupported(
-                &s,
-                "`consume: false`, `include: true` or `eos-error: false`",
-            ));
-        }
         if let Some(v) = &a.value {
             let e = self.expr_str(v)?;
             let mut ts = TypeSpec::bare(TypeExpr::Computed(e), self.sp(v));
@@ -640,67 +628,45 @@ impl<'a> Lowerer<'a> {
         } else {
             None
         };
-        // the element type
-        let mut elem_ty = match (&a.contents, &a.ty) {
-            (Some((bytes, _text)), _) => TypeExpr::Const {
-                bytes: bytes.clone(),
-                text: false,
-            },
-            (None, None) => match &size_for_type {
-                Some(e) => TypeExpr::Bytes(Len::Count(e.clone())),
-                None if a.size_eos => TypeExpr::Bytes(Len::Rest),
-                None if a.terminator.is_some() => {
-                    let s = Str {
-                        v: String::new(),
-                        start: a.start,
-                        end: a.start + 1,
-                        path: a.path.clone(),
-                        plain: true,
-                    };
-                    return Err(Self::unsupported(&s, "byte arrays ended by a `terminator`"));
+        // a terminator other than a plain `strz`: the value is decoded inside the bytes up to it
+        let is_strz = matches!(&a.ty, Some(TypeRef::Name(n)) if n.v == "strz");
+        let strlike = is_strz || matches!(&a.ty, Some(TypeRef::Name(n)) if n.v == "str");
+        let term_byte = a.terminator.or(is_strz.then_some(0));
+        let plain_z = strlike && term_byte == Some(0) && a.consume && !a.include && a.eos_error;
+        // `pad-right` (with a size) is stripped before the terminator is looked for
+        let pad = a.pad_right.filter(|_| size.is_some() || a.size_eos);
+        let term = match term_byte {
+            _ if a.contents.is_some() => None,
+            Some(_) if plain_z && pad.is_none() => None,
+            None if pad.is_none() => None,
+            _ => Some(Terminator {
+                byte: term_byte,
+                pad,
+                consume: a.consume,
+                include: a.include,
+                eos_error: a.eos_error && size.is_none() && !a.size_eos,
+            }),
+        };
+        let ty_span = span(src_len, a.start, a.start + 1);
+        let mut elem_ty = match term {
+            Some(t) => {
+                let mut inner = a.clone();
+                inner.terminator = None;
+                inner.pad_right = None;
+                inner.size = None;
+                inner.size_eos = true;
+                if let Some(TypeRef::Name(n)) = &a.ty
+                    && n.v == "strz"
+                {
+                    inner.ty = Some(TypeRef::Name(Str {
+                        v: "str".into(),
+                        ..n.clone()
+                    }));
                 }
-                None => {
-                    return Err(SpecError {
-                        start: a.start,
-                        end: a.start + 1,
-                        path: a.path.clone(),
-                        message: "a field without `type` needs `size`, `size-eos` or `contents`"
-                            .into(),
-                        help: None,
-                    });
-                }
-            },
-            (None, Some(TypeRef::Name(n))) => self.type_by_name(n, a, &size_for_type)?,
-            (None, Some(TypeRef::Switch { on, cases })) => {
-                let on_e = self.expr_str(on)?;
-                let mut arms = Vec::new();
-                let mut has_default = false;
-                for (k, v) in cases {
-                    let pat = self.pattern(k)?;
-                    has_default |= matches!(pat, Pattern::Wildcard(_));
-                    let ty = self.type_by_name(v, a, &None)?;
-                    arms.push(MatchArm {
-                        patterns: vec![pat],
-                        spec: TypeSpec::bare(ty, self.sp(v)),
-                    });
-                }
-                if !has_default {
-                    // no case matches: the raw bytes of a sized field, else nothing (null)
-                    let ty = if size.is_some() || a.size_eos {
-                        TypeExpr::Bytes(Len::Rest)
-                    } else {
-                        TypeExpr::Pad(Len::Count(Expr {
-                            kind: ExprKind::Int(0),
-                            span: self.sp(on),
-                        }))
-                    };
-                    arms.push(MatchArm {
-                        patterns: vec![Pattern::Wildcard(self.sp(on))],
-                        spec: TypeSpec::bare(ty, self.sp(on)),
-                    });
-                }
-                TypeExpr::Match { on: on_e, arms }
+                let ity = self.elem_type(&inner, &None, true)?;
+                TypeExpr::Terminated(t, Box::new(TypeSpec::bare(ity, ty_span)))
             }
+            None => self.elem_type(a, &size_for_type, size.is_some())?,
         };
         // enums over integers
         let mut cast_enum: Option<Ident> = None;
@@ -734,8 +700,7 @@ impl<'a> Lowerer<'a> {
                 _ => return Err(en.err("`enum` needs an integer type")),
             }
         }
-        let user_sized = size.is_some() && size_for_type.is_none();
-        let ty_span = span(src_len, a.start, a.start + 1);
+        let user_sized = size.is_some() && (size_for_type.is_none() || term.is_some());
         let mut spec = match &a.repeat {
             None => {
                 let mut ts = TypeSpec::bare(elem_ty, ty_span);
@@ -825,6 +790,71 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The type of one element of a field (before `repeat`, `enum` and the modifiers).
+    fn elem_type(&self, a: &Attr, size_for_type: &Option<Expr>, sized: bool) -> SResult<TypeExpr> {
+        Ok(match (&a.contents, &a.ty) {
+            (Some((bytes, _text)), _) => TypeExpr::Const {
+                bytes: bytes.clone(),
+                text: false,
+            },
+            (None, None) => match &size_for_type {
+                Some(e) => TypeExpr::Bytes(Len::Count(e.clone())),
+                None if a.size_eos => TypeExpr::Bytes(Len::Rest),
+                None if a.terminator.is_some() => {
+                    let s = Str {
+                        v: String::new(),
+                        start: a.start,
+                        end: a.start + 1,
+                        path: a.path.clone(),
+                        plain: true,
+                    };
+                    return Err(Self::unsupported(&s, "byte arrays ended by a `terminator`"));
+                }
+                None => {
+                    return Err(SpecError {
+                        start: a.start,
+                        end: a.start + 1,
+                        path: a.path.clone(),
+                        message: "a field without `type` needs `size`, `size-eos` or `contents`"
+                            .into(),
+                        help: None,
+                    });
+                }
+            },
+            (None, Some(TypeRef::Name(n))) => self.type_by_name(n, a, size_for_type)?,
+            (None, Some(TypeRef::Switch { on, cases })) => {
+                let on_e = self.expr_str(on)?;
+                let mut arms = Vec::new();
+                let mut has_default = false;
+                for (k, v) in cases {
+                    let pat = self.pattern(k)?;
+                    has_default |= matches!(pat, Pattern::Wildcard(_));
+                    let ty = self.type_by_name(v, a, &None)?;
+                    arms.push(MatchArm {
+                        patterns: vec![pat],
+                        spec: TypeSpec::bare(ty, self.sp(v)),
+                    });
+                }
+                if !has_default {
+                    // no case matches: the raw bytes of a sized field, else nothing (null)
+                    let ty = if sized || a.size_eos {
+                        TypeExpr::Bytes(Len::Rest)
+                    } else {
+                        TypeExpr::Pad(Len::Count(Expr {
+                            kind: ExprKind::Int(0),
+                            span: self.sp(on),
+                        }))
+                    };
+                    arms.push(MatchArm {
+                        patterns: vec![Pattern::Wildcard(self.sp(on))],
+                        spec: TypeSpec::bare(ty, self.sp(on)),
+                    });
+                }
+                TypeExpr::Match { on: on_e, arms }
+            }
+        })
     }
 
     fn valid(&self, v: &Valid) -> SResult<Expr> {

@@ -194,6 +194,8 @@ pub enum TypeExpr {
         arms: Vec<MatchArm>,
     },
     Computed(Expr),
+    /// The inner type decoded inside the bytes up to a terminator.
+    Terminated(crate::plan::Terminator, Box<TypeSpec>),
 }
 
 #[derive(Clone, Debug)]

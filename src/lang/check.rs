@@ -367,6 +367,7 @@ fn collect_type_names(t: &TypeExpr, out: &mut HashSet<String>) {
             collect_expr_names(on, out);
             arms.iter().for_each(|a| collect_spec_names(&a.spec, out));
         }
+        TypeExpr::Terminated(_, inner) => collect_spec_names(inner, out),
         _ => {}
     }
 }
@@ -989,6 +990,10 @@ impl<'a> Checker<'a> {
                     })),
                     Ty::Array(Box::new(ety)),
                 )
+            }
+            TypeExpr::Terminated(t, inner) => {
+                let (sp, ty) = self.spec(inner, scope, keep, embed)?;
+                (TypePlan::Terminated(*t, Box::new(sp)), ty)
             }
             TypeExpr::Match { on, arms } => {
                 let (on_id, on_ty) = self.expr(on, scope)?;

@@ -48,11 +48,11 @@ pub fn equal(a: &V, b: &V) -> bool {
 
 fn field<'v>(obj: &'v V, name: &str) -> E<&'v V> {
     match obj {
-        V::Obj(fields) => fields
+        // a field that `if` left out is Kaitai's null
+        V::Obj(fields) => Ok(fields
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-            .ok_or_else(|| format!("no field `{name}` in the result")),
+            .map_or(&V::Null, |(_, v)| v)),
         _ => Err(format!("`{name}` read from a value that is not a struct")),
     }
 }
@@ -101,6 +101,7 @@ fn eval_in(e: &KExpr, root: &V, this: &V) -> E<V> {
         K::Array(items) => V::Arr(items.iter().map(ev).collect::<E<_>>()?),
         K::Name(n) => match n.as_str() {
             "_root" => root.clone(),
+            "null" => V::Null,
             _ => field(this, n)?.clone(),
         },
         // an enum member compares by its name

@@ -212,6 +212,7 @@ impl Walker<'_> {
                 }
             }
             TypePlan::Pad(_) | TypePlan::Align(_) => return Ok((None, false)),
+            TypePlan::Terminated(_, inner) => return self.spec_kind(sid, &inner.ty),
             TypePlan::Struct { id, .. } => {
                 let tuple = self.plan.structs[*id as usize].tuple;
                 return Ok((Some(self.struct_kind(*id)?), tuple));
