@@ -83,6 +83,8 @@ impl Plan {
             });
             let seq = match (&raw, &st.endian) {
                 (Some(_), _) | (None, EndianPlan::Match(..)) => None,
+                // lazy fields are decoded out of order: the general decoder's
+                _ if !st.lazy.is_empty() => None,
                 (None, endian) => {
                     let build = |o| SeqProgram::new(self, st, o);
                     (|| {
@@ -135,6 +137,8 @@ pub struct StructPlan {
     pub endian: EndianPlan,
     pub bits_little: bool,
     pub valid: Option<ExprId>,
+    /// `lazy` fields as (slot, field index): decoded when first named, or at their place.
+    pub lazy: Vec<(u32, u32)>,
     /// Names that expressions can look up at run time (`parent.x`, `hdr.x`): (name, slot),
     /// including the fields of embedded structs as (name, slot of the embed) chains.
     pub lookup: Vec<(String, Lookup)>,

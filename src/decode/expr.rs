@@ -115,7 +115,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     }
 
     /// Looks up field `name` in a struct value (through embedded structs).
-    fn member(&self, base: Value, name: &str) -> DResult<Value> {
+    fn member(&mut self, base: Value, name: &str) -> DResult<Value> {
         if base == Value::Absent {
             // a field of an absent struct (or array hole) is absent too, so `??` applies
             return Err(self.err(DataErrorKind::Absent(name.to_string())));
@@ -139,7 +139,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             };
         }
         match sp.find(name) {
-            Some(Lookup::Slot(s)) => Ok(self.st.arena[(frame + s) as usize]),
+            Some(Lookup::Slot(s)) => match self.st.arena[(frame + s) as usize] {
+                Value::Lazy(fi) => self.force_lazy(frame, sid, fi),
+                v => Ok(v),
+            },
             Some(Lookup::Embedded(s)) => {
                 let inner = self.st.arena[(frame + s) as usize];
                 if matches!(inner, Value::Absent) {
@@ -177,6 +180,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             PExpr::Slot(s) => match self.st.arena[(self.current_frame() + s) as usize] {
                 // name the absent field here, where its name is known (`??` catches this)
                 Value::Absent => return Err(self.err(DataErrorKind::Absent(self.slot_name(*s)))),
+                Value::Lazy(fi) => {
+                    let (frame, sid) = self.st.frames.last().copied().unwrap_or_default();
+                    match self.force_lazy(frame, sid, fi)? {
+                        Value::Absent => {
+                            return Err(self.err(DataErrorKind::Absent(self.slot_name(*s))));
+                        }
+                        v => v,
+                    }
+                }
                 v => v,
             },
             PExpr::Embedded { slot, name } => {

@@ -5,6 +5,7 @@
 pub mod cursor;
 mod expr;
 mod flat;
+mod lazy;
 mod positions;
 mod seq;
 pub mod value;
@@ -77,7 +78,19 @@ pub struct Scratch {
     owned_used: u32,
     /// Bytes computed since the last reset (bounded like the number of values).
     owned_bytes: u64,
+    /// Where the frames of structs with `lazy` fields were decoded, by frame (ascending).
+    ctx: Vec<FrameCtx>,
     index: Vec<u64>,
+}
+
+/// The decoding context of a struct with `lazy` fields, to decode them in it later.
+#[derive(Clone, Copy)]
+struct FrameCtx {
+    frame: u32,
+    region_start: usize,
+    end: usize,
+    order: ByteOrder,
+    bit_little: bool,
 }
 
 impl Scratch {
@@ -87,6 +100,7 @@ impl Scratch {
         self.arrays_used = 0;
         self.owned_used = 0;
         self.owned_bytes = 0;
+        self.ctx.clear();
         self.index.clear();
     }
 }
@@ -510,6 +524,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             .arena
             .resize(base + sp.nslots as usize, Value::Absent);
         self.st.arena[base..base + args.len()].copy_from_slice(args);
+        for &(slot, fi) in &sp.lazy {
+            self.st.arena[base + slot as usize] = Value::Lazy(fi);
+        }
         self.st.frames.push((base as u32, sid));
         let saved_order = self.order;
         let saved_bits = self.bit_little;
@@ -530,6 +547,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     }
                 };
             }
+        }
+        if !sp.lazy.is_empty() {
+            self.st.ctx.push(FrameCtx {
+                frame: base as u32,
+                region_start: self.region_start,
+                end: self.end,
+                order: self.order,
+                bit_little: self.bit_little,
+            });
         }
         if emit && !embed && sp.raw.is_some() && self.try_raw(sp)? {
             return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
@@ -553,8 +579,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             _ => false,
         };
-        for f in sp.fields.iter().take(if fast { 0 } else { usize::MAX }) {
-            if let Err(e) = self.decode_field(f, base, emit) {
+        for (fi, f) in sp.fields.iter().enumerate() {
+            if fast {
+                break;
+            }
+            let r = if !sp.lazy.is_empty() && sp.lazy.iter().any(|l| l.1 as usize == fi) {
+                self.lazy_field(f, base, sid, fi as u32, emit)
+            } else {
+                self.decode_field(f, base, emit)
+            };
+            if let Err(e) = r {
                 return Err(if f.embed || f.name.is_empty() {
                     e
                 } else {
@@ -611,6 +645,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         } else {
             self.st.arena.truncate(base);
             self.st.arrays_used = arrays_mark;
+            while self.st.ctx.last().is_some_and(|c| c.frame as usize >= base) {
+                self.st.ctx.pop();
+            }
             Value::Absent
         }
     }
@@ -1420,7 +1457,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 self.sink.end_array();
             }
-            Value::Struct { .. } => self.sink.null(),
+            Value::Struct { .. } | Value::Lazy(_) => self.sink.null(),
         }
     }
 

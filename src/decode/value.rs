@@ -42,12 +42,14 @@ pub enum Value {
     Text(u32),
     /// Bytes computed by an expression (`reverse(b)`, a slice of computed bytes).
     Blob(u32),
+    /// A `lazy` field not decoded yet (the field's index in its struct).
+    Lazy(u32),
 }
 
 impl Value {
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Value::Absent => "absent",
+            Value::Absent | Value::Lazy(_) => "absent",
             Value::Int(_) | Value::Enum { .. } => "an integer",
             Value::Float(_) => "a float",
             Value::Bool(_) => "a boolean",

@@ -101,6 +101,8 @@ pub struct TypeSpec {
     pub each_if: Option<Expr>,
     pub each_at: Option<Expr>,
     pub each_size: Option<Expr>,
+    /// `lazy`: decoded when first named (or at its place), so earlier fields can name it.
+    pub lazy: Option<Span>,
 }
 
 impl TypeSpec {
@@ -115,6 +117,7 @@ impl TypeSpec {
             each_if: None,
             each_at: None,
             each_size: None,
+            lazy: None,
         }
     }
 }

@@ -83,6 +83,8 @@ struct Checker<'a> {
     /// The kept array field being lowered, as (name, slot): inside its elements, `each`
     /// modifiers, `until` and `while` its name means the elements decoded so far.
     own_array: Option<(String, u32)>,
+    /// The spec being lowered is a field's own (where `lazy` is allowed).
+    lazy_ok: bool,
 }
 
 /// `scope` plus the array field `own` (its elements so far), if any.
@@ -110,6 +112,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         plan: Plan::default(),
         file: 0,
         own_array: None,
+        lazy_ok: false,
     };
     let mut root_directive: Option<&Ident> = None;
     let mut file_endians: Vec<Option<ByteOrder>> = vec![None; files.len()];
@@ -212,6 +215,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             endian: EndianPlan::Inherit,
             bits_little: false,
             valid: None,
+            lazy: Vec::new(),
             lookup: Vec::new(),
             static_size: None,
             tuple: false,
@@ -485,9 +489,38 @@ impl<'a> Checker<'a> {
                 EndianPlan::Match(on_id, parms)
             }
         };
+        // `lazy` fields have their slots first, so every field can name them
+        let mut lazy = Vec::new();
+        for (fi, f) in decl.fields.iter().enumerate() {
+            let Some(span) = f.spec.lazy else { continue };
+            let (FieldName::Named(n) | FieldName::Hidden(n)) = &f.name else {
+                return Err(self.err(span, "a `lazy` field needs a name".into()));
+            };
+            if f.spec.at.is_none() && !matches!(f.spec.ty, TypeExpr::Computed(_)) {
+                return Err(self.err(
+                    span,
+                    "`lazy` applies to fields with `at` and to computed fields (`= E`): \
+                     elsewhere where a field starts depends on the fields before it"
+                        .into(),
+                ));
+            }
+            if scope.names.iter().any(|(x, _)| *x == n.name) {
+                return Err(self.err(n.span, format!("`{}` is declared twice", n.name)));
+            }
+            scope
+                .names
+                .push((n.name.clone(), Entry::Slot(nslots, Ty::Any)));
+            lookup.push((n.name.clone(), Lookup::Slot(nslots)));
+            lazy.push((nslots, fi as u32));
+            nslots += 1;
+        }
         let mut fields = Vec::new();
         let mut keys: Vec<String> = Vec::new();
-        for f in &decl.fields {
+        for (fi, f) in decl.fields.iter().enumerate() {
+            let lazy_slot = lazy
+                .iter()
+                .find(|(_, i)| *i as usize == fi)
+                .map(|(s, _)| *s);
             let (name, key, referenceable) = match &f.name {
                 FieldName::Named(n) => (n.name.clone(), Some(n), true),
                 FieldName::Hidden(n) => (n.name.clone(), None, true),
@@ -504,7 +537,7 @@ impl<'a> Checker<'a> {
                         format!("`{}` is reserved for outer structs", n.name),
                     ));
                 }
-                if scope.names.iter().any(|(x, _)| *x == n.name) {
+                if lazy_slot.is_none() && scope.names.iter().any(|(x, _)| *x == n.name) {
                     return Err(self.err(n.span, format!("`{}` is declared twice", n.name)));
                 }
                 if keys.contains(&n.name) {
@@ -514,10 +547,11 @@ impl<'a> Checker<'a> {
                     ));
                 }
             }
-            let keep = referenceable && self.referenced.contains(&name);
+            let keep = referenceable && (self.referenced.contains(&name) || lazy_slot.is_some());
             let embed = matches!(f.name, FieldName::Embed);
-            self.own_array =
-                (keep && matches!(f.spec.ty, TypeExpr::Array(_))).then(|| (name.clone(), nslots));
+            self.own_array = (keep && matches!(f.spec.ty, TypeExpr::Array(_)))
+                .then(|| (name.clone(), lazy_slot.unwrap_or(nslots)));
+            self.lazy_ok = true;
             let lowered = self.spec(&f.spec, &scope, keep, embed);
             self.own_array = None;
             let (spec, ty) = lowered?;
@@ -526,7 +560,9 @@ impl<'a> Checker<'a> {
             if let Some(n) = key {
                 keys.push(n.name.clone());
             }
-            let slot = if keep || embed {
+            let slot = if lazy_slot.is_some() {
+                lazy_slot
+            } else if keep || embed {
                 nslots += 1;
                 Some(nslots - 1)
             } else {
@@ -570,6 +606,12 @@ impl<'a> Checker<'a> {
                         candidates,
                     },
                 ));
+            } else if let (Some(s), Some(entry)) = (
+                lazy_slot,
+                scope.names.iter_mut().rev().find(|(x, _)| *x == name),
+            ) {
+                // the field's type is known now
+                entry.1 = Entry::Slot(s, ty);
             } else if referenceable {
                 let entry = match slot {
                     Some(s) => {
@@ -617,6 +659,7 @@ impl<'a> Checker<'a> {
         sp.endian = endian;
         sp.bits_little = decl.bits_little.unwrap_or(false);
         sp.valid = valid;
+        sp.lazy = lazy;
         sp.lookup = lookup;
         Ok(())
     }
@@ -731,6 +774,15 @@ impl<'a> Checker<'a> {
         keep: bool,
         embed: bool,
     ) -> CResult<(SpecPlan, Ty)> {
+        if let Some(span) = t.lazy
+            && !std::mem::take(&mut self.lazy_ok)
+        {
+            return Err(self.err(
+                span,
+                "`lazy` applies to a field, not to an element or an arm".into(),
+            ));
+        }
+        self.lazy_ok = false;
         let if_ = t
             .if_
             .as_ref()

@@ -102,7 +102,9 @@ fn sp(mut i: In) -> R<()> {
 
 /// The modifier keywords: a line that starts with one (and not `word:`, a field) continues
 /// the field above.
-const MODIFIERS: &[&str] = &["if", "at", "size", "valid", "each", "until", "while"];
+const MODIFIERS: &[&str] = &[
+    "if", "at", "size", "valid", "each", "until", "while", "lazy",
+];
 
 /// Tokens that continue an expression from the line above when a line starts with them.
 const CONTINUE_OPS: &[&str] = &[
@@ -1144,6 +1146,14 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
         let (i2, _) = sp_cont(i, true)?;
         let Ok((r, word)) = raw_ident(i2) else { break };
         let slot: &mut Option<Expr> = match word {
+            "lazy" => {
+                if spec.lazy.is_some() {
+                    return fatal(i2, "`lazy` given twice");
+                }
+                spec.lazy = Some(span_from(i2, r));
+                i = r;
+                continue;
+            }
             "if" => &mut spec.if_,
             "at" => &mut spec.at,
             "size" => &mut spec.size,

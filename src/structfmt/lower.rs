@@ -166,6 +166,7 @@ pub fn to_plan(
             endian: EndianPlan::Fixed(order),
             bits_little: false,
             valid: None,
+            lazy: Vec::new(),
             lookup: Vec::new(),
             static_size: Some(size),
             tuple: names.is_none(),
