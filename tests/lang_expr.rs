@@ -4,38 +4,12 @@
 //! by CPython in the test (the same expression in Python's own syntax) or stated with the
 //! arithmetic shown.
 
+#[path = "common/descriptor.rs"]
+mod descriptor;
+
+use descriptor::{data_err, decode, desc_err};
 use serde_json::{Value, json};
 use std::process::Command;
-use unstruct::decode::{Options, decode_document};
-use unstruct::emit::tree::TreeSink;
-use unstruct::{DataError, Input};
-
-fn decode(desc: &str, data: &[u8]) -> Value {
-    let plan = unstruct::lang::compile_str("test.struct", desc)
-        .unwrap_or_else(|e| panic!("descriptor error:\n{e}"));
-    let mut sink = TreeSink::default();
-    if let Err(e) = decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
-        panic!("data error: {e}");
-    }
-    sink.values.pop().expect("one document")
-}
-
-fn data_err(desc: &str, data: &[u8]) -> DataError {
-    let plan = unstruct::lang::compile_str("test.struct", desc)
-        .unwrap_or_else(|e| panic!("descriptor error:\n{e}"));
-    let mut sink = TreeSink::default();
-    match decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
-        Ok(_) => panic!("expected a data error, decoded {:?}", sink.values),
-        Err(e) => e,
-    }
-}
-
-fn desc_err(desc: &str) -> String {
-    match unstruct::lang::compile_str("test.struct", desc) {
-        Ok(_) => panic!("expected a descriptor error for:\n{desc}"),
-        Err(e) => e.to_string(),
-    }
-}
 
 /// Evaluates Python expressions (one per entry) with CPython and returns their JSON values;
 /// None (with a note) when python3 is missing, unless UNSTRUCT_REQUIRE_ORACLES is set.

@@ -3,40 +3,11 @@
 //! when nothing names them and they fail. Expected values are stated with the arithmetic
 //! shown.
 
-use serde_json::{Value, json};
-use unstruct::decode::{Options, decode_document};
-use unstruct::emit::tree::TreeSink;
-use unstruct::{DataError, Input};
+#[path = "common/descriptor.rs"]
+mod descriptor;
 
-fn compile(desc: &str) -> unstruct::plan::Plan {
-    unstruct::lang::compile_str("test.struct", desc)
-        .unwrap_or_else(|e| panic!("descriptor error:\n{e}"))
-}
-
-fn decode(desc: &str, data: &[u8]) -> Value {
-    let plan = compile(desc);
-    let mut sink = TreeSink::default();
-    if let Err(e) = decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
-        panic!("data error: {e}");
-    }
-    sink.values.pop().expect("one document")
-}
-
-fn data_err(desc: &str, data: &[u8]) -> DataError {
-    let plan = compile(desc);
-    let mut sink = TreeSink::default();
-    match decode_document(&plan, Input::whole(data), Options::default(), &mut sink) {
-        Ok(_) => panic!("expected a data error, decoded {:?}", sink.values),
-        Err(e) => e,
-    }
-}
-
-fn desc_err(desc: &str) -> String {
-    match unstruct::lang::compile_str("test.struct", desc) {
-        Ok(_) => panic!("expected a descriptor error for:\n{desc}"),
-        Err(e) => e.to_string(),
-    }
-}
+use descriptor::{data_err, decode, desc_err};
+use serde_json::json;
 
 #[test]
 fn an_earlier_field_names_a_lazy_field_declared_later() {

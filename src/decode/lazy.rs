@@ -7,6 +7,17 @@ use super::{DResult, Decoder, Value};
 use crate::emit::Sink;
 use crate::plan::*;
 
+#[derive(Clone, Copy)]
+struct Cursor {
+    pos: usize,
+    end: usize,
+    region_start: usize,
+    bitpos: u32,
+    order: ByteOrder,
+    bit_little: bool,
+    this: Value,
+}
+
 impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// Decodes lazy field `fi` of the struct at `frame` (not decoded yet) and returns its
     /// value. The value is kept in the field's slot unless it lives in frames or arrays that
@@ -28,16 +39,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 Vec::new()
             }
         };
-        let saved = (
-            self.pos,
-            self.end,
-            self.region_start,
-            self.bitpos,
-            self.order,
-            self.bit_little,
-            self.this,
-            self.pending_array.take(),
-        );
+        let saved = self.cursor();
+        let pending = self.pending_array.take();
         if let Some(c) = self.st.ctx.iter().rfind(|c| c.frame == frame).copied() {
             self.end = c.end;
             self.region_start = c.region_start;
@@ -51,16 +54,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         // a field that names itself finds it absent
         self.st.arena[at] = Value::Absent;
         let r = self.lazy_value(f, at);
-        (
-            self.pos,
-            self.end,
-            self.region_start,
-            self.bitpos,
-            self.order,
-            self.bit_little,
-            self.this,
-            self.pending_array,
-        ) = saved;
+        self.set_cursor(saved);
+        self.pending_array = pending;
         match owner {
             Some(_) => self.st.frames.extend(tail),
             None => {
@@ -77,6 +72,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             _ => Value::Lazy(fi),
         };
         r
+    }
+
+    /// Where the decoder stands: restored after a lazy field is decoded elsewhere.
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            pos: self.pos,
+            end: self.end,
+            region_start: self.region_start,
+            bitpos: self.bitpos,
+            order: self.order,
+            bit_little: self.bit_little,
+            this: self.this,
+        }
+    }
+
+    fn set_cursor(&mut self, c: Cursor) {
+        self.pos = c.pos;
+        self.end = c.end;
+        self.region_start = c.region_start;
+        self.bitpos = c.bitpos;
+        self.order = c.order;
+        self.bit_little = c.bit_little;
+        self.this = c.this;
     }
 
     /// The value of a lazy field in its own context (its `if`, then the spec).
