@@ -1086,7 +1086,8 @@ fn columnar_run(
             let file = std::fs::File::create(path)
                 .map_err(|e| usage(format!("cannot create `{}`: {e}", path.display())))?;
             Box::new(
-                columnar::ParquetWriter::new(file, &schema).context("cannot write the output")?,
+                columnar::ParquetWriter::new(file, &schema, job.threads)
+                    .context("cannot write the output")?,
             )
         }
     };

@@ -218,37 +218,166 @@ impl<W: Write + Send> BatchWrite for IpcWriter<W> {
     }
 }
 
-/// Rows per Parquet row group: the writer holds one row group's encoded columns at a time.
+/// Rows per Parquet row group: the writer holds one row group's columns at a time.
 pub const PARQUET_ROW_GROUP_ROWS: usize = 1 << 20;
 
-/// A Parquet file, Snappy-compressed, a row group written each time one fills.
+/// A row group is also written once its batches hold this many bytes (large records).
+const PARQUET_ROW_GROUP_BYTES: usize = 256 << 20;
+
+/// A Parquet file, Snappy-compressed. Batches are collected until a row group is full; its
+/// columns are then encoded on `threads` threads at once and written in order, so memory is
+/// bounded by one row group.
 pub struct ParquetWriter {
-    w: Option<parquet::arrow::ArrowWriter<File>>,
+    file: Option<parquet::file::writer::SerializedFileWriter<File>>,
+    factory: parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    rows: usize,
+    bytes: usize,
+    groups: usize,
+    threads: usize,
 }
 
 impl ParquetWriter {
-    pub fn new(file: File, schema: &SchemaRef) -> io::Result<Self> {
+    pub fn new(file: File, schema: &SchemaRef, threads: usize) -> io::Result<Self> {
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
             .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
             .build();
-        let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(io::Error::other)?;
-        Ok(ParquetWriter { w: Some(w) })
+        // the Arrow writer sets up the file with the Arrow schema in its metadata (so that
+        // readers get back unsigned and dictionary types); its columns are encoded here
+        let (file, factory) =
+            parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+                .and_then(|w| w.into_serialized_writer())
+                .map_err(parquet_io)?;
+        Ok(ParquetWriter {
+            file: Some(file),
+            factory,
+            schema: schema.clone(),
+            pending: Vec::new(),
+            rows: 0,
+            bytes: 0,
+            groups: 0,
+            threads: threads.max(1),
+        })
     }
+
+    /// Encodes the collected batches as one row group, its columns in parallel.
+    fn write_group(&mut self) -> io::Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Err(io::Error::other("the Parquet file is already closed"));
+        };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batches = std::mem::take(&mut self.pending);
+        self.rows = 0;
+        self.bytes = 0;
+        let writers = self
+            .factory
+            .create_column_writers(self.groups)
+            .map_err(parquet_io)?;
+        self.groups += 1;
+        // the leaf columns of every batch, in the order of the column writers
+        let mut leaves: Vec<Vec<parquet::arrow::arrow_writer::ArrowLeafColumn>> =
+            (0..writers.len()).map(|_| Vec::new()).collect();
+        for b in &batches {
+            let mut i = 0;
+            for (field, col) in self.schema.fields().iter().zip(b.columns()) {
+                for leaf in
+                    parquet::arrow::arrow_writer::compute_leaves(field, col).map_err(parquet_io)?
+                {
+                    if let Some(l) = leaves.get_mut(i) {
+                        l.push(leaf);
+                    }
+                    i += 1;
+                }
+            }
+        }
+        drop(batches);
+        let jobs: Vec<_> = writers.into_iter().zip(leaves).collect();
+        let chunks = encode_columns(jobs, self.threads)?;
+        let mut group = file.next_row_group().map_err(parquet_io)?;
+        for c in chunks {
+            c.append_to_row_group(&mut group).map_err(parquet_io)?;
+        }
+        group.close().map_err(parquet_io)?;
+        Ok(())
+    }
+}
+
+type ColumnJob = (
+    parquet::arrow::arrow_writer::ArrowColumnWriter,
+    Vec<parquet::arrow::arrow_writer::ArrowLeafColumn>,
+);
+
+/// Encodes each column's leaves with its writer, `threads` columns at a time; the chunks
+/// come back in column order.
+fn encode_columns(
+    jobs: Vec<ColumnJob>,
+    threads: usize,
+) -> io::Result<Vec<parquet::arrow::arrow_writer::ArrowColumnChunk>> {
+    let encode = |(mut w, leaves): ColumnJob| {
+        for l in &leaves {
+            w.write(l)?;
+        }
+        w.close()
+    };
+    let n = jobs.len();
+    if threads <= 1 || n <= 1 {
+        return jobs
+            .into_iter()
+            .map(encode)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parquet_io);
+    }
+    // columns taken in turn from a shared queue: the widest ones do not hold up the rest
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
+    let mut done: Vec<Option<parquet::errors::Result<_>>> = (0..n).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut done);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(n) {
+            s.spawn(|| {
+                loop {
+                    let job = match queue.lock() {
+                        Ok(mut q) => q.pop(),
+                        Err(_) => None,
+                    };
+                    let Some((i, job)) = job else { return };
+                    let r = encode(job);
+                    if let Ok(mut res) = results.lock() {
+                        res[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    done.into_iter()
+        .map(|r| match r {
+            Some(r) => r.map_err(parquet_io),
+            None => Err(io::Error::other("a Parquet column was not encoded")),
+        })
+        .collect()
 }
 
 impl BatchWrite for ParquetWriter {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
-        match self.w.as_mut() {
-            Some(w) => w.write(&batch).map_err(parquet_io),
-            None => Err(io::Error::other("the Parquet file is already closed")),
+        self.rows += batch.num_rows();
+        self.bytes += batch.get_array_memory_size();
+        self.pending.push(batch);
+        if self.rows >= PARQUET_ROW_GROUP_ROWS || self.bytes >= PARQUET_ROW_GROUP_BYTES {
+            self.write_group()?;
         }
+        Ok(())
     }
 
     fn close(&mut self) -> io::Result<()> {
-        match self.w.take() {
-            Some(w) => w.close().map(drop).map_err(parquet_io),
+        if self.file.is_none() {
+            return Ok(());
+        }
+        self.write_group()?;
+        match self.file.take() {
+            Some(f) => f.close().map(drop).map_err(parquet_io),
             None => Ok(()),
         }
     }
