@@ -7,7 +7,7 @@ set -euo pipefail
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 corpus="$fuzz/corpus"
-mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data,select_path}
+mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data,select_path,columnar}
 
 # The bundled formats in the order of unstruct::formats::ALL (build.rs sorts the paths).
 mapfile -t formats < <(cd "$root/formats" && printf '%s\n' *.struct | LC_ALL=C sort)
@@ -98,6 +98,13 @@ for p in 'items[1].c' 'items[*].b[0]' 'tail' '.items[].c.y' '[0]' 'chunks[1].bod
   i=$((i + 1))
 done
 
-for t in descriptor structfmt formats descriptor_data select_path; do
+# columnar: the descriptor_data pairs, and the columnar tests' descriptor over a few records
+cp "$corpus"/descriptor_data/* "$corpus/columnar/"
+{ cat "$root/tests/columnar/all.struct"; printf '\xff'
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check, random
+data, _ = check.pack(check.make_records(random.Random(1), 6)); sys.stdout.buffer.write(data)' \
+    "$root/tests/columnar"; } > "$corpus/columnar/all"
+
+for t in descriptor structfmt formats descriptor_data select_path columnar; do
   echo "$t: $(find "$corpus/$t" -type f | wc -l) files"
 done

@@ -1068,14 +1068,17 @@ fn columnar_run(
     report: records::SkipReport,
 ) -> Result<(Result<records::Summary, RunError>, FinishFn)> {
     let name = kind.name();
-    let b =
-        columnar::batch_builder(&job.plan, sid).map_err(|e| usage(format!("-o {name}: {e}")))?;
-    let schema = b.schema();
-    let writer: Box<dyn columnar::BatchWrite> = match kind {
-        Columnar::Csv(sep) => Box::new(
-            columnar::CsvWriter::new(out, &schema, sep, job.json.bytes)
-                .context("cannot write the output")?,
-        ),
+    let shape =
+        columnar::record_shape(&job.plan, sid).map_err(|e| usage(format!("-o {name}: {e}")))?;
+    let schema = columnar::arrow_schema_of(&shape);
+    let mut csv = None;
+    let mut writer: Box<dyn columnar::BatchWrite> = match kind {
+        Columnar::Csv(sep) => {
+            let w = columnar::CsvWriter::new(out, &schema, sep, job.json.bytes)
+                .context("cannot write the output")?;
+            csv = Some(w.format());
+            Box::new(w)
+        }
         Columnar::Arrow => Box::new(
             columnar::IpcWriter::new(io::BufWriter::with_capacity(1 << 20, out), &schema)
                 .context("cannot write the output")?,
@@ -1091,16 +1094,67 @@ fn columnar_run(
             )
         }
     };
-    let mut b = b.with_output(columnar::DEFAULT_BATCH_ROWS, writer);
-    let result = with_input(job, base, |src| match src {
-        DataSource::Stream(reader) => {
-            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, &mut b, report)
-        }
-        DataSource::Slice(input) => {
-            records::run_slice(&job.plan, sid, input, job.opts, &job.cfg, &mut b, report)
-        }
-    })?;
-    Ok((result, Box::new(move || b.close())))
+    let fixed = records::record_size(&job.plan, sid).filter(|_| job.threads > 1);
+    let run = with_input(
+        job,
+        base,
+        move |src| -> (Result<records::Summary, RunError>, FinishFn) {
+            match (src, fixed) {
+                // fixed-size records of a large file: decoded (and CSV formatted) on every core
+                (DataSource::Slice(input), Some(size)) if input.data.len() >= 4 << 20 => {
+                    let (plan, cfg) = (&job.plan, &job.cfg);
+                    let result = match csv {
+                        Some(fmt) => columnar::parallel::run_fixed(
+                            plan,
+                            sid,
+                            size,
+                            input,
+                            job.opts,
+                            cfg,
+                            job.threads,
+                            &shape,
+                            |batch| {
+                                let mut buf = Vec::new();
+                                fmt.format(&batch, &mut buf);
+                                Ok(buf)
+                            },
+                            |text| writer.write_text(&text),
+                            report,
+                        ),
+                        None => columnar::parallel::run_fixed(
+                            plan,
+                            sid,
+                            size,
+                            input,
+                            job.opts,
+                            cfg,
+                            job.threads,
+                            &shape,
+                            Ok,
+                            |batch| writer.write(batch),
+                            report,
+                        ),
+                    };
+                    (result, Box::new(move || writer.close()))
+                }
+                (src, _) => {
+                    let mut b = columnar::BatchBuilder::new(&shape)
+                        .with_output(columnar::DEFAULT_BATCH_ROWS, writer);
+                    let (plan, cfg) = (&job.plan, &job.cfg);
+                    let result = match src {
+                        DataSource::Stream(reader) => {
+                            records::run_stream(plan, sid, reader, job.opts, cfg, &mut b, report)
+                        }
+                        DataSource::Slice(input) => {
+                            records::run_slice(plan, sid, input, job.opts, cfg, &mut b, report)
+                        }
+                    };
+                    (result, Box::new(move || b.close()))
+                }
+            }
+        },
+    )?;
+    Ok(run)
 }
 
 /// The output: the file given with -O, or stdout.

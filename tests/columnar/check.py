@@ -380,6 +380,55 @@ def check_struct_format(args, tmp, have_pa, have_duck):
             compare('struct parquet (duckdb)', duck_rows(rel), want)
 
 
+def check_parallel(args, tmp, have_pa):
+    """Large files of fixed-size records are decoded on every core: the same output."""
+    rng = random.Random(8)
+    fmt = '<IhHd12sI'
+    n = 200_000
+    data = b''.join(struct.pack(fmt, i, rng.randint(-2**15, 2**15 - 1), i % 65536,
+                                rng.random() * 1e6 - 5e5, b'n%d' % i, n - i) for i in range(n))
+    path = os.path.join(tmp, 'big.bin')
+    with open(path, 'wb') as f:
+        f.write(data + b'\x01')
+    names = 'id,temp,flags,value,name,count'
+    base = ['-s', fmt, '--names', names, path, '--allow-remainder']
+    one = run(args, *base, '--threads', '1', '-o', 'csv')
+    two = run(args, *base, '--threads', '2', '-o', 'csv')
+    if one != two:
+        fail('csv differs between one thread and two')
+    rows = list(csv.DictReader(io.StringIO(two.decode(), newline='')))
+    want = list(struct.iter_unpack(fmt, data))
+    if len(rows) != n:
+        fail(f'parallel csv: {len(rows)} rows, expected {n}')
+    for r, w in zip(rows[::997], want[::997]):
+        got = (int(r['id']), int(r['temp']), int(r['flags']), float(r['value']),
+               r['name'].encode(), int(r['count']))
+        if got != (w[0], w[1], w[2], w[3], w[4].rstrip(b'\0'), w[5]):
+            fail(f'parallel csv row {r} != {w}')
+    # a bad record in the middle: the rows before it, then exit 1
+    bad = os.path.join(tmp, 'bad.struct')
+    with open(bad, 'w') as f:
+        f.write('struct rec {\n  id: u32 valid _ != 150000\n  rest: bytes[28]\n}\n')
+    for threads in ('1', '2'):
+        p = subprocess.run([args.unstruct, '-f', bad, '--records', 'rec', path, '--allow-remainder',
+                            '--threads', threads, '-o', 'csv'], capture_output=True)
+        got = p.stdout.decode().count('\r\n') - 1
+        if p.returncode != 1 or got != 150000:
+            fail(f'--threads {threads}: a bad record 150000: exit {p.returncode}, {got} rows')
+    if have_pa:
+        import pyarrow.parquet as pq
+        pq_path = os.path.join(tmp, 'big.parquet')
+        run(args, *base, '-o', 'parquet', '-O', pq_path)
+        t = pq.read_table(pq_path)
+        cols = [t.column(c).to_pylist() for c in names.split(',')]
+        got = list(zip(*cols))
+        exp = [(a, b, c, d, e.rstrip(b'\0').decode(), g) for a, b, c, d, e, g in want]
+        if got != exp:
+            fail('parallel parquet differs from struct.iter_unpack')
+        if len(pq.ParquetFile(pq_path).metadata.row_group(0).to_dict()) == 0:
+            fail('parquet without row groups')
+
+
 def check_errors(args, tmp, have_pa):
     """A bad record ends the run with exit 1 after every record before it is written."""
     rng = random.Random(3)
@@ -424,6 +473,7 @@ def main():
         check_records(args, tmp, have['pyarrow'], have['duckdb'])
         check_struct_format(args, tmp, have['pyarrow'], have['duckdb'])
         check_errors(args, tmp, have['pyarrow'])
+        check_parallel(args, tmp, have['pyarrow'])
     if FAILURES:
         print(f'{len(FAILURES)} mismatches')
         return 1

@@ -27,6 +27,10 @@ use crate::text::{self, Encoding};
 /// Where a finished batch goes when the builder fills one (the CLI's writers).
 pub trait BatchWrite: Send {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()>;
+    /// Writes rows already formatted as this output's text (CSV formatted on other threads).
+    fn write_text(&mut self, _text: &[u8]) -> io::Result<()> {
+        Err(io::Error::other("this output is not text"))
+    }
     /// Ends the output (a file's footer, a stream's end marker) and flushes it.
     fn close(&mut self) -> io::Result<()>;
 }
@@ -87,6 +91,9 @@ struct Node {
     /// Dotted path from the record, for messages.
     path: String,
     key: Option<Box<[u8]>>,
+    /// The address of the key the decoder passed last time it matched: the decoder passes
+    /// keys from the plan, so after the first record a key is recognised by its address.
+    key_at: std::cell::Cell<usize>,
     tuple: bool,
     field: Arc<Field>,
     nulls: NullBufferBuilder,
@@ -179,6 +186,7 @@ impl BatchBuilder {
         self.nodes.push(Node {
             path: path.clone(),
             key: c.key.clone(),
+            key_at: std::cell::Cell::new(0),
             tuple: c.tuple,
             field: Arc::new(shape::field(c)),
             nulls: NullBufferBuilder::new(0),
@@ -392,7 +400,8 @@ impl BatchBuilder {
             self.problem(|| "a value outside a record".into());
             return None;
         };
-        let node = &self.nodes[top.node];
+        // inside a value that has no column (a problem is noted already)
+        let node = self.nodes.get(top.node)?;
         match &node.buf {
             Buf::Struct { children } => {
                 if node.tuple {
@@ -640,31 +649,25 @@ impl Sink for BatchBuilder {
         let Some(top) = self.stack.last_mut() else {
             return;
         };
-        if top.node == usize::MAX {
-            return;
-        }
-        let Buf::Struct { children } = &self.nodes[top.node].buf else {
+        let Some(Node {
+            buf: Buf::Struct { children },
+            ..
+        }) = self.nodes.get(top.node)
+        else {
             return;
         };
-        let nodes = &self.nodes;
-        let found = children[top.next.min(children.len())..]
-            .iter()
-            .position(|&c| nodes[c].key.as_deref() == Some(k));
-        match found {
-            Some(i) => {
-                let skipped: Vec<usize> = children[top.next..top.next + i].to_vec();
-                top.cur = Some(children[top.next + i]);
-                top.next += i + 1;
-                for c in skipped {
-                    self.push_null(c);
-                }
-            }
-            None => {
-                let key = String::from_utf8_lossy(k).into_owned();
-                let path = self.nodes[top.node].path.clone();
-                self.problem(|| format!("unexpected field {key} in `{path}`"));
+        // the usual case: the next field in order, passed from the same place as before
+        if let Some(&c) = children.get(top.next) {
+            let n = &self.nodes[c];
+            if n.key_at.get() == k.as_ptr() as usize
+                && n.key.as_deref().is_some_and(|x| x.len() == k.len())
+            {
+                top.cur = Some(c);
+                top.next += 1;
+                return;
             }
         }
+        self.key_slow(k);
     }
 
     fn span(&mut self, _: &[u8], _: u64, _: u64) {}
@@ -758,6 +761,13 @@ impl Sink for BatchBuilder {
 
     fn end_record(&mut self) -> io::Result<()> {
         if let Some(p) = self.problem.take() {
+            // the record is taken back, so the rows before it stay whole
+            let keep = if self.stack.is_empty() {
+                self.rows().saturating_sub(1)
+            } else {
+                self.rows()
+            };
+            self.rewind(keep);
             return Err(io::Error::new(io::ErrorKind::InvalidData, p));
         }
         let rows = self.rows();
@@ -789,6 +799,43 @@ impl Sink for BatchBuilder {
 }
 
 impl BatchBuilder {
+    /// A key that is not the next field's at its known address: found by its text; the
+    /// fields skipped over (behind a false `if`) are null.
+    #[cold]
+    fn key_slow(&mut self, k: &[u8]) {
+        let Some(top) = self.stack.last_mut() else {
+            return;
+        };
+        let Some(Node {
+            buf: Buf::Struct { children },
+            ..
+        }) = self.nodes.get(top.node)
+        else {
+            return;
+        };
+        let nodes = &self.nodes;
+        let found = children[top.next.min(children.len())..]
+            .iter()
+            .position(|&c| nodes[c].key.as_deref() == Some(k));
+        match found {
+            Some(i) => {
+                let c = children[top.next + i];
+                let skipped: Vec<usize> = children[top.next..top.next + i].to_vec();
+                nodes[c].key_at.set(k.as_ptr() as usize);
+                top.cur = Some(c);
+                top.next += i + 1;
+                for c in skipped {
+                    self.push_null(c);
+                }
+            }
+            None => {
+                let key = String::from_utf8_lossy(k).into_owned();
+                let path = self.nodes[top.node].path.clone();
+                self.problem(|| format!("unexpected field {key} in `{path}`"));
+            }
+        }
+    }
+
     /// Bytes of text and binary values in the current batch.
     fn var_bytes(&self) -> usize {
         self.nodes

@@ -29,9 +29,15 @@ use crate::emit::json::{escape_str, push_bytes, push_f32, push_f64, push_i64, pu
 /// Writes batches as CSV (`sep` b',') or TSV (`sep` b'\t').
 pub struct CsvWriter<W: Write> {
     out: W,
-    sep: u8,
-    bytes: BytesStyle,
+    fmt: CsvFormat,
     buf: Vec<u8>,
+}
+
+/// How rows are written as text: the separator and the style of bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct CsvFormat {
+    pub sep: u8,
+    pub bytes: BytesStyle,
 }
 
 /// The flattened column names of a schema: `hdr.len` for field `len` of struct column `hdr`.
@@ -66,28 +72,88 @@ impl<W: Write> CsvWriter<W> {
         buf.clear();
         Ok(CsvWriter {
             out,
-            sep,
-            bytes,
+            fmt: CsvFormat { sep, bytes },
             buf,
         })
+    }
+
+    pub fn format(&self) -> CsvFormat {
+        self.fmt
     }
 
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.out
     }
+}
 
-    /// Formats the rows of `batch` into `buf` (without writing them).
+/// A leaf column of a batch, downcast once per batch.
+enum Leaf<'a> {
+    I(&'a [i64]),
+    U(&'a [u64]),
+    I32(&'a [i32]),
+    U32(&'a [u32]),
+    I16(&'a [i16]),
+    U16(&'a [u16]),
+    I8(&'a [i8]),
+    U8(&'a [u8]),
+    F64(&'a [f64]),
+    F32(&'a [f32]),
+    Str(&'a arrow_array::StringArray),
+    /// Booleans, bytes, enums, lists: the general path.
+    Other(&'a dyn Array),
+}
+
+impl CsvFormat {
+    /// Formats the rows of `batch` into `buf`, each ending with CRLF.
     pub fn format(&self, batch: &RecordBatch, buf: &mut Vec<u8>) {
-        let mut leaves = Vec::new();
+        let mut cols = Vec::new();
         for col in batch.columns() {
-            flat_leaves(col, &mut leaves);
+            flat_leaves(col, &mut cols);
         }
+        let leaves: Vec<(Leaf, Option<&arrow_buffer::NullBuffer>)> = cols
+            .iter()
+            .map(|a| {
+                let leaf = match a.data_type() {
+                    DataType::Int64 => Leaf::I(a.as_primitive::<Int64Type>().values()),
+                    DataType::UInt64 => Leaf::U(a.as_primitive::<UInt64Type>().values()),
+                    DataType::Int32 => Leaf::I32(a.as_primitive::<Int32Type>().values()),
+                    DataType::UInt32 => Leaf::U32(a.as_primitive::<UInt32Type>().values()),
+                    DataType::Int16 => Leaf::I16(a.as_primitive::<Int16Type>().values()),
+                    DataType::UInt16 => Leaf::U16(a.as_primitive::<UInt16Type>().values()),
+                    DataType::Int8 => Leaf::I8(a.as_primitive::<Int8Type>().values()),
+                    DataType::UInt8 => Leaf::U8(a.as_primitive::<UInt8Type>().values()),
+                    DataType::Float64 => Leaf::F64(a.as_primitive::<Float64Type>().values()),
+                    DataType::Float32 => Leaf::F32(a.as_primitive::<Float32Type>().values()),
+                    DataType::Utf8 => Leaf::Str(a.as_string::<i32>()),
+                    _ => Leaf::Other(a.as_ref()),
+                };
+                (leaf, a.nulls())
+            })
+            .collect();
+        let (sep, bytes) = (self.sep, self.bytes);
+        buf.reserve(batch.num_rows() * (leaves.len() * 8 + 2));
         for row in 0..batch.num_rows() {
-            for (i, leaf) in leaves.iter().enumerate() {
+            for (i, (leaf, nulls)) in leaves.iter().enumerate() {
                 if i > 0 {
-                    buf.push(self.sep);
+                    buf.push(sep);
                 }
-                cell(buf, leaf.as_ref(), row, self.sep, self.bytes);
+                if nulls.is_some_and(|n| n.is_null(row)) {
+                    continue;
+                }
+                match leaf {
+                    Leaf::I(v) => push_i64(buf, v[row]),
+                    Leaf::U(v) => push_u64(buf, v[row]),
+                    Leaf::I32(v) => push_i64(buf, v[row].into()),
+                    Leaf::U32(v) => push_u64(buf, v[row].into()),
+                    Leaf::I16(v) => push_i64(buf, v[row].into()),
+                    Leaf::U16(v) => push_u64(buf, v[row].into()),
+                    Leaf::I8(v) => push_i64(buf, v[row].into()),
+                    Leaf::U8(v) => push_u64(buf, v[row].into()),
+                    Leaf::F64(v) => push_float(buf, v[row], None),
+                    Leaf::F32(v) => push_float(buf, f64::from(v[row]), Some(v[row])),
+                    Leaf::Str(a) => push_text(buf, a.value(row).as_bytes(), sep),
+                    Leaf::Other(a) => cell(buf, *a, row, sep, bytes),
+                }
             }
             buf.extend_from_slice(b"\r\n");
         }
@@ -98,10 +164,14 @@ impl<W: Write + Send> BatchWrite for CsvWriter<W> {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        self.format(&batch, &mut buf);
+        self.fmt.format(&batch, &mut buf);
         let r = self.out.write_all(&buf);
         self.buf = buf;
         r
+    }
+
+    fn write_text(&mut self, text: &[u8]) -> io::Result<()> {
+        self.out.write_all(text)
     }
 
     fn close(&mut self) -> io::Result<()> {

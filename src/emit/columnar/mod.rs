@@ -22,6 +22,7 @@
 
 mod builder;
 mod csv;
+pub mod parallel;
 mod shape;
 
 use std::fs::File;
@@ -31,7 +32,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 pub use builder::{BatchBuilder, BatchWrite, DEFAULT_BATCH_ROWS};
-pub use csv::{CsvWriter, header_names};
+pub use csv::{CsvFormat, CsvWriter, header_names};
 pub use shape::{Col, Kind, ShapeError, record_shape};
 
 use crate::decode::{Decoder, Input, Options, Scratch};
@@ -42,6 +43,11 @@ use crate::plan::{Plan, StructId};
 /// The Arrow schema of records of struct `record`.
 pub fn arrow_schema(plan: &Plan, record: StructId) -> Result<SchemaRef, ShapeError> {
     Ok(shape::schema(&record_shape(plan, record)?))
+}
+
+/// The Arrow schema of a record shape.
+pub fn arrow_schema_of(record: &Col) -> SchemaRef {
+    shape::schema(record)
 }
 
 /// A [`BatchBuilder`] for records of struct `record`.
@@ -227,8 +233,8 @@ const PARQUET_ROW_GROUP_BYTES: usize = 256 << 20;
 /// A Parquet file, Snappy-compressed. Batches are collected until a row group is full; its
 /// columns are then encoded on `threads` threads at once and written in order, so memory is
 /// bounded by one row group.
-pub struct ParquetWriter {
-    file: Option<parquet::file::writer::SerializedFileWriter<File>>,
+pub struct ParquetWriter<W: Write + Send = File> {
+    file: Option<parquet::file::writer::SerializedFileWriter<W>>,
     factory: parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     pending: Vec<RecordBatch>,
@@ -238,8 +244,10 @@ pub struct ParquetWriter {
     threads: usize,
 }
 
-impl ParquetWriter {
-    pub fn new(file: File, schema: &SchemaRef, threads: usize) -> io::Result<Self> {
+impl<W: Write + Send> ParquetWriter<W> {
+    /// A writer of a Parquet file into `file` (which needs no seeking: the footer comes
+    /// last) whose columns are encoded on `threads` threads.
+    pub fn new(file: W, schema: &SchemaRef, threads: usize) -> io::Result<Self> {
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
             .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
@@ -360,7 +368,7 @@ fn encode_columns(
         .collect()
 }
 
-impl BatchWrite for ParquetWriter {
+impl<W: Write + Send> BatchWrite for ParquetWriter<W> {
     fn write(&mut self, batch: RecordBatch) -> io::Result<()> {
         self.rows += batch.num_rows();
         self.bytes += batch.get_array_memory_size();

@@ -390,7 +390,13 @@ impl Walker<'_> {
                     }
                 }
             },
-            PExpr::Cast(..) | PExpr::EnumConst(..) => Kind::Enum,
+            PExpr::Cast(_, id) | PExpr::EnumConst(id, _) => {
+                if self.plan.enums[*id as usize].is_flags {
+                    Kind::Flags
+                } else {
+                    Kind::Enum
+                }
+            }
             _ => return Err(open(self)),
         })
     }
