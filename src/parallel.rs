@@ -27,6 +27,78 @@ struct Finished {
     skips: Vec<(DataError, u64, u64)>,
 }
 
+/// How fixed-size records are cut into chunks for workers: `--skip` and `--count` applied,
+/// and a trailing partial record in the last chunk (reported or rejected there).
+#[derive(Clone, Copy, Debug)]
+pub struct Chunks {
+    size: usize,
+    len: usize,
+    first: usize,
+    last: usize,
+    tail: bool,
+    per_chunk: usize,
+    /// How many chunks there are.
+    pub count: usize,
+}
+
+impl Chunks {
+    /// Chunks of `per_chunk` records of `size` bytes over `input`. Err: a record size of 0,
+    /// which never advances.
+    pub fn new(
+        input: Input,
+        size: u64,
+        cfg: &RecordsConfig,
+        per_chunk: usize,
+    ) -> Result<Chunks, RunError> {
+        let size = size as usize;
+        if size == 0 {
+            return Err(RunError::Data(DataError::new(
+                input.base,
+                crate::error::DataErrorKind::NoProgress { index: 0 },
+            )));
+        }
+        let len = input.data.len();
+        let whole = len / size;
+        let first = (cfg.skip.min(whole as u64)) as usize;
+        let mut last = match cfg.count {
+            Some(c) => first
+                .saturating_add(c.min(usize::MAX as u64) as usize)
+                .min(whole),
+            None => whole,
+        };
+        let tail = cfg.count.is_none() && !len.is_multiple_of(size);
+        if tail {
+            last = whole;
+        }
+        let per_chunk = per_chunk.max(1);
+        let count = (last - first).div_ceil(per_chunk).max(usize::from(tail));
+        Ok(Chunks {
+            size,
+            len,
+            first,
+            last,
+            tail,
+            per_chunk,
+            count,
+        })
+    }
+
+    /// The index of the first record of chunk `chunk` and the bytes its records start in.
+    pub fn range(&self, chunk: usize) -> (u64, std::ops::Range<usize>) {
+        let lo = self.first + chunk * self.per_chunk;
+        let hi = if chunk + 1 == self.count {
+            if self.tail {
+                self.len
+            } else {
+                self.last * self.size
+            }
+        } else {
+            (lo + self.per_chunk) * self.size
+        };
+        (lo as u64, lo * self.size..hi)
+    }
+}
+
 /// What the workers share to write chunks in input order.
 struct Turn {
     /// The chunk whose output is written next.
@@ -57,31 +129,9 @@ pub fn run<W: Write + Send>(
     out: &mut W,
     on_skip: records::SkipReport,
 ) -> Result<Summary, RunError> {
-    let size = size as usize;
-    if size == 0 {
-        // a record of no bytes never advances
-        return Err(RunError::Data(DataError::new(
-            input.base,
-            crate::error::DataErrorKind::NoProgress { index: 0 },
-        )));
-    }
+    let chunks = Chunks::new(input, size, cfg, CHUNK_BYTES / (size.max(1) as usize))?;
     let threads = threads.clamp(1, MAX_THREADS);
-    let data = input.data;
-    let whole = data.len() / size;
-    let first = (cfg.skip.min(whole as u64)) as usize;
-    let mut last = match cfg.count {
-        Some(c) => first
-            .saturating_add(c.min(usize::MAX as u64) as usize)
-            .min(whole),
-        None => whole,
-    };
-    // a trailing partial record belongs to the last chunk (reported or rejected there)
-    let tail = cfg.count.is_none() && !data.len().is_multiple_of(size);
-    if tail {
-        last = whole;
-    }
-    let per_chunk = (CHUNK_BYTES / size).max(1);
-    let nchunks = (last - first).div_ceil(per_chunk).max(usize::from(tail));
+    let nchunks = chunks.count;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     // Workers write the output themselves, in input order: a worker that finishes a chunk
@@ -136,27 +186,13 @@ pub fn run<W: Write + Send>(
                             .pop()
                             .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES * 4))
                     };
-                    let lo = first + chunk * per_chunk;
-                    let hi = if chunk + 1 == nchunks {
-                        if tail { data.len() } else { last * size }
-                    } else {
-                        (lo + per_chunk) * size
-                    };
+                    let (lo, range) = chunks.range(chunk);
                     let _ = w.swap_buffer(buf);
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
                     let result = {
                         let mut d = Decoder::new(plan, input, opts, &mut w, &mut st);
-                        records::run_range(
-                            &mut d,
-                            plan,
-                            sid,
-                            lo * size..hi,
-                            lo as u64,
-                            cfg,
-                            None,
-                            &mut rec,
-                        )
+                        records::run_range(&mut d, plan, sid, range, lo, cfg, None, &mut rec)
                     };
                     let buf = w.swap_buffer(Vec::new());
                     let Ok(mut t) = turn.lock() else { return };

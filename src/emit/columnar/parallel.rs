@@ -12,7 +12,7 @@ use arrow_array::RecordBatch;
 use super::builder::BatchBuilder;
 use super::shape::Col;
 use crate::decode::{Decoder, Input, Options, Scratch};
-use crate::error::{DataError, DataErrorKind};
+use crate::error::DataError;
 use crate::plan::{Plan, StructId};
 use crate::records::{self, RecordsConfig, RunError, SkipReport, Summary};
 
@@ -44,28 +44,8 @@ pub fn run_fixed<T: Send>(
     mut consume: impl FnMut(T) -> io::Result<()>,
     on_skip: SkipReport,
 ) -> Result<Summary, RunError> {
-    let size = size as usize;
-    if size == 0 {
-        return Err(RunError::Data(DataError::new(
-            input.base,
-            DataErrorKind::NoProgress { index: 0 },
-        )));
-    }
-    let data = input.data;
-    let whole = data.len() / size;
-    let first = cfg.skip.min(whole as u64) as usize;
-    let mut last = match cfg.count {
-        Some(c) => first
-            .saturating_add(c.min(usize::MAX as u64) as usize)
-            .min(whole),
-        None => whole,
-    };
-    // a trailing partial record belongs to the last chunk (reported or rejected there)
-    let tail = cfg.count.is_none() && !data.len().is_multiple_of(size);
-    if tail {
-        last = whole;
-    }
-    let nchunks = (last - first).div_ceil(CHUNK_ROWS).max(usize::from(tail));
+    let chunks = crate::parallel::Chunks::new(input, size, cfg, CHUNK_ROWS)?;
+    let nchunks = chunks.count;
     let threads = threads.clamp(1, crate::parallel::MAX_THREADS);
     let ring = threads * 2;
     let next = AtomicUsize::new(0);
@@ -101,26 +81,12 @@ pub fn run_fixed<T: Send>(
                             };
                         }
                     }
-                    let lo = first + chunk * CHUNK_ROWS;
-                    let hi = if chunk + 1 == nchunks {
-                        if tail { data.len() } else { last * size }
-                    } else {
-                        (lo + CHUNK_ROWS) * size
-                    };
+                    let (lo, range) = chunks.range(chunk);
                     let mut skips = Vec::new();
                     let mut rec = |e: &DataError, a: u64, z: u64| skips.push((e.clone(), a, z));
                     let result = {
                         let mut d = Decoder::new(plan, input, opts, &mut b, &mut st);
-                        records::run_range(
-                            &mut d,
-                            plan,
-                            sid,
-                            lo * size..hi,
-                            lo as u64,
-                            cfg,
-                            None,
-                            &mut rec,
-                        )
+                        records::run_range(&mut d, plan, sid, range, lo, cfg, None, &mut rec)
                     };
                     // the rows before an error are written too
                     let (out, result) = match b.take_batch() {
