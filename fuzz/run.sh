@@ -18,7 +18,7 @@ cd "$fuzz/.."
 minutes="${1:?usage: fuzz/run.sh MINUTES [TARGET...]}"
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(descriptor structfmt formats descriptor_data select_path columnar)
+[ ${#targets[@]} -gt 0 ] || targets=(descriptor structfmt formats descriptor_data select_path columnar ksy)
 total_secs="$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')"
 [ "$total_secs" -gt 0 ] || { echo "fuzz/run.sh: MINUTES must be > 0" >&2; exit 2; }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 corpus="$fuzz/corpus"
-mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data,select_path,columnar}
+mkdir -p "$corpus"/{descriptor,structfmt,formats,descriptor_data,select_path,columnar,ksy}
 
 # The bundled formats in the order of unstruct::formats::ALL (build.rs sorts the paths).
 mapfile -t formats < <(cd "$root/formats" && printf '%s\n' *.struct | LC_ALL=C sort)
@@ -105,6 +105,39 @@ cp "$corpus"/descriptor_data/* "$corpus/columnar/"
 data, _ = check.pack(check.make_records(random.Random(1), 6)); sys.stdout.buffer.write(data)' \
     "$root/tests/columnar"; } > "$corpus/columnar/all"
 
-for t in descriptor structfmt formats descriptor_data select_path columnar; do
+# ksy: the repository's .ksy specs, each with the sample it describes after a 0xff, and a
+# few small specs that use the lowering's less common paths
+for k in "$root"/samples/*.ksy; do
+  base="$(basename "$k" .ksy)"
+  data="$root/samples/tone.wav"
+  { cat "$k"; printf '\xff'; head -c 256 "$data"; } > "$corpus/ksy/$base"
+done
+seed_ksy() { { printf '%s' "$2"; printf '\xff'; printf "$3"; } > "$corpus/ksy/$1"; }
+seed_ksy term 'meta: {id: t, encoding: ASCII}
+seq:
+  - {id: a, terminator: 0x7c, consume: false}
+  - {id: b, type: str, size: 4, terminator: 0x40, pad-right: 0x2b}
+  - {id: c, type: strz}' 'ab|q@++xy\0'
+seed_ksy switch 'meta: {id: s, endian: be}
+seq:
+  - {id: code, type: u1}
+  - id: body
+    type:
+      switch-on: code
+      cases: {1: u2, 2: rec, _: u4}
+    repeat: expr
+    repeat-expr: 2
+types:
+  rec:
+    seq: [{id: x, type: b3}, {id: y, type: b5, enum: e}]
+    enums: {e: {0: zero, 1: one}}
+instances:
+  at_two: {pos: 2, type: u1}
+  v: {value: "code * 2 + at_two"}' '\x02\x21\x22\x33'
+seed_ksy imports 'meta: {id: i, imports: [/common/x, ../y]}
+seq: [{id: a, type: x}]' ''
+
+
+for t in descriptor structfmt formats descriptor_data select_path columnar ksy; do
   echo "$t: $(find "$corpus/$t" -type f | wc -l) files"
 done

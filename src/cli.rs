@@ -87,6 +87,12 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print the `.struct` descriptor equivalent to a Kaitai Struct `.ksy` spec (with its
+    /// imports), a migration aid and a readable view of how the spec is read.
+    Translate {
+        /// A `.ksy` spec.
+        spec: String,
+    },
     /// List the bundled formats, one line each; with NAME, print that format's descriptor.
     Formats {
         /// A bundled format whose descriptor to print (to copy and change).
@@ -360,6 +366,24 @@ pub fn run() -> Result<ExitCode> {
             };
             let mut out = io::stdout().lock();
             out.write_all(unstruct::layout::render(&plan, only).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Translate { spec }) => {
+            if !unstruct::ksy::is_ksy(&spec) {
+                return Err(usage(format!(
+                    "`{spec}` is not a Kaitai Struct spec: translate reads `.ksy` files"
+                )));
+            }
+            let text = std::fs::read_to_string(&spec)
+                .map_err(|e| usage(format!("cannot read spec `{spec}`: {e}")))?;
+            let source = Source {
+                name: spec.clone(),
+                text,
+                dir: Path::new(&spec).parent().map(|p| p.to_path_buf()),
+            };
+            let dirs = IMPORT_DIRS.get().map_or(&[][..], Vec::as_slice);
+            let out = unstruct::ksy::translate(source, dirs).map_err(descriptor_error)?;
+            io::stdout().lock().write_all(out.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Formats { name: Some(name) }) => {

@@ -470,17 +470,10 @@ impl<'a> Lowerer<'a> {
             .clone()
             .or_else(|| self.lexical(|d| d.meta.encoding.clone()));
         let Some(enc) = enc else { return Ok(None) };
-        let norm = enc.v.to_ascii_lowercase().replace(['-', '_'], "");
-        let e = match norm.as_str() {
-            "utf8" => Encoding::Utf8,
-            "ascii" | "usascii" => Encoding::Ascii,
-            "iso88591" | "latin1" => Encoding::Latin1,
-            "cp437" | "ibm437" => Encoding::Cp437,
-            "utf16le" => Encoding::Utf16le,
-            "utf16be" => Encoding::Utf16be,
-            _ => return Err(Self::unsupported(&enc, &format!("encoding `{}`", enc.v))),
-        };
-        Ok(Some(e))
+        match encoding_by_name(&enc.v) {
+            Some(e) => Ok(Some(e)),
+            None => Err(Self::unsupported(&enc, &format!("encoding `{}`", enc.v))),
+        }
     }
 
     /// A type name with optional arguments (`foo(1, x)`), a primitive, `str`/`strz`.
@@ -1006,7 +999,7 @@ impl<'a> Lowerer<'a> {
             K::Int(v) => mk(ExprKind::Int(*v)),
             K::Bool(b) => mk(ExprKind::Bool(*b)),
             K::Str(t) => mk(ExprKind::Str(t.as_bytes().to_vec())),
-            K::Float(_) => return Err(unsup("float literals")),
+            K::Float(f) => mk(ExprKind::Float(*f)),
             K::Array(items) => {
                 let mut bytes = Vec::new();
                 for it in items {
@@ -1054,12 +1047,39 @@ impl<'a> Lowerer<'a> {
                 (_, "first") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(0))))),
                 (_, "last") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(-1))))),
                 (_, "min" | "max") => mk(ExprKind::Call(id(name), vec![self.expr(x, base, s)?])),
-                (_, m @ ("to_i" | "to_s" | "reverse" | "_io" | "_sizeof" | "to_f")) => {
+                (_, "to_s") => mk(ExprKind::Call(id("str"), vec![self.expr(x, base, s)?])),
+                (_, "to_i") => mk(ExprKind::Call(id("int"), vec![self.expr(x, base, s)?])),
+                (_, "reverse") => mk(ExprKind::Call(id("reverse"), vec![self.expr(x, base, s)?])),
+                (_, m @ ("_io" | "_sizeof" | "to_f")) => {
                     return Err(unsup(&format!("`.{m}`")));
                 }
                 _ => mk(ExprKind::Member(bx(x)?, id(name))),
             },
-            K::Method(_, m, _) => return Err(unsup(&format!("the method `.{m}()`"))),
+            K::Method(x, m, args) => match (m.as_str(), args.as_slice()) {
+                ("to_s", [enc]) => {
+                    let K::Str(name) = &enc.kind else {
+                        return Err(unsup("an encoding that is not a literal"));
+                    };
+                    let Some(e) = encoding_by_name(name) else {
+                        return Err(unsup(&format!("encoding `{name}`")));
+                    };
+                    mk(ExprKind::Call(
+                        id("str"),
+                        vec![
+                            self.expr(x, base, s)?,
+                            mk(ExprKind::Str(e.name().as_bytes().to_vec())),
+                        ],
+                    ))
+                }
+                ("to_i", [radix]) => mk(ExprKind::Call(
+                    id("int"),
+                    vec![self.expr(x, base, s)?, self.expr(radix, base, s)?],
+                )),
+                ("substring", [from, to]) => {
+                    mk(ExprKind::Slice(bx(x)?, Some(bx(from)?), Some(bx(to)?)))
+                }
+                _ => return Err(unsup(&format!("the method `.{m}()`"))),
+            },
             K::Index(a, i) => mk(ExprKind::Index(bx(a)?, bx(i)?)),
             K::As(_, t) => return Err(unsup(&format!("`.as<{t}>`"))),
             K::SizeOf(_) => return Err(unsup("`sizeof<…>`")),
@@ -1122,4 +1142,18 @@ fn names_in(e: &KExpr, out: &mut HashSet<String>) {
         K::Array(items) => items.iter().for_each(|a| names_in(a, out)),
         _ => {}
     }
+}
+
+/// An encoding by its Kaitai name (case and `-`/`_` ignored, as the Kaitai compiler does).
+fn encoding_by_name(name: &str) -> Option<Encoding> {
+    let norm = name.to_ascii_lowercase().replace(['-', '_'], "");
+    Some(match norm.as_str() {
+        "utf8" => Encoding::Utf8,
+        "ascii" | "usascii" => Encoding::Ascii,
+        "iso88591" | "latin1" => Encoding::Latin1,
+        "cp437" | "ibm437" => Encoding::Cp437,
+        "utf16le" => Encoding::Utf16le,
+        "utf16be" => Encoding::Utf16be,
+        _ => return None,
+    })
 }

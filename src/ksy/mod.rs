@@ -168,6 +168,19 @@ pub fn compile(
     check::check(&loaded.sources, &items, root)
 }
 
+/// The equivalent `.struct` descriptor of a `.ksy` spec and its imports, as one file. The
+/// spec is checked first, so the text describes a spec that compiles.
+pub fn translate(main: Source, dirs: &[PathBuf]) -> Result<String, DescriptorError> {
+    let name = main.name.clone();
+    let loaded = load(main, dirs)?;
+    let items = lower(&loaded)?;
+    check::check(&loaded.sources, &items, None)?;
+    Ok(format!(
+        "# {name}, translated from Kaitai Struct by `unstruct translate`\n\n{}",
+        crate::lang::print::print_files(&items)
+    ))
+}
+
 /// Compiles spec text given directly (tests, library users); imports use `dirs` only.
 pub fn compile_str(name: &str, text: &str, dirs: &[PathBuf]) -> Result<Plan, DescriptorError> {
     compile(

@@ -4,6 +4,7 @@ pub mod ast;
 pub mod check;
 mod endian;
 pub mod grammar;
+pub mod print;
 
 use crate::error::{DescriptorError, closest};
 use crate::plan::Plan;
