@@ -18,6 +18,8 @@ QUICK = "--quick" in sys.argv
 DATA = os.path.join(os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench"), "quick" if QUICK else "full")
 RUNS = 3 if QUICK else 5
 NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
+# --only columnar: just the columnar section (Parquet and CSV against the Python routes)
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 
 
 def sh(cmd, **kw):
@@ -25,10 +27,11 @@ def sh(cmd, **kw):
 
 
 def setup():
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        sh([sys.executable, "-m", "pip", "install", "-q", "numpy"])
+    for mod, pkg in (("numpy", "numpy"), ("pyarrow", "pyarrow"), ("polars", "polars")):
+        try:
+            __import__(mod)
+        except ImportError:
+            sh([sys.executable, "-m", "pip", "install", "-q", pkg])
     marker = os.path.join(DATA, "done")
     if not os.path.exists(marker):
         sh([sys.executable, os.path.join(SHARED, "gen_data.py"), DATA, "--fixed", str(NFIXED), "--var", str(NVAR)],
@@ -79,6 +82,8 @@ def main():
         ],
     }
     counts = {"fixed": NFIXED, "var": NVAR}
+    if ONLY == "columnar":
+        jobs = {}
     print(f"commit {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}, "
           f"{RUNS} runs each, median wall time, {os.cpu_count()} cores")
     for layout, rows in jobs.items():
@@ -96,7 +101,55 @@ def main():
                 print(f"  {name:28s} {t:7.3f} s  {n / t / 1e6:6.2f} M rec/s  {ratio:5.2f}x reference")
     if os.path.exists(outfile):
         os.remove(outfile)
-    check_equal(us, ref, fixed, var, names, fixed_desc, var_desc)
+    columnar(us, fixed, names, outdir)
+    if ONLY != "columnar":
+        check_equal(us, ref, fixed, var, names, fixed_desc, var_desc)
+
+
+def columnar(us, fixed, names, outdir):
+    """The fixed records to Parquet and to CSV: unstruct against the route a Python user takes
+    (numpy.memmap -> pyarrow.Table -> pyarrow.parquet.write_table with Snappy; the memmap
+    -> polars -> write_csv), each writing a file on tmpfs."""
+    py = os.path.join(ROOT, "benches", "columnar_py.py")
+    upq, ppq = os.path.join(outdir, "unstruct-bench.parquet"), os.path.join(outdir, "python-bench.parquet")
+    ucsv, pcsv = os.path.join(outdir, "unstruct-bench.csv"), os.path.join(outdir, "python-bench.csv")
+    fmt = ["-s", "<IhHd12sI", "--names", names]
+    sections = {
+        "Parquet (Snappy)": [
+            ("numpy memmap -> pyarrow", [sys.executable, py, "parquet", fixed, ppq], True),
+            ("unstruct, 1 thread", [us, *fmt, "--threads", "1", fixed, "-o", "parquet", "-O", upq], False),
+            ("unstruct, all cores", [us, *fmt, fixed, "-o", "parquet", "-O", upq], False),
+        ],
+        "CSV": [
+            ("numpy memmap -> polars", [sys.executable, py, "csv", fixed, pcsv], True),
+            ("unstruct, 1 thread", [us, *fmt, "--threads", "1", fixed, "-o", "csv", "-O", ucsv], False),
+            ("unstruct, all cores", [us, *fmt, fixed, "-o", "csv", "-O", ucsv], False),
+        ],
+    }
+    for title, rows in sections.items():
+        print(f"\nfixed ({NFIXED:,} records) to {title}, a file on {outdir}")
+        base = None
+        for name, cmd, is_base in rows:
+            t = timed(cmd, "/dev/null")
+            if is_base:
+                base = t
+            print(f"  {name:28s} {t:7.3f} s  {NFIXED / t / 1e6:6.2f} M rec/s  {base / t:5.2f}x the Python route")
+    # the same values both ways
+    import csv
+    import pyarrow.parquet as pq
+    a, b = pq.read_table(upq), pq.read_table(ppq)
+    assert a.column_names == b.column_names and a.num_rows == b.num_rows == NFIXED
+    for c in a.column_names:
+        assert a.column(c).equals(b.column(c).cast(a.schema.field(c).type)), c
+    with open(ucsv, newline="") as f1, open(pcsv, newline="") as f2:
+        r1, r2 = csv.reader(f1), csv.reader(f2)
+        assert next(r1) == next(r2)
+        for n, (x, y) in enumerate(zip(r1, r2)):
+            if n % 101 == 0:
+                assert x[:3] + x[4:] == y[:3] + y[4:] and float(x[3]) == float(y[3]), (x, y)
+    for p in (upq, ppq, ucsv, pcsv):
+        os.remove(p)
+    print("\nParquet tables equal (pyarrow), CSV rows equal after parsing (every 101st row)")
 
 
 def check_equal(us, ref, fixed, var, names, fixed_desc, var_desc):
