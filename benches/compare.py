@@ -60,6 +60,9 @@ def main():
     names = "id,temp,flags,value,name,count"
     fixed_desc = os.path.join(ROOT, "benches", "fixed.struct")
     var_desc = os.path.join(ROOT, "benches", "var.struct")
+    # the same layouts as Kaitai Struct specs: the same plan, so the same speed is expected
+    fixed_ksy = os.path.join(ROOT, "benches", "fixed.ksy")
+    var_ksy = os.path.join(ROOT, "benches", "var.ksy")
     # a file on tmpfs when there is one: the copy into the page cache is measured, the disk's
     # writeback of earlier runs (which makes timings swing by 2x) is not
     outdir = "/dev/shm" if os.path.isdir("/dev/shm") else DATA
@@ -72,12 +75,15 @@ def main():
             ("unstruct -s, all cores", [us, "-s", "<IhHd12sI", "--names", names, fixed], False),
             ("unstruct -f, 1 thread", [us, "-f", fixed_desc, "--records", "rec", "--threads", "1", fixed], False),
             ("unstruct -f, all cores", [us, "-f", fixed_desc, "--records", "rec", fixed], False),
+            ("unstruct -f .ksy, 1 thread", [us, "-f", fixed_ksy, "--records", "rec", "--threads", "1", fixed], False),
+            ("unstruct -f .ksy, all cores", [us, "-f", fixed_ksy, "--records", "rec", fixed], False),
             ("unstruct stdin, 1 thread", ["sh", "-c", f"cat {fixed} | {us} -s '<IhHd12sI' --names {names} -"], False),
             ("CPython struct+json", [sys.executable, os.path.join(SHARED, "py_struct.py"), "fixed", fixed, "/dev/stdout"], False),
         ],
         "var": [
             ("reference 1 thread", [ref, "--var", var, "-"], True),
             ("unstruct -f", [us, "-f", var_desc, "--records", "rec", var], False),
+            ("unstruct -f .ksy", [us, "-f", var_ksy, "--records", "rec", var], False),
             ("CPython struct+json", [sys.executable, os.path.join(SHARED, "py_struct.py"), "var", var, "/dev/stdout"], False),
         ],
     }
@@ -91,19 +97,27 @@ def main():
         for dest, label in (("/dev/null", "to /dev/null"), (outfile, f"to a file ({outfile})")):
             print(f"\n{layout} ({n:,} records) {label}")
             base = None
+            took = {}
             for name, cmd, is_base in rows:
                 if name.startswith("CPython") and dest != "/dev/null":
                     continue
                 t = timed(cmd, dest)
+                took[name] = t
                 if is_base:
                     base = t
                 ratio = base / t if base else float("nan")
                 print(f"  {name:28s} {t:7.3f} s  {n / t / 1e6:6.2f} M rec/s  {ratio:5.2f}x reference")
+            # .ksy speed relative to the same layout as .struct (1.00 = the same speed)
+            for name in list(took):
+                if ".ksy" in name:
+                    struct_name = name.replace(" .ksy", "")
+                    if struct_name in took:
+                        print(f"  .ksy / .struct ({struct_name}): {took[struct_name] / took[name]:.2f}x")
     if os.path.exists(outfile):
         os.remove(outfile)
     columnar(us, fixed, names, outdir)
     if ONLY != "columnar":
-        check_equal(us, ref, fixed, var, names, fixed_desc, var_desc)
+        check_equal(us, ref, fixed, var, names, fixed_desc, var_desc, fixed_ksy, var_ksy)
 
 
 def columnar(us, fixed, names, outdir):
@@ -152,15 +166,19 @@ def columnar(us, fixed, names, outdir):
     print("\nParquet tables equal (pyarrow), CSV rows equal after parsing (every 101st row)")
 
 
-def check_equal(us, ref, fixed, var, names, fixed_desc, var_desc):
+def check_equal(us, ref, fixed, var, names, fixed_desc, var_desc, fixed_ksy, var_ksy):
     small_f = os.path.join(DATA, "fixed_small.bin")
     small_v = os.path.join(DATA, "var_small.bin")
     def lines(cmd):
         return [json.loads(l) for l in subprocess.run(cmd, capture_output=True, check=True).stdout.splitlines()]
     r = lines([ref, small_f, "-"])
-    for cmd in ([us, "-s", "<IhHd12sI", "--names", names, small_f], [us, "-f", fixed_desc, "--records", "rec", small_f]):
+    for cmd in ([us, "-s", "<IhHd12sI", "--names", names, small_f], [us, "-f", fixed_desc, "--records", "rec", small_f],
+                [us, "-f", fixed_ksy, "--records", "rec", small_f]):
         assert lines(cmd) == r, f"output differs from the reference: {cmd}"
-    assert lines([us, "-f", var_desc, "--records", "rec", small_v]) == lines([ref, "--var", small_v, "-"])
+    rv = lines([ref, "--var", small_v, "-"])
+    assert lines([us, "-f", var_desc, "--records", "rec", small_v]) == rv
+    # var.ksy also writes `len` (Kaitai has no hidden fields)
+    assert [{k: v for k, v in o.items() if k != "len"} for o in lines([us, "-f", var_ksy, "--records", "rec", small_v])] == rv
     print("\noutputs equal to the reference converter's after parsing (fixed and var)")
 
 
