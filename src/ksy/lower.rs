@@ -606,6 +606,14 @@ impl<'a> Lowerer<'a> {
                 }
                 None => ts,
             };
+            let mut ts = ts;
+            if let Some(v) = &a.valid {
+                ts.valid = Some(self.valid(v, a.enum_.as_ref())?);
+            }
+            if instance {
+                // Kaitai's instances are lazy: decoded when first named
+                ts.lazy = Some(aspan);
+            }
             out.push(Field {
                 name,
                 spec: ts,
@@ -709,7 +717,11 @@ impl<'a> Lowerer<'a> {
                 ts
             }
             Some(r) => {
-                let elem = TypeSpec::bare(elem_ty, ty_span);
+                let mut elem = TypeSpec::bare(elem_ty, ty_span);
+                // Kaitai checks `valid` on every element
+                if let Some(v) = &a.valid {
+                    elem.valid = Some(self.valid(v, a.enum_.as_ref())?);
+                }
                 let (len, until) = match r {
                     Repeat::Eos => (Len::Rest, None),
                     Repeat::Expr(e) => (Len::Count(self.expr_str(e)?), None),
@@ -740,8 +752,13 @@ impl<'a> Lowerer<'a> {
         } else if let Some(p) = &a.pos {
             return Err(p.err("`pos` is only allowed in instances"));
         }
-        if let Some(v) = &a.valid {
-            spec.valid = Some(self.valid(v)?);
+        if let Some(v) = &a.valid
+            && a.repeat.is_none()
+        {
+            spec.valid = Some(self.valid(v, a.enum_.as_ref())?);
+        }
+        if instance && a.pos.is_some() {
+            spec.lazy = Some(aspan);
         }
         match cast_enum {
             None => out.push(Field {
@@ -850,7 +867,7 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn valid(&self, v: &Valid) -> SResult<Expr> {
+    fn valid(&self, v: &Valid, en: Option<&Str>) -> SResult<Expr> {
         let this = |s: &Str| Expr {
             kind: ExprKind::This,
             span: self.sp(s),
@@ -896,10 +913,47 @@ impl<'a> Lowerer<'a> {
                     span: Span::default(),
                 })
             }
-            Valid::InEnum => Expr {
-                kind: ExprKind::Bool(true),
-                span: Span::default(),
-            },
+            Valid::InEnum => {
+                let Some(en) = en else {
+                    return Err(SpecError {
+                        start: 0,
+                        end: 1,
+                        path: String::new(),
+                        message: "`valid: in-enum` needs `enum`".into(),
+                        help: None,
+                    });
+                };
+                let eid = self.enum_ix(en)?;
+                let info = &self.enums[eid];
+                let members = self.types[info.owner]
+                    .def
+                    .enums
+                    .iter()
+                    .find(|(n, _)| n.v == info.local)
+                    .map_or(&[][..], |(_, m)| m.as_slice());
+                let mut acc: Option<Expr> = None;
+                for (_, m) in members {
+                    let member = Expr {
+                        kind: ExprKind::EnumMember(
+                            Ident {
+                                name: info.name.clone(),
+                                span: self.sp(en),
+                            },
+                            self.ident(m),
+                        ),
+                        span: self.sp(en),
+                    };
+                    let c = bin(BinOp::Eq, this(en), member);
+                    acc = Some(match acc {
+                        None => c,
+                        Some(a) => bin(BinOp::Or, a, c),
+                    });
+                }
+                acc.unwrap_or(Expr {
+                    kind: ExprKind::Bool(false),
+                    span: self.sp(en),
+                })
+            }
             Valid::Expr(e) => self.expr_str(e)?,
         })
     }

@@ -259,6 +259,7 @@ const ATTR_KEYS: &[&str] = &[
     "pad-right",
     "process",
     "valid",
+    "parent",
 ];
 const INSTANCE_KEYS: &[&str] = &["value", "pos", "io"];
 

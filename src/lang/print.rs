@@ -192,6 +192,9 @@ fn spec(t: &TypeSpec, depth: usize) -> (String, Option<String>) {
             let _ = write!(s, " {kw} {}", expr(e));
         }
     }
+    if t.lazy.is_some() {
+        s.push_str(" lazy");
+    }
     (s, note)
 }
 
@@ -241,8 +244,16 @@ fn ty(t: &TypeExpr, depth: usize) -> (String, Option<String>) {
             }
         }
         TypeExpr::Array(a) => {
-            let (mut elem, n) = spec(&a.elem, depth);
+            let mut plain = a.elem.clone();
+            let valid = plain.valid.take();
+            let (mut elem, n) = spec(&plain, depth);
             note = n;
+            if let Some(v) = valid {
+                note = Some(format!(
+                    "Kaitai: each element is checked by `valid {}` (no .struct syntax yet)",
+                    expr(&v)
+                ));
+            }
             if let TypeExpr::Bits { n, as_bool: true } = a.elem.ty {
                 elem = format!("b{n}");
                 note = Some("Kaitai: each element is a boolean (no .struct syntax yet)".into());
