@@ -70,6 +70,10 @@ pub enum DataErrorKind {
     /// A value used with the wrong type (checked statically where possible).
     #[error("{0}")]
     Type(String),
+    /// A `process` modifier could not undo its transformation (bad compressed data, an
+    /// empty key, output past the limit).
+    #[error("`process {what}`: {why}")]
+    Process { what: &'static str, why: String },
     /// Nesting of structs, arrays, `at` chains deeper than the limit.
     #[error("nesting deeper than {0} levels")]
     TooDeep(u32),

@@ -222,6 +222,8 @@ pub struct SpecPlan {
     pub at: Option<ExprId>,
     pub size: Option<ExprId>,
     pub valid: Option<ExprId>,
+    /// The region's bytes are transformed first and the type decoded from the result.
+    pub process: Option<Box<ProcessPlan>>,
 }
 
 impl SpecPlan {
@@ -232,8 +234,20 @@ impl SpecPlan {
             at: None,
             size: None,
             valid: None,
+            process: None,
         }
     }
+}
+
+/// A transformation of a region's bytes before its type is decoded.
+#[derive(Clone, Debug)]
+pub enum ProcessPlan {
+    /// XOR with a key: an integer (its low byte) or bytes, repeated.
+    Xor(ExprId),
+    /// Rotate every byte left by N bits (right rotations are lowered to left ones).
+    Rol(ExprId, bool),
+    Zlib,
+    Deflate,
 }
 
 #[derive(Clone, Debug)]
@@ -453,6 +467,7 @@ fn flat_fields(s: &StructPlan) -> Option<Vec<FlatField>> {
             || sp.at.is_some()
             || sp.size.is_some()
             || sp.valid.is_some()
+            || sp.process.is_some()
             || f.slot.is_some()
             || f.embed
         {
@@ -499,6 +514,9 @@ fn spec_min(exprs: &[PExpr], smin: &[u64], s: &SpecPlan) -> u64 {
             Some(PExpr::Int(v)) => (*v).max(0) as u64,
             _ => 0,
         };
+    }
+    if s.process.is_some() {
+        return 0;
     }
     match &s.ty {
         TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {

@@ -64,7 +64,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     }
 
     /// A text value as a Rust string (invalid input text decoded with U+FFFD).
-    fn string_of(&self, v: Value) -> Option<String> {
+    pub(super) fn string_of(&self, v: Value) -> Option<String> {
         let (b, enc) = self.text_of(v)?;
         let mut out = String::with_capacity(b.len());
         crate::text::decode_chars(b, enc, |c| out.push(c));
@@ -73,7 +73,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
 
     /// Stores computed text (`text`) or bytes and returns the value; the bytes computed per
     /// record are bounded like the number of values.
-    fn owned(&mut self, b: &[u8], text: bool) -> DResult<Value> {
+    pub(super) fn owned(&mut self, b: &[u8], text: bool) -> DResult<Value> {
         self.st.owned_bytes += b.len() as u64;
         if self.st.owned_bytes > self.budget_limit {
             return Err(self.err(DataErrorKind::Budget(self.budget_limit)));

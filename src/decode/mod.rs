@@ -7,6 +7,7 @@ mod expr;
 mod flat;
 mod lazy;
 mod positions;
+mod process;
 mod seq;
 pub mod value;
 
@@ -885,7 +886,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// absolute offset where it started.
     fn decode_spec(&mut self, spec: &SpecPlan, want: bool, emit: bool) -> DResult<(Value, u64)> {
         let want = want || spec.valid.is_some();
-        let (v, start) = if spec.at.is_none() && spec.size.is_none() {
+        let (v, start) = if let Some(p) = &spec.process {
+            self.with_regions(spec, |d| d.decode_processed(&spec.ty, p, want, emit))?
+        } else if spec.at.is_none() && spec.size.is_none() {
             // inside a partly read byte, a bit field starts in that byte; a field that reads
             // whole bytes starts at the next one (it skips the rest of the byte first)
             let start = match &spec.ty {
@@ -1652,6 +1655,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             at: a.each_at,
             size: a.each_size,
             valid: None,
+            process: None,
         };
         let (v, _) = self.with_regions(&outer, |d| Ok(d.decode_spec(&a.elem, want, emit)?.0))?;
         Ok(v)

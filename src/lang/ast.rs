@@ -103,6 +103,25 @@ pub struct TypeSpec {
     pub each_size: Option<Expr>,
     /// `lazy`: decoded when first named (or at its place), so earlier fields can name it.
     pub lazy: Option<Span>,
+    /// `process xor(k)` and the like: the region's bytes are transformed before decoding.
+    pub process: Option<(Process, Span)>,
+    /// `each process …`: every element's region is transformed.
+    pub each_process: Option<(Process, Span)>,
+}
+
+/// A transformation of a region's bytes (Kaitai Struct's `process`).
+#[derive(Clone, Debug)]
+pub enum Process {
+    /// Each byte XORed with the key: an integer (one byte) or bytes (repeated).
+    Xor(Expr),
+    /// Each byte rotated left by N bits.
+    Rol(Expr),
+    /// Each byte rotated right by N bits.
+    Ror(Expr),
+    /// zlib-wrapped deflate (RFC 1950).
+    Zlib,
+    /// Raw deflate (RFC 1951).
+    Deflate,
 }
 
 impl TypeSpec {
@@ -118,6 +137,8 @@ impl TypeSpec {
             each_at: None,
             each_size: None,
             lazy: None,
+            process: None,
+            each_process: None,
         }
     }
 }

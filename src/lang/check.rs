@@ -342,6 +342,11 @@ fn collect_spec_names(t: &TypeSpec, out: &mut HashSet<String>) {
     {
         collect_expr_names(e, out);
     }
+    for (p, _) in [&t.process, &t.each_process].into_iter().flatten() {
+        if let ast::Process::Xor(e) | ast::Process::Rol(e) | ast::Process::Ror(e) = p {
+            collect_expr_names(e, out);
+        }
+    }
     collect_type_names(&t.ty, out);
 }
 
@@ -794,7 +799,14 @@ impl<'a> Checker<'a> {
             .as_ref()
             .map(|e| self.int_expr(e, scope))
             .transpose()?;
-        let has_each = t.each_if.is_some() || t.each_at.is_some() || t.each_size.is_some();
+        let process = match &t.process {
+            Some((p, _)) => Some(Box::new(self.process(p, scope)?)),
+            None => None,
+        };
+        let has_each = t.each_if.is_some()
+            || t.each_at.is_some()
+            || t.each_size.is_some()
+            || t.each_process.is_some();
         let own = match t.ty {
             TypeExpr::Array(_) => self.own_array.clone(),
             _ => None,
@@ -811,8 +823,13 @@ impl<'a> Checker<'a> {
                     .or(t.each_at.as_ref())
                     .or(t.each_size.as_ref());
                 let span = e.map_or(t.span, |e| e.span);
+                let span = t.each_process.as_ref().map_or(span, |p| p.1);
                 return Err(self.err(span, "`each` modifiers apply to arrays".into()));
             };
+            if let Some((p, _)) = &t.each_process {
+                arr.elem.process = Some(Box::new(self.process(p, escope)?));
+                arr.min_elem = 0;
+            }
             arr.each_if = t
                 .each_if
                 .as_ref()
@@ -850,9 +867,32 @@ impl<'a> Checker<'a> {
                 at,
                 size,
                 valid,
+                process,
             },
             vty,
         ))
+    }
+
+    fn process(&mut self, p: &ast::Process, scope: &Scope) -> CResult<ProcessPlan> {
+        Ok(match p {
+            ast::Process::Xor(k) => {
+                let (id, t) = self.expr(k, scope)?;
+                if !(t.intlike() || t.stringlike()) {
+                    return Err(self.err(
+                        k.span,
+                        format!(
+                            "the key of `xor` is an integer or bytes, this is {}",
+                            t.name()
+                        ),
+                    ));
+                }
+                ProcessPlan::Xor(id)
+            }
+            ast::Process::Rol(n) => ProcessPlan::Rol(self.int_expr(n, scope)?, false),
+            ast::Process::Ror(n) => ProcessPlan::Rol(self.int_expr(n, scope)?, true),
+            ast::Process::Zlib => ProcessPlan::Zlib,
+            ast::Process::Deflate => ProcessPlan::Deflate,
+        })
     }
 
     fn cond_expr(&mut self, e: &Expr, scope: &Scope) -> CResult<ExprId> {
@@ -1656,6 +1696,10 @@ pub fn static_spec_size(
             PExpr::Int(v) if *v >= 0 => Some((*v as u64, false)),
             _ => None,
         };
+    }
+    if s.process.is_some() {
+        // the rest of the region
+        return None;
     }
     Some(match &s.ty {
         TypePlan::Int { size, .. } | TypePlan::Float { size, .. } | TypePlan::Enum { size, .. } => {

@@ -103,7 +103,7 @@ fn sp(mut i: In) -> R<()> {
 /// The modifier keywords: a line that starts with one (and not `word:`, a field) continues
 /// the field above.
 const MODIFIERS: &[&str] = &[
-    "if", "at", "size", "valid", "each", "until", "while", "lazy",
+    "if", "at", "size", "valid", "each", "until", "while", "lazy", "process",
 ];
 
 /// Tokens that continue an expression from the line above when a line starts with them.
@@ -801,7 +801,10 @@ fn peek(i: In) -> R<(TypeExpr, Expr)> {
         && spec.valid.is_none()
         && spec.each_if.is_none()
         && spec.each_at.is_none()
-        && spec.each_size.is_none();
+        && spec.each_size.is_none()
+        && spec.lazy.is_none()
+        && spec.process.is_none()
+        && spec.each_process.is_none();
     match ty {
         TypeExpr::Match { .. }
         | TypeExpr::Const { .. }
@@ -1146,6 +1149,15 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
         let (i2, _) = sp_cont(i, true)?;
         let Ok((r, word)) = raw_ident(i2) else { break };
         let slot: &mut Option<Expr> = match word {
+            "process" => {
+                if spec.process.is_some() {
+                    return fatal(i2, "`process` given twice");
+                }
+                let (r, p) = cut_err(process(r))?;
+                spec.process = Some((p, span_from(i2, r)));
+                i = r;
+                continue;
+            }
             "lazy" => {
                 if spec.lazy.is_some() {
                     return fatal(i2, "`lazy` given twice");
@@ -1171,6 +1183,16 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
                 } else {
                     arr.while_ = Some(e);
                 }
+                i = r;
+                continue;
+            }
+            "each" if at_kw(r, "process") => {
+                let (r, _) = kw("process")(r)?;
+                if spec.each_process.is_some() {
+                    return fatal(i2, "`each process` given twice");
+                }
+                let (r, p) = cut_err(process(r))?;
+                spec.each_process = Some((p, span_from(i2, r)));
                 i = r;
                 continue;
             }
@@ -1201,6 +1223,41 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
     }
     spec.span = span_from(start, i);
     Ok((i, spec))
+}
+
+/// What follows `process`: `xor(E)`, `rol(E)`, `ror(E)`, `zlib`, `deflate`.
+fn process(i: In) -> R<Process> {
+    let (i, _) = sp(i)?;
+    let (r, name) = match raw_ident(i) {
+        Ok(x) => x,
+        Err(_) => return expected(i, "`xor(key)`, `rol(n)`, `ror(n)`, `zlib` or `deflate`"),
+    };
+    let arg = |r| -> R<Expr> {
+        let (r, _) = sym("(")(r)?;
+        let (r, _) = spnl(r)?;
+        let (r, e) = cut_err(expr(r))?;
+        let (r, _) = cut_err(symnl(")")(r))?;
+        Ok((r, e))
+    };
+    match name {
+        "zlib" => Ok((r, Process::Zlib)),
+        "deflate" => Ok((r, Process::Deflate)),
+        "xor" | "rol" | "ror" => {
+            let (r, e) = cut_err(arg(r))?;
+            Ok((
+                r,
+                match name {
+                    "xor" => Process::Xor(e),
+                    "rol" => Process::Rol(e),
+                    _ => Process::Ror(e),
+                },
+            ))
+        }
+        _ => fatal(
+            i,
+            format!("unknown process `{name}` (known: xor(key), rol(n), ror(n), zlib, deflate)"),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------- declarations

@@ -1,0 +1,143 @@
+//! The `process` modifier: a region's bytes are transformed (XOR, bit rotation, inflate)
+//! into a buffer of their own, and the field's type is decoded from that buffer by a decoder
+//! of its own; the rest of the input stays borrowed. Values decoded inside come out as
+//! copies (numbers, text, bytes); a struct or array decoded inside is written, but cannot be
+//! named from outside.
+
+use std::io::Read;
+
+use super::{DResult, Decoder, Input, Options, Scratch, Value};
+use crate::emit::Sink;
+use crate::error::DataErrorKind;
+use crate::plan::*;
+
+/// The most bytes `zlib`/`deflate` may produce from one region (also bounded by the values
+/// left to decode: 16 per input byte + 1,000,000 by default).
+pub const MAX_INFLATED: u64 = 256 << 20;
+
+/// A value decoded from a processed buffer, taken out of it.
+enum Out {
+    Val(Value),
+    Owned(Vec<u8>, bool),
+}
+
+impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
+    /// Transforms the rest of the current region with `p` and decodes `ty` from the result;
+    /// the cursor moves to the end of the region.
+    pub(super) fn decode_processed(
+        &mut self,
+        ty: &TypePlan,
+        p: &ProcessPlan,
+        want: bool,
+        emit: bool,
+    ) -> DResult<Value> {
+        self.align_bits();
+        let start = self.pos;
+        let buf = self.process_bytes(p, start, self.end.max(start))?;
+        self.pos = self.end.max(start);
+        let opts = Options {
+            max_values: Some(self.budget_limit.saturating_sub(self.budget)),
+            max_depth: self.opts.max_depth.saturating_sub(self.depth),
+            ..self.opts
+        };
+        let mut st = Scratch::default();
+        st.index.clone_from(&self.st.index);
+        let mut sub = Decoder::new(
+            self.plan,
+            Input {
+                data: &buf,
+                base: 0,
+                total: Some(buf.len() as u64),
+                progress: None,
+            },
+            opts,
+            &mut *self.sink,
+            &mut st,
+        );
+        sub.order = self.order;
+        sub.bit_little = self.bit_little;
+        let r = sub.decode_type(ty, want, emit).map(|v| match v {
+            Value::Bytes { .. } | Value::Blob(_) => {
+                Out::Owned(sub.bytes_of(v).unwrap_or_default().to_vec(), false)
+            }
+            Value::Str { .. } | Value::Text(_) => {
+                Out::Owned(sub.string_of(v).unwrap_or_default().into_bytes(), true)
+            }
+            Value::Struct { .. } | Value::Array(_) | Value::Lazy(_) => Out::Val(Value::Absent),
+            v => Out::Val(v),
+        });
+        self.budget += sub.budget;
+        match r {
+            Ok(Out::Val(v)) => Ok(v),
+            Ok(Out::Owned(b, text)) => self.owned(&b, text),
+            // an offset inside the processed bytes means nothing in the input: the error is
+            // placed at the start of the region, its message kept
+            Err(mut e) => {
+                e.offset = self.abs(start);
+                e.here.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// The bytes of `data[lo..hi]` transformed by `p`.
+    fn process_bytes(&mut self, p: &ProcessPlan, lo: usize, hi: usize) -> DResult<Vec<u8>> {
+        let raw = &self.data[lo..hi];
+        let fail = |d: &Self, what, why: String| d.err(DataErrorKind::Process { what, why });
+        Ok(match p {
+            ProcessPlan::Xor(k) => {
+                let kv = self.eval(*k)?;
+                let key: Vec<u8> = match kv {
+                    Value::Int(i) | Value::Enum { v: i, .. } => vec![i as u8],
+                    v => match self.bytes_of(v) {
+                        Some(b) => b.to_vec(),
+                        None => return Err(fail(self, "xor", "the key is not bytes".into())),
+                    },
+                };
+                if key.is_empty() {
+                    return Err(fail(self, "xor", "the key is empty".into()));
+                }
+                let raw = &self.data[lo..hi];
+                raw.iter()
+                    .zip(key.iter().cycle())
+                    .map(|(b, k)| b ^ k)
+                    .collect()
+            }
+            ProcessPlan::Rol(n, right) => {
+                let n = self.eval_int(*n)?.rem_euclid(8) as u32;
+                let raw = &self.data[lo..hi];
+                if *right {
+                    raw.iter().map(|b| b.rotate_right(n)).collect()
+                } else {
+                    raw.iter().map(|b| b.rotate_left(n)).collect()
+                }
+            }
+            ProcessPlan::Zlib | ProcessPlan::Deflate => {
+                let limit = MAX_INFLATED.min(self.budget_limit.saturating_sub(self.budget));
+                let (what, r) = if matches!(p, ProcessPlan::Zlib) {
+                    ("zlib", inflate(flate2::read::ZlibDecoder::new(raw), limit))
+                } else {
+                    (
+                        "deflate",
+                        inflate(flate2::read::DeflateDecoder::new(raw), limit),
+                    )
+                };
+                r.map_err(|why| fail(self, what, why))?
+            }
+        })
+    }
+}
+
+/// Everything a decompressor gives, up to `limit` bytes.
+fn inflate(r: impl Read, limit: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("bad compressed data ({e})"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "more than {limit} bytes after decompression (the limit follows --max-values)"
+        ));
+    }
+    Ok(out)
+}
