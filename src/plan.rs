@@ -323,13 +323,16 @@ pub enum TypePlan {
     Terminated(Terminator, Box<SpecPlan>),
 }
 
-/// A region that ends at a terminator byte (after trailing padding is stripped).
+/// A region that ends at a terminator byte (or before trailing padding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Terminator {
     /// None: no terminator, only `pad` is stripped.
     pub byte: Option<u8>,
-    /// Trailing bytes of this value are stripped from the region first (Kaitai's `pad-right`).
+    /// Without a terminator in the region, trailing bytes of this value are stripped
+    /// (Kaitai's `pad-right`).
     pub pad: Option<u8>,
+    /// 2 for UTF-16 text: the terminator is two such bytes at an even offset.
+    pub unit: u8,
     /// The terminator is skipped after the value (else the next field starts on it).
     pub consume: bool,
     /// The terminator is part of the value.

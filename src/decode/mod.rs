@@ -1141,16 +1141,26 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.align_bits();
         let start = self.pos;
         let mut hay = &self.data[start..self.end];
-        if let Some(p) = t.pad {
+        let unit = usize::from(t.unit.max(1));
+        let found = match t.byte {
+            Some(b) if unit == 1 => memchr::memchr(b, hay),
+            Some(b) => hay
+                .chunks_exact(unit)
+                .position(|c| c.iter().all(|&x| x == b))
+                .map(|i| i * unit),
+            None => None,
+        };
+        if found.is_none()
+            && let Some(p) = t.pad
+        {
             let keep = hay.iter().rposition(|&b| b != p).map_or(0, |i| i + 1);
             hay = &hay[..keep];
         }
-        let found = match t.byte {
-            Some(b) => memchr::memchr(b, hay),
-            None => None,
-        };
         let (len, next) = match found {
-            Some(i) => (i + usize::from(t.include), i + usize::from(t.consume)),
+            Some(i) => (
+                i + if t.include { unit } else { 0 },
+                i + if t.consume { unit } else { 0 },
+            ),
             None if t.eos_error && t.byte.is_some() => {
                 return Err(self.err(DataErrorKind::NoTerminator {
                     left: hay.len() as u64,

@@ -634,7 +634,7 @@ impl<'a> Lowerer<'a> {
         let strlike = is_strz || matches!(&a.ty, Some(TypeRef::Name(n)) if n.v == "str");
         let term_byte = a.terminator.or(is_strz.then_some(0));
         let plain_z = strlike && term_byte == Some(0) && a.consume && !a.include && a.eos_error;
-        // `pad-right` (with a size) is stripped before the terminator is looked for
+        // `pad-right` (with a size) is stripped when there is no terminator
         let pad = a.pad_right.filter(|_| size.is_some() || a.size_eos);
         let term = match term_byte {
             _ if a.contents.is_some() => None,
@@ -643,6 +643,15 @@ impl<'a> Lowerer<'a> {
             _ => Some(Terminator {
                 byte: term_byte,
                 pad,
+                unit: if strlike
+                    && matches!(
+                        self.encoding(a)?,
+                        Some(Encoding::Utf16le | Encoding::Utf16be)
+                    ) {
+                    2
+                } else {
+                    1
+                },
                 consume: a.consume,
                 include: a.include,
                 eos_error: a.eos_error && size.is_none() && !a.size_eos,
@@ -1135,7 +1144,8 @@ impl<'a> Lowerer<'a> {
                 _ => return Err(unsup(&format!("the method `.{m}()`"))),
             },
             K::Index(a, i) => mk(ExprKind::Index(bx(a)?, bx(i)?)),
-            K::As(_, t) => return Err(unsup(&format!("`.as<{t}>`"))),
+            // a cast changes the static type only: the value is the same
+            K::As(x, _) => self.expr(x, base, s)?,
             K::SizeOf(_) => return Err(unsup("`sizeof<…>`")),
             K::Unary(op, x) => mk(ExprKind::Unary(
                 match op {

@@ -285,7 +285,11 @@ fn ty(t: &TypeExpr, depth: usize) -> (String, Option<String>) {
             let (s, _) = spec(inner, depth);
             let mut what = Vec::new();
             if let Some(b) = t.byte {
-                what.push(format!("up to the byte 0x{b:02x}"));
+                what.push(if t.unit == 2 {
+                    format!("up to the two bytes 0x{b:02x} 0x{b:02x}")
+                } else {
+                    format!("up to the byte 0x{b:02x}")
+                });
                 if !t.consume {
                     what.push("not consumed".into());
                 }
