@@ -980,10 +980,14 @@ fn with_input<T>(
         let mut stdin = io::stdin().lock();
         input::skip_stream(&mut stdin, skip).map_err(|e| usage(e.to_string()))?;
         base.set(skip);
-        let reader: Box<dyn io::Read> = match job.length {
+        let mut reader: Box<dyn io::Read> = match job.length {
             Some(n) => Box::new(io::Read::take(stdin, n)),
             None => Box::new(stdin),
         };
+        // a stream's size is not known: the bar counts the bytes read
+        if let Some(p) = &job.progress {
+            reader = Box::new(progress::Counted::new(reader, p.clone()));
+        }
         return Ok(f(DataSource::Stream(reader)));
     }
     let (bytes, range) = load_input(job)?;

@@ -65,6 +65,15 @@ fn progress_bar_on_a_terminal_only_when_it_helps() {
         &[],
     );
     assert_eq!(shown.raw, "1535\n");
+    // streamed stdin: its size is unknown, so a count of bytes instead of a bar
+    let stream = pty::run_shell(
+        &format!("cat {p} | \"$UNSTRUCT\" -s '<Q' - > /dev/null"),
+        &[],
+    );
+    assert_eq!(stream.status, 0, "{}", stream.raw);
+    let screen = stream.plain();
+    assert!(screen.contains(" MiB "), "no count: {:?}", &stream.raw);
+    assert!(!screen.contains('%'));
     // a short run: no bar
     let short = pty::run_shell("\"$UNSTRUCT\" -f pcap samples/tiny.pcap > /dev/null", &[]);
     assert_eq!(short.raw, "");

@@ -1,6 +1,7 @@
 //! The progress bar on stderr: shown after a run has taken a second, on a terminal, and
 //! updated ten times a second from the input offset the decoder reports.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -69,4 +70,30 @@ fn show(p: &Progress, done: &AtomicBool) {
         std::thread::sleep(TICK);
     }
     bar.finish_and_clear();
+}
+
+/// A reader that reports the bytes read so far as the progress of a streamed input.
+pub struct Counted<R> {
+    inner: R,
+    progress: Arc<Progress>,
+    read: u64,
+}
+
+impl<R> Counted<R> {
+    pub fn new(inner: R, progress: Arc<Progress>) -> Self {
+        Counted {
+            inner,
+            progress,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.progress.reach(self.read);
+        Ok(n)
+    }
 }
