@@ -1042,6 +1042,16 @@ impl<'a> Lowerer<'a> {
         self.expr(&e, s.start, s)
     }
 
+    /// Whether `x` names a field or instance of the current type that has an `enum`.
+    fn is_enum_field(&self, x: &KExpr) -> bool {
+        let K::Name(n) = &x.kind else { return false };
+        let def = self.types[self.cur].def;
+        def.seq
+            .iter()
+            .chain(&def.instances)
+            .any(|a| a.enum_.is_some() && a.id.as_ref().is_some_and(|i| &i.v == n))
+    }
+
     /// Lowers a Kaitai expression; `base` is the byte offset of its text in the source.
     fn expr(&self, e: &KExpr, base: usize, s: &Str) -> SResult<Expr> {
         let src_len = self.src_len();
@@ -1111,6 +1121,12 @@ impl<'a> Lowerer<'a> {
                 (_, "last") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(-1))))),
                 (_, "min" | "max") => mk(ExprKind::Call(id(name), vec![self.expr(x, base, s)?])),
                 (_, "to_s") => mk(ExprKind::Call(id("str"), vec![self.expr(x, base, s)?])),
+                // an enum's integer value (text is parsed by `int`)
+                (_, "to_i") if self.is_enum_field(x) => mk(ExprKind::Binary(
+                    BinOp::Add,
+                    bx(x)?,
+                    Box::new(mk(ExprKind::Int(0))),
+                )),
                 (_, "to_i") => mk(ExprKind::Call(id("int"), vec![self.expr(x, base, s)?])),
                 (_, "reverse") => mk(ExprKind::Call(id("reverse"), vec![self.expr(x, base, s)?])),
                 (_, m @ ("_io" | "_sizeof" | "to_f")) => {
