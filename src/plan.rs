@@ -4,8 +4,6 @@
 //! addressed by index into flat vectors; names are resolved to frame slots; JSON keys are
 //! pre-rendered; constant lengths are folded.
 
-use crate::decode::{RawProgram, SeqProgram};
-use crate::lang::ast::Builtin;
 use crate::text::Encoding;
 
 pub type ExprId = u32;
@@ -37,10 +35,43 @@ pub struct Plan {
     pub endian: Option<ByteOrder>,
     /// The source text of `valid` conditions, for error messages.
     pub valid_text: Vec<(ExprId, String)>,
+    /// What a consumer (the decoder's compiled programs) derives from the finished plan,
+    /// kept with it; emptied by [`Plan::finalize`].
+    pub derived: Derived,
+}
+
+/// A slot where a consumer of a plan keeps what it derives from it once (the decoder keeps
+/// its compiled record programs here: `decode::Programs`). The plan does not know what is
+/// inside; whoever fills the slot reads it back by type.
+#[derive(Clone, Default)]
+pub struct Derived(std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Derived {
+    /// The value of type `T` in the slot, made by `make` on first use. None when the slot
+    /// holds a value of another type.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0
+            .get_or_init(|| std::sync::Arc::new(make()))
+            .downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Derived(..)"
+        } else {
+            "Derived(empty)"
+        })
+    }
 }
 
 impl Plan {
-    /// Computes derived tables (the fast paths) once the structs are complete.
+    /// Computes derived tables (array minimums, the fixed-layout field tables) once the
+    /// structs are complete.
     pub fn finalize(&mut self) {
         // the smallest size of every struct, then of every array's elements, so that a count
         // read from the data is compared with the bytes left before anything is decoded
@@ -70,35 +101,10 @@ impl Plan {
             }
         }
         self.exprs = exprs;
-        for i in 0..self.structs.len() {
-            let st = &self.structs[i];
-            let flat = flat_fields(st);
-            let raw = flat.as_ref().and_then(|flat| {
-                let size = st.static_size?;
-                let build = |o| RawProgram::new(flat, size, st.tuple, o, &self.enums);
-                Some(Box::new(match st.endian {
-                    EndianPlan::Fixed(o) => [build(o)?, build(o)?],
-                    _ => [build(ByteOrder::Little)?, build(ByteOrder::Big)?],
-                }))
-            });
-            let seq = match (&raw, &st.endian) {
-                (Some(_), _) | (None, EndianPlan::Match(..)) => None,
-                // lazy fields are decoded out of order: the general decoder's
-                _ if !st.lazy.is_empty() => None,
-                (None, endian) => {
-                    let build = |o| SeqProgram::new(self, st, o);
-                    (|| {
-                        Some(Box::new(match endian {
-                            EndianPlan::Fixed(o) => [build(*o)?, build(*o)?],
-                            _ => [build(ByteOrder::Little)?, build(ByteOrder::Big)?],
-                        }))
-                    })()
-                }
-            };
-            self.structs[i].flat = flat.map(Vec::into_boxed_slice);
-            self.structs[i].raw = raw;
-            self.structs[i].seq = seq;
+        for st in &mut self.structs {
+            st.flat = flat_fields(st).map(Vec::into_boxed_slice);
         }
+        self.derived = Derived::default();
     }
 
     pub fn struct_by_name(&self, name: &str) -> Option<StructId> {
@@ -150,13 +156,6 @@ pub struct StructPlan {
     /// modifiers, nothing kept), the whole struct is checked for length once and its fields
     /// are read from precomputed offsets.
     pub flat: Option<Box<[FlatField]>>,
-    /// The fast path can also write compact JSON directly (every field's JSON is known
-    /// from its bytes alone: numbers, bools, enums, bytes, UTF-8/ASCII text): the struct
-    /// compiled for little- and big-endian records (the same twice for a fixed order).
-    pub raw: Option<Box<[RawProgram; 2]>>,
-    /// Records of a struct that is a plain sequence of fields (lengths from earlier integer
-    /// fields, C strings) compiled for the variable-length fast path, little- and big-endian.
-    pub seq: Option<Box<[SeqProgram; 2]>>,
 }
 
 /// One field of a struct on the fast path.
@@ -172,22 +171,6 @@ pub struct FlatField {
 }
 
 impl StructPlan {
-    /// The compiled sequence for records in byte order `order`, when there is one.
-    #[inline]
-    pub fn seq_for(&self, order: ByteOrder) -> Option<&SeqProgram> {
-        self.seq
-            .as_ref()
-            .map(|r| &r[usize::from(order != ByteOrder::Little)])
-    }
-
-    /// The compiled writer for records in byte order `order`, when there is one.
-    #[inline]
-    pub fn raw_for(&self, order: ByteOrder) -> Option<&RawProgram> {
-        self.raw
-            .as_ref()
-            .map(|r| &r[usize::from(order != ByteOrder::Little)])
-    }
-
     pub fn find(&self, name: &str) -> Option<Lookup> {
         self.lookup.iter().find(|(n, _)| n == name).map(|(_, l)| *l)
     }
@@ -415,7 +398,69 @@ impl Func {
     ];
 }
 
-pub use crate::lang::ast::{BinOp, UnOp};
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Mul,
+    Div,
+    Rem,
+    Add,
+    Sub,
+    Shl,
+    Shr,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    BitAnd,
+    BitXor,
+    BitOr,
+    And,
+    Or,
+    Coalesce,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::BitAnd => "&",
+            BinOp::BitXor => "^",
+            BinOp::BitOr => "|",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
+            BinOp::Coalesce => "??",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    BitNot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Offset,
+    Remaining,
+    InputSize,
+    Index,
+}
 
 #[derive(Clone, Debug)]
 pub enum PExpr {

@@ -83,6 +83,38 @@ pub fn validate(raw: &[u8], enc: Encoding) -> Result<(), usize> {
     }
 }
 
+/// The text of a fixed-size string field: `b` up to its first NUL when `z`, trailing
+/// copies of `trim` removed, checked as ASCII when `ascii` (else UTF-8). Err: the position
+/// of the first byte that is not valid.
+#[inline(always)]
+pub fn fixed_text<'a>(
+    b: &'a [u8],
+    z: bool,
+    ascii: bool,
+    trim: Option<&[u8]>,
+) -> Result<&'a [u8], usize> {
+    let mut n = if z {
+        memchr::memchr(0, b).unwrap_or(b.len())
+    } else {
+        b.len()
+    };
+    if let Some(t) = trim {
+        while n >= t.len() && !t.is_empty() && &b[n - t.len()..n] == t {
+            n -= t.len();
+        }
+    }
+    let t = &b[..n];
+    if !t.is_ascii() {
+        if ascii {
+            return Err(t.iter().position(|c| !c.is_ascii()).unwrap_or(0));
+        }
+        if let Err(e) = std::str::from_utf8(t) {
+            return Err(e.valid_up_to());
+        }
+    }
+    Ok(t)
+}
+
 /// Calls `f` with each character of `raw` decoded from `enc`; invalid sequences become
 /// U+FFFD (the writer only sees invalid input when the user asked for lossy decoding).
 ///

@@ -5,7 +5,7 @@
 //! characters, non-ASCII, invalid UTF-8, lengths past the end), decoded both ways. The JSON
 //! values, the record counts and the errors must be the same.
 
-use unstruct::decode::{Input, Options};
+use unstruct::decode::{Input, Options, Programs};
 use unstruct::emit::Sink;
 use unstruct::emit::json::{IntStyle, JsonOptions, JsonWriter, Style};
 use unstruct::plan::Plan;
@@ -164,7 +164,7 @@ fn compiled_writer_matches_the_general_decoder() {
             (&slow, n_slow, &e_slow),
             "case {case}: compact and pretty output differ\n{text}\ndata {bytes:02x?}"
         );
-        if root.raw.is_some() {
+        if Programs::of(&plan).has_raw(plan.root) {
             fast_records += fast.len();
         }
     }
@@ -323,8 +323,7 @@ fn sequence_programs_match_the_general_decoder() {
                 );
             }
         }
-        let root = &plan.structs[plan.root as usize];
-        if root.seq.is_some() {
+        if Programs::of(&plan).has_seq(plan.root) {
             fast_records += fast.len();
             seq_cases += 1;
         }
@@ -460,7 +459,7 @@ fn sequence_programs_in_documents_match_the_general_decoder() {
             "case {case}: compact and pretty documents differ\n{text}\ndata {bytes:02x?}"
         );
         let rec = plan.struct_by_name("rec").expect("rec");
-        if plan.structs[rec as usize].seq.is_some() && fast.is_ok() {
+        if Programs::of(&plan).has_seq(rec) && fast.is_ok() {
             seq_cases += 1;
         }
     }
@@ -480,7 +479,7 @@ fn sequence_program_gives_back_a_struct_cleanly() {
                 struct rec(f) { n: u8; a: u8 if f == 1; s: str[n] }\n";
     let plan = unstruct::lang::compile_str("abort.struct", text).expect("compiles");
     let rec = plan.struct_by_name("rec").expect("rec");
-    assert!(plan.structs[rec as usize].seq.is_some());
+    assert!(Programs::of(&plan).has_seq(rec));
     let mut data = 1.0f32.to_le_bytes().to_vec();
     for _ in 0..3 {
         data.extend_from_slice(b"\x02\x07ab");

@@ -4,7 +4,7 @@
 use super::{DResult, Decoder, Value};
 use crate::emit::Sink;
 use crate::error::DataErrorKind;
-use crate::lang::ast::Builtin;
+
 use crate::plan::*;
 use crate::text::Encoding;
 

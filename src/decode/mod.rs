@@ -8,13 +8,15 @@ mod flat;
 mod lazy;
 mod positions;
 mod process;
+mod programs;
 mod seq;
 pub mod value;
 
 pub use flat::RawProgram;
+pub use programs::Programs;
 pub use seq::SeqProgram;
 
-use crate::emit::Sink;
+use crate::emit::{RecordOut, Sink};
 use crate::error::{DataError, DataErrorKind};
 use crate::plan::*;
 use crate::progress::Progress;
@@ -111,6 +113,8 @@ type DResult<T> = Result<T, DataError>;
 /// One decoding run over one input slice.
 pub struct Decoder<'a, 'p, 's, S: Sink> {
     plan: &'p Plan,
+    /// The plan's compiled fast tiers.
+    progs: &'p Programs,
     data: &'a [u8],
     base: u64,
     total: Option<u64>,
@@ -165,6 +169,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             .unwrap_or(16 * input.data.len() as u64 + 1_000_000);
         Decoder {
             plan,
+            progs: Programs::of(plan),
             data: input.data,
             base: input.base,
             total: input.total,
@@ -280,7 +285,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if self.opts.lossy || sp.static_size.is_none_or(|s| s == 0) {
             return None;
         }
-        sp.raw_for(self.record_order(sid)?)
+        self.progs.raw(sid, self.record_order(sid)?)
     }
 
     /// The compiled sequence for top-level records of `sid`, when there is one.
@@ -291,7 +296,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if self.opts.lossy || sp.params > 0 {
             return None;
         }
-        sp.seq_for(self.record_order(sid)?)
+        self.progs
+            .seq(sid, self.record_order(sid)?)
             .filter(|p| p.depth() < self.opts.max_depth)
     }
 
@@ -332,25 +338,23 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let mut n = 0u64;
         let mut stop = false;
         while !stop && n < limit && pos < data.len() {
-            let Some((buf, style, full)) = self.sink.raw_lines() else {
+            let Some((out, full)) = self.sink.raw_lines() else {
                 break;
             };
-            while n < limit && pos < data.len() && buf.len() <= full {
+            while n < limit && pos < data.len() && out.held() <= full {
                 if self.budget + per > self.budget_limit {
                     stop = true;
                     break;
                 }
-                let before = buf.len();
-                match prog.write(buf, style, data, pos, self.base, &[], &plan.enums, true) {
-                    Some((next, ticks)) if next > pos => {
+                // a record of no bytes never advances: not written, and the general path
+                // reports it
+                match prog.write(out, data, pos, self.base, &[], &plan.enums, true, true) {
+                    Some((next, ticks)) => {
                         pos = next;
                         n += 1;
                         self.budget += ticks;
                     }
-                    // a record of no bytes never advances: taken back, and the general path
-                    // reports it
-                    _ => {
-                        buf.truncate(before);
+                    None => {
                         stop = true;
                         break;
                     }
@@ -385,12 +389,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let mut bad = false;
         // whole lines into the writer's buffer, handed back to it (to flush) now and then
         while !bad && n < limit && end - pos >= size {
-            let Some((buf, style, full)) = self.sink.raw_lines() else {
+            let Some((out, full)) = self.sink.raw_lines() else {
                 break;
             };
-            while n < limit && end - pos >= size && buf.len() <= full {
+            while n < limit && end - pos >= size && out.held() <= full {
                 let rec = &self.data[pos..pos + size];
-                if prog.write(buf, style, flat, rec, enums, true).is_err() {
+                if prog.write(out, flat, rec, enums, true).is_err() {
                     // the general path reports the bad field with its path and offset
                     bad = true;
                     break;
@@ -404,10 +408,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         while !bad && n < limit && end - pos >= size {
             let mark = self.sink.mark();
             let rec = &self.data[pos..pos + size];
-            let Some((buf, style)) = self.sink.raw_value() else {
+            let Some(out) = self.sink.raw_value() else {
                 break;
             };
-            let r = prog.write(buf, style, flat, rec, enums, false);
+            let r = prog.write(out, flat, rec, enums, false);
             self.sink.raw_done();
             if r.is_err() {
                 // the separator the writer put before the value goes too
@@ -558,10 +562,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 bit_little: self.bit_little,
             });
         }
-        if emit && !embed && sp.raw.is_some() && self.try_raw(sp)? {
+        if emit && !embed && self.progs.has_raw(sid) && self.try_raw(sid, sp)? {
             return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
         }
-        if emit && !embed && !keep && sp.seq.is_some() && self.try_seq(sp, args) {
+        if emit && !embed && !keep && self.progs.has_seq(sid) && self.try_seq(sid, args) {
             return Ok(self.leave_struct(base, sid, arrays_mark, saved_order, saved_bits, keep));
         }
         if emit && !embed {
@@ -657,8 +661,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// false when the path does not apply here (too few bytes left: the general path then
     /// reports exactly which field is short; a writer that decorates its output).
     #[inline]
-    fn try_raw(&mut self, sp: &StructPlan) -> DResult<bool> {
-        let (Some(flat), Some(prog)) = (&sp.flat, sp.raw_for(self.order)) else {
+    fn try_raw(&mut self, sid: StructId, sp: &'p StructPlan) -> DResult<bool> {
+        let (Some(flat), Some(prog)) = (&sp.flat, self.progs.raw(sid, self.order)) else {
             return Ok(false);
         };
         let size = prog.size();
@@ -672,10 +676,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let start = self.pos;
         let rec = &self.data[start..start + size];
         let enums = &self.plan.enums;
-        let Some((buf, style)) = self.sink.raw_value() else {
+        let Some(out) = self.sink.raw_value() else {
             return Ok(false);
         };
-        let r = prog.write(buf, style, flat, rec, enums, false);
+        let r = prog.write(out, flat, rec, enums, false);
         self.sink.raw_done();
         if let Err((i, p)) = r {
             let f = &flat[i];
@@ -699,8 +703,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// Returns false, with nothing written, when the path does not apply here or the struct
     /// needs the general decoder (which then reports its error, if any).
     #[inline]
-    fn try_seq(&mut self, sp: &StructPlan, args: &[Value]) -> bool {
-        let Some(prog) = sp.seq_for(self.order) else {
+    fn try_seq(&mut self, sid: StructId, args: &[Value]) -> bool {
+        let Some(prog) = self.progs.seq(sid, self.order) else {
             return false;
         };
         if self.opts.lossy
@@ -716,10 +720,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             self.base,
             &self.plan.enums,
         );
-        let Some((buf, style)) = self.sink.raw_value() else {
+        let Some(out) = self.sink.raw_value() else {
             return false;
         };
-        match prog.write(buf, style, data, pos, base, args, enums, false) {
+        match prog.write(out, data, pos, base, args, enums, false, false) {
             Some((next, ticks)) => {
                 self.sink.raw_done();
                 self.pos = next;
@@ -1524,7 +1528,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     && a.elem.at.is_none()
                     && a.elem.size.is_none()
                     && a.elem.valid.is_none()
-                    && self.plan.structs[*id as usize].seq.is_some() =>
+                    && self.progs.has_seq(*id) =>
             {
                 Some((*id, &args[..]))
             }
@@ -1614,7 +1618,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             EndianPlan::Inherit => self.order,
             EndianPlan::Match(..) => return false,
         };
-        let Some(prog) = sp.seq_for(order) else {
+        let Some(prog) = self.progs.seq(id, order) else {
             return false;
         };
         if self.opts.lossy
@@ -1629,12 +1633,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             return false;
         };
         let (data, pos, base) = (&self.data[..self.end], self.pos, self.base);
-        let Some((buf, style)) = self.sink.raw_value() else {
+        let Some(out) = self.sink.raw_value() else {
             return false;
         };
-        match prog.write(buf, style, data, pos, base, &argv, &plan.enums, false) {
-            // an element of no bytes is the general path's to report (in `[..]` arrays)
-            Some((next, ticks)) if next > pos => {
+        // an element of no bytes is the general path's to report (in `[..]` arrays)
+        match prog.write(out, data, pos, base, &argv, &plan.enums, false, true) {
+            Some((next, ticks)) => {
                 self.sink.raw_done();
                 self.pos = next;
                 self.budget += 1 + ticks;

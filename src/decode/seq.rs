@@ -12,9 +12,8 @@
 //! offset. Both paths produce the same JSON (`tests/fastpath.rs` compares them, and so does
 //! the `descriptor_data` fuzz target).
 
-use crate::emit::BytesStyle;
-use crate::emit::json::{FLOAT_MAX, escape_str, push_bytes, write_u64_at};
-use crate::lang::ast::{BinOp, Builtin, UnOp};
+use crate::emit::record::{FieldOut, Label, Labels, LabelsBuilder, RecordOut, most};
+use crate::plan::{BinOp, Builtin, UnOp};
 use crate::plan::{
     ByteOrder, EndianPlan, EnumPlan, LenPlan, PExpr, Plan, StrKind, StructPlan, TypePlan,
 };
@@ -22,9 +21,7 @@ use crate::text::Encoding;
 
 use super::Value;
 use super::cursor::read_scalar;
-use super::flat::{
-    KEYS_SLACK, Keys, KeysBuilder, Kind, kind_of, through_vec, write_number, write_other,
-};
+use super::flat::{Kind, kind_of, write_other};
 
 /// Most values (parameters and integer fields that expressions name) a program keeps.
 const MAX_VALS: usize = 16;
@@ -189,20 +186,18 @@ struct Op {
     /// field that is skipped stays absent, so an expression naming it gives up.
     cond: Option<Expr>,
     emit: bool,
-    /// The field's `,"key":` prefix in [`Keys`].
-    pre: u32,
-    pre_len: u32,
+    label: Label,
 }
 
 /// A variable-length struct compiled for [`SeqProgram::write`]: see the module docs.
 #[derive(Clone, Debug)]
 pub struct SeqProgram {
     ops: Box<[Op]>,
-    keys: Keys,
+    labels: Labels,
     /// Parameter `i` goes to `vals[params[i]]`.
     params: Box<[u8]>,
-    /// Most bytes the struct writes besides its text and bytes fields (which reserve their
-    /// own), closing bracket, newline and copy slack included.
+    /// Most output the struct writes besides its text and bytes fields (see
+    /// [`RecordOut::begin`]).
     fixed_out: usize,
     /// Levels of embedded structs inlined (the general decoder enters each).
     depth: u32,
@@ -218,7 +213,7 @@ struct Scope {
 struct Builder<'p> {
     plan: &'p Plan,
     ops: Vec<Op>,
-    keys: KeysBuilder,
+    labels: LabelsBuilder,
     nvals: u8,
     fixed_out: usize,
     depth: u32,
@@ -234,7 +229,7 @@ impl SeqProgram {
         let mut b = Builder {
             plan,
             ops: Vec::with_capacity(sp.fields.len()),
-            keys: KeysBuilder::new(sp.tuple),
+            labels: LabelsBuilder::new(sp.tuple),
             nvals: 0,
             fixed_out: 0,
             depth: 0,
@@ -249,9 +244,9 @@ impl SeqProgram {
         b.fields(sp, order, &mut scope, None, 0)?;
         Some(SeqProgram {
             ops: b.ops.into_boxed_slice(),
-            keys: b.keys.finish(),
+            labels: b.labels.finish(),
             params: params.into_boxed_slice(),
-            fixed_out: b.fixed_out.checked_add(KEYS_SLACK + FLOAT_MAX)?,
+            fixed_out: b.fixed_out.checked_add(Labels::SLACK + most::NUMBER)?,
             depth: b.depth,
         })
     }
@@ -266,43 +261,49 @@ impl SeqProgram {
         self.depth
     }
 
-    /// Appends the struct at `data[pos..]` (`base`: the absolute offset of `data[0]`),
-    /// called with `args`, as compact JSON (and a newline when `newline`). Returns where
-    /// the struct ends and how many values it counted; None (nothing appended) when the
-    /// struct needs the general decoder.
+    /// Writes the struct at `data[pos..]` (`base`: the absolute offset of `data[0]`),
+    /// called with `args`, as one value into `out` (ending the line when `newline`).
+    /// Returns where the struct ends and how many values it counted; None (nothing
+    /// written) when the struct needs the general decoder, or when it takes no bytes and
+    /// `advance` asks for at least one (a record or array element of no bytes is the
+    /// general decoder's to report).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub(super) fn write(
+    pub(super) fn write<O: RecordOut>(
         &self,
-        buf: &mut Vec<u8>,
-        style: BytesStyle,
+        out: &mut O,
         data: &[u8],
         pos: usize,
         base: u64,
         args: &[Value],
         enums: &[EnumPlan],
         newline: bool,
+        advance: bool,
     ) -> Option<(usize, u64)> {
-        let start = buf.len();
-        let r = self.write_fields(buf, style, data, pos, base, args, enums, newline);
-        if r.is_none() {
-            buf.truncate(start);
+        // SAFETY: `fixed_out` counts every label and the bound of every value but text and
+        // bytes (after which a writer makes room again), and the slack.
+        let mut v = unsafe { out.begin(&self.labels, self.fixed_out) };
+        match self.write_fields(&mut v, data, pos, base, args, enums) {
+            Some(r) if !advance || r.0 > pos => {
+                v.end(newline);
+                Some(r)
+            }
+            _ => {
+                v.abort();
+                None
+            }
         }
-        r
     }
 
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn write_fields(
+    fn write_fields<F: FieldOut>(
         &self,
-        buf: &mut Vec<u8>,
-        style: BytesStyle,
+        v: &mut F,
         data: &[u8],
         mut pos: usize,
         base: u64,
         args: &[Value],
         enums: &[EnumPlan],
-        newline: bool,
     ) -> Option<(usize, u64)> {
         let mut r = Regs {
             vals: [0; MAX_VALS],
@@ -319,9 +320,6 @@ impl SeqProgram {
             r.present |= 1 << k;
         }
         let mut ticks = 0u64;
-        buf.reserve(self.fixed_out);
-        let mut len = buf.len();
-        let mut out = buf.as_mut_ptr();
         for op in self.ops.iter() {
             if let Some(c) = &op.cond
                 && c.eval(&r, pos)? == 0
@@ -330,9 +328,7 @@ impl SeqProgram {
             }
             ticks += 1;
             if op.emit {
-                // SAFETY: `fixed_out` (reserved above, and again after every variable-size
-                // field) counts every prefix plus KEYS_SLACK.
-                len += unsafe { self.keys.put(op.pre, op.pre_len, out.add(len)) };
+                v.field(op.label);
             }
             match &op.what {
                 What::Scalar {
@@ -345,28 +341,17 @@ impl SeqProgram {
                     let b = data.get(pos..pos.checked_add(*size)?)?;
                     pos += size;
                     if let Some(k) = keep
-                        && let Some(Value::Int(v)) = read_scalar(ty, b, *order).map(|s| s.value())
+                        && let Some(Value::Int(x)) = read_scalar(ty, b, *order).map(|s| s.value())
                     {
-                        r.vals[*k as usize] = v;
+                        r.vals[*k as usize] = x;
                         r.present |= 1 << k;
                     }
                     if !op.emit {
                         continue;
                     }
-                    if *kind == Kind::Other {
-                        // SAFETY: `len` bytes are written; see `through_vec`.
-                        let mut res = Ok(());
-                        len = unsafe {
-                            through_vec(buf, len, |buf| {
-                                res = write_other(buf, style, ty, b, *order, enums);
-                            })
-                        };
-                        res.ok()?;
-                        buf.reserve(self.fixed_out);
-                        out = buf.as_mut_ptr();
-                    } else {
-                        // SAFETY: FLOAT_MAX is part of `fixed_out`; `b` has the kind's width.
-                        len += unsafe { write_number(*kind, b, out.add(len)) };
+                    match kind.num() {
+                        Some(k) => v.number(k, b),
+                        None => write_other(v, ty, b, *order, enums).ok()?,
                     }
                 }
                 What::Text { len: l, z, ascii } => {
@@ -380,8 +365,7 @@ impl SeqProgram {
                     };
                     valid_text(t, *ascii)?;
                     if op.emit {
-                        len = write_text(buf, len, t, self.fixed_out);
-                        out = buf.as_mut_ptr();
+                        v.text(t);
                     }
                 }
                 What::CStr { ascii } => {
@@ -391,8 +375,7 @@ impl SeqProgram {
                     pos += z + 1;
                     valid_text(t, *ascii)?;
                     if op.emit {
-                        len = write_text(buf, len, t, self.fixed_out);
-                        out = buf.as_mut_ptr();
+                        v.text(t);
                     }
                 }
                 What::Bytes { len: l } => {
@@ -400,12 +383,7 @@ impl SeqProgram {
                     let b = data.get(pos..pos.checked_add(n)?)?;
                     pos += n;
                     if op.emit {
-                        // SAFETY: `len` bytes are written.
-                        len = unsafe {
-                            through_vec(buf, len, |buf| push_bytes(buf, b, style, false))
-                        };
-                        buf.reserve(self.fixed_out);
-                        out = buf.as_mut_ptr();
+                        v.bytes(b);
                     }
                 }
                 What::Pad { len: l } => {
@@ -414,26 +392,20 @@ impl SeqProgram {
                     pos += n;
                 }
                 What::Computed { expr, bool, keep } => {
-                    let v = expr.eval(&r, pos)?;
+                    let x = expr.eval(&r, pos)?;
                     if let Some(k) = keep {
-                        r.vals[*k as usize] = v;
+                        r.vals[*k as usize] = x;
                         r.present |= 1 << k;
                     }
                     if op.emit {
-                        // SAFETY: 40 bytes (any i128) are counted in `fixed_out` for it.
-                        len += unsafe { write_computed(v, *bool, out.add(len)) };
+                        if *bool {
+                            v.bool(x != 0);
+                        } else {
+                            v.int(x);
+                        }
                     }
                 }
             }
-        }
-        // SAFETY: the closing bracket and newline are counted in `fixed_out`.
-        unsafe {
-            len += self.keys.close(out.add(len));
-            if newline {
-                *out.add(len) = b'\n';
-                len += 1;
-            }
-            buf.set_len(len);
         }
         Some((pos, ticks))
     }
@@ -522,7 +494,7 @@ impl Builder<'_> {
                     }
                 }
                 TypePlan::Bool => {
-                    self.fixed_out = self.fixed_out.checked_add(5)?;
+                    self.fixed_out = self.fixed_out.checked_add(most::INT)?;
                     What::Scalar {
                         kind: Kind::Other,
                         size: 1,
@@ -562,7 +534,7 @@ impl Builder<'_> {
                         VKind::Bool => true,
                         VKind::Enum | VKind::Param => return None,
                     };
-                    self.fixed_out = self.fixed_out.checked_add(40)?;
+                    self.fixed_out = self.fixed_out.checked_add(most::INT)?;
                     if f.slot.is_some() {
                         keep_kind = Some(kind);
                     }
@@ -587,14 +559,15 @@ impl Builder<'_> {
                 // kept text or bytes: only the general decoder keeps those
                 return None;
             }
-            let (pre, pre_len) = self.keys.push_if(emit, cond.is_some(), f.key.as_deref())?;
-            self.fixed_out = self.fixed_out.checked_add(pre_len as usize)?;
+            let label = self
+                .labels
+                .push_if(emit, cond.is_some(), f.key.as_deref())?;
+            self.fixed_out = self.fixed_out.checked_add(label.prefix_len())?;
             self.ops.push(Op {
                 what,
                 cond,
                 emit,
-                pre,
-                pre_len,
+                label,
             });
         }
         Some(())
@@ -664,32 +637,6 @@ impl Builder<'_> {
     }
 }
 
-/// Writes a computed value at `dst`: `true`/`false`, or the integer; returns its length.
-///
-/// # Safety
-/// `dst` must be valid for writing 40 bytes.
-#[inline(always)]
-unsafe fn write_computed(v: i128, bool: bool, dst: *mut u8) -> usize {
-    let text: &[u8] = match (bool, v != 0) {
-        (true, true) => b"true",
-        (true, false) => b"false",
-        (false, _) => {
-            if let Ok(v) = u64::try_from(v) {
-                // SAFETY: 20 digits at most.
-                return unsafe { write_u64_at(dst, v) };
-            }
-            let mut digits = itoa::Buffer::new();
-            let t = digits.format(v).as_bytes();
-            // SAFETY: 40 bytes at most (an i128 with its sign).
-            unsafe { std::ptr::copy_nonoverlapping(t.as_ptr(), dst, t.len()) };
-            return t.len();
-        }
-    };
-    // SAFETY: 5 bytes at most.
-    unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), dst, text.len()) };
-    text.len()
-}
-
 /// Evaluates a length; None when it is negative or does not fit.
 #[inline(always)]
 fn length(l: &Len, r: &Regs, pos: usize) -> Option<usize> {
@@ -709,17 +656,4 @@ fn valid_text(t: &[u8], ascii: bool) -> Option<()> {
         return None;
     }
     std::str::from_utf8(t).ok().map(|_| ())
-}
-
-/// Appends `t` as a JSON string to `buf` (whose first `len` bytes are written) and reserves
-/// `then` more bytes for the fields after it; returns the new length.
-#[inline(always)]
-fn write_text(buf: &mut Vec<u8>, len: usize, t: &[u8], then: usize) -> usize {
-    // SAFETY: `len` bytes are written.
-    unsafe { buf.set_len(len) };
-    buf.push(b'"');
-    escape_str(buf, t);
-    buf.push(b'"');
-    buf.reserve(then);
-    buf.len()
 }

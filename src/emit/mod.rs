@@ -7,7 +7,10 @@
 pub mod columnar;
 pub mod json;
 pub mod partial;
+pub mod record;
 pub mod tree;
+
+pub use record::{NoRecords, RecordOut};
 
 use crate::text::Encoding;
 
@@ -91,11 +94,15 @@ pub trait Sink {
     }
     /// Drops everything written after `mark`.
     fn rewind(&mut self, _mark: usize) {}
-    /// The decoder's fast path for fixed-layout structs: when the writer produces compact
-    /// JSON without decorations, it writes what precedes a value (a comma between array
-    /// elements) and lends its buffer and bytes style. The caller then appends exactly one
-    /// complete JSON value and calls [`Sink::raw_done`].
-    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
+    /// What the sink lends to compiled record programs ([`record`]); [`NoRecords`] for
+    /// sinks that take none.
+    type Out: RecordOut;
+    /// The decoder's fast path for structs it has compiled: when the sink can take a
+    /// compiled value here (the JSON writer: compact, without decorations), it writes what
+    /// precedes a value (a comma between array elements) and lends its [`RecordOut`]. The
+    /// caller then writes exactly one value and calls [`Sink::raw_done`] (or
+    /// [`Sink::raw_abort`]).
+    fn raw_value(&mut self) -> Option<&mut Self::Out> {
         None
     }
     /// Ends a value written through [`Sink::raw_value`].
@@ -104,11 +111,11 @@ pub trait Sink {
     /// writer put before it (a separator) and returns to the state before the call. A writer
     /// that lends its buffer through `raw_value` must implement this too.
     fn raw_abort(&mut self) {}
-    /// Records mode's fast path: when the writer produces compact JSON without decorations
-    /// and stands between top-level values, it lends its buffer for whole lines (a value
-    /// and its `\n` each) and says how long the buffer may grow before the caller must stop
-    /// and call [`Sink::raw_lines_done`], which may flush it.
-    fn raw_lines(&mut self) -> Option<(&mut Vec<u8>, BytesStyle, usize)> {
+    /// Records mode's fast path: when the sink stands between top-level values and can take
+    /// compiled values, it lends its [`RecordOut`] for whole records (each value ended with
+    /// a newline) and says how much output ([`RecordOut::held`]) it may hold before the
+    /// caller must stop and call [`Sink::raw_lines_done`], which may flush it.
+    fn raw_lines(&mut self) -> Option<(&mut Self::Out, usize)> {
         None
     }
     /// Ends a run of lines written through [`Sink::raw_lines`]; flushes a full buffer and
@@ -123,6 +130,8 @@ pub trait Sink {
 pub struct NullSink;
 
 impl Sink for NullSink {
+    type Out = NoRecords;
+
     fn begin_object(&mut self) {}
     fn end_object(&mut self) {}
     fn begin_array(&mut self) {}

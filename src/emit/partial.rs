@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::{BytesStyle, Sink};
+use super::Sink;
 use crate::error::DataError;
 use crate::text::Encoding;
 
@@ -89,6 +89,8 @@ impl<'w, S: Sink> Partial<'w, S> {
 }
 
 impl<S: Sink> Sink for Partial<'_, S> {
+    type Out = super::NoRecords;
+
     fn begin_object(&mut self) {
         self.value();
         self.open.push(true);
@@ -160,9 +162,6 @@ impl<S: Sink> Sink for Partial<'_, S> {
     }
     fn finish(&mut self) -> io::Result<()> {
         self.inner.finish()
-    }
-    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
-        None
     }
 }
 

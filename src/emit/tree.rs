@@ -50,6 +50,8 @@ fn num_f64(v: f64) -> Value {
 }
 
 impl Sink for TreeSink {
+    type Out = super::NoRecords;
+
     fn begin_object(&mut self) {
         self.open(Value::Object(Map::new()));
     }

@@ -3,6 +3,9 @@
 //! Spans are stored as "remaining input length at the start" plus a length, so the parser
 //! needs no position state; [`Span::start`] turns them into byte offsets of the source.
 
+/// The operators and built-in names of expressions are the plan's vocabulary, shared by
+/// every front end and the decoder.
+pub use crate::plan::{BinOp, Builtin, UnOp};
 use crate::text::Encoding;
 
 /// A piece of the descriptor source.
@@ -245,70 +248,6 @@ pub enum Pattern {
     /// `E::member`, or a bare `member` when the matched value has an enum type.
     Member(Option<Ident>, Ident),
     Wildcard(Span),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    Mul,
-    Div,
-    Rem,
-    Add,
-    Sub,
-    Shl,
-    Shr,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-    BitAnd,
-    BitXor,
-    BitOr,
-    And,
-    Or,
-    Coalesce,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Rem => "%",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Shl => "<<",
-            BinOp::Shr => ">>",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::BitAnd => "&",
-            BinOp::BitXor => "^",
-            BinOp::BitOr => "|",
-            BinOp::And => "&&",
-            BinOp::Or => "||",
-            BinOp::Coalesce => "??",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
-    Neg,
-    Not,
-    BitNot,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Builtin {
-    Offset,
-    Remaining,
-    InputSize,
-    Index,
 }
 
 #[derive(Clone, Debug)]

@@ -220,8 +220,6 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
             static_size: None,
             tuple: false,
             flat: None,
-            raw: None,
-            seq: None,
         });
     }
     for i in 0..c.structs.len() {

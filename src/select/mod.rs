@@ -12,7 +12,7 @@ use std::io;
 
 pub use path::{Path, PathError, Step, parse};
 
-use crate::emit::{BytesStyle, Sink};
+use crate::emit::Sink;
 use crate::error::DataError;
 use crate::text::Encoding;
 
@@ -46,10 +46,6 @@ enum Raw {
         starts: bool,
         bumped: bool,
     },
-    /// A scratch buffer, for a value that is not written.
-    Scratch {
-        bumped: bool,
-    },
 }
 
 /// Writes only the values at a path; see the module docs.
@@ -72,7 +68,6 @@ pub struct Select<'w, S: Sink> {
     /// taken back).
     mark: usize,
     raw: Raw,
-    scratch: Vec<u8>,
     /// Values written.
     pub found: u64,
     /// An array that a `[*]` step goes through was reached.
@@ -101,7 +96,6 @@ impl<'w, S: Sink> Select<'w, S> {
             root_seen: false,
             mark: 0,
             raw: Raw::None,
-            scratch: Vec::new(),
             found: 0,
             reached_all: false,
         }
@@ -265,6 +259,8 @@ impl<'w, S: Sink> Select<'w, S> {
 }
 
 impl<S: Sink> Sink for Select<'_, S> {
+    type Out = S::Out;
+
     fn begin_object(&mut self) {
         self.begin(false);
     }
@@ -328,17 +324,12 @@ impl<S: Sink> Sink for Select<'_, S> {
     fn finish(&mut self) -> io::Result<()> {
         self.inner.finish()
     }
-    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
+    fn raw_value(&mut self) -> Option<&mut S::Out> {
         let (at, bumped) = self.locate();
         match at {
-            // a value on the path is walked through, not written whole
-            At::OnPath => None,
-            At::Off => {
-                self.bump(bumped);
-                self.raw = Raw::Scratch { bumped };
-                self.scratch.clear();
-                Some((&mut self.scratch, BytesStyle::Hex))
-            }
+            // a value on the path is walked through, not written whole; a value off the
+            // path comes as events, which are dropped
+            At::OnPath | At::Off => None,
             At::Inside | At::Selected => {
                 let starts = at == At::Selected;
                 self.bump(bumped);
@@ -360,7 +351,6 @@ impl<S: Sink> Sink for Select<'_, S> {
                     self.end();
                 }
             }
-            Raw::Scratch { .. } => self.scratch.clear(),
             Raw::None => {}
         }
     }
@@ -371,10 +361,6 @@ impl<S: Sink> Sink for Select<'_, S> {
                 if starts {
                     self.selecting = false;
                 }
-                self.unbump(bumped);
-            }
-            Raw::Scratch { bumped } => {
-                self.scratch.clear();
                 self.unbump(bumped);
             }
             Raw::None => {}

@@ -171,14 +171,13 @@ pub fn to_plan(
             static_size: Some(size),
             tuple: names.is_none(),
             flat: None,
-            raw: None,
-            seq: None,
         }],
         enums: Vec::new(),
         exprs: Vec::new(),
         root: 0,
         endian: Some(order),
         valid_text: Vec::new(),
+        derived: Default::default(),
     };
     plan.finalize();
     Ok(plan)

@@ -558,6 +558,8 @@ impl Container {
 }
 
 impl<W: Write> Sink for ViewSink<'_, W> {
+    type Out = crate::emit::NoRecords;
+
     const POSITIONS: bool = true;
 
     fn value_start(&mut self, at: BitPos) {

@@ -35,6 +35,8 @@ impl TreeBuilder {
 }
 
 impl Sink for TreeBuilder {
+    type Out = unstruct::emit::NoRecords;
+
     fn begin_object(&mut self) {
         let k = self.key.take();
         self.stack.push((V::Obj(Vec::new()), k));

@@ -631,6 +631,8 @@ fn push_offset(offsets: &mut Vec<i32>, end: usize, problem: &mut Option<String>,
 }
 
 impl Sink for BatchBuilder {
+    type Out = crate::emit::NoRecords;
+
     fn begin_object(&mut self) {
         self.begin(false);
     }

@@ -31,10 +31,18 @@
 use std::cell::Cell;
 use std::io::{self, Write};
 
-use base64::Engine as _;
-
 use super::{BytesStyle, Sink};
 use crate::text::{self, Encoding};
+
+mod format;
+mod record;
+#[cfg(test)]
+mod tests;
+
+use format::*;
+/// Formatting shared with the other text writers of `emit` (CSV).
+pub(in crate::emit) use format::{escape_str, push_bytes, push_f32, push_f64, push_i64, push_u64};
+pub use record::{JsonBuf, JsonValue};
 
 /// Output layout; see the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,13 +127,13 @@ struct Mark {
 /// [`Sink::end_record`] or [`Sink::finish`]; after an error nothing more is written and
 /// every later `end_record`/`finish` fails with an error of the same kind.
 pub struct JsonWriter<W: Write> {
-    buf: Vec<u8>,
+    /// The output buffer and bytes style (lent to compiled programs as one).
+    jb: JsonBuf,
     state: u8,
     pretty: bool,
     offsets: bool,
     offsets_base: u64,
     ints: IntStyle,
-    bytes_style: BytesStyle,
     /// Number of open containers.
     depth: usize,
     /// `"key":[offset,size]` entries of all open objects, innermost last.
@@ -153,13 +161,17 @@ impl<W: Write> JsonWriter<W> {
     pub fn new(out: W, opts: JsonOptions) -> Self {
         JsonWriter {
             // Grows to ~2 MiB when used to the full; small jobs stay small.
-            buf: Vec::with_capacity(64 << 10),
+            jb: JsonBuf {
+                buf: Vec::with_capacity(64 << 10),
+                style: opts.bytes,
+                start: 0,
+                most: 0,
+            },
             state: FIRST,
             pretty: opts.style == Style::Pretty,
             offsets: opts.offsets,
             offsets_base: opts.offsets_base,
             ints: opts.ints,
-            bytes_style: opts.bytes,
             depth: 0,
             spans: Vec::new(),
             span_starts: Vec::new(),
@@ -190,13 +202,13 @@ impl<W: Write> JsonWriter<W> {
     /// Replaces the buffer with `buf` (emptied) and returns what was written so far.
     pub fn swap_buffer(&mut self, mut buf: Vec<u8>) -> Vec<u8> {
         buf.clear();
-        std::mem::replace(&mut self.buf, buf)
+        std::mem::replace(&mut self.jb.buf, buf)
     }
 
     /// Bytes produced but not yet flushed to `out`.
     #[inline]
     pub fn buffered(&self) -> &[u8] {
-        &self.buf
+        &self.jb.buf
     }
 
     /// Moves the buffered bytes out (appending them to `into`) and leaves the buffer empty
@@ -205,8 +217,8 @@ impl<W: Write> JsonWriter<W> {
     /// `end_*` call) precede the bytes moved here.
     #[inline]
     pub fn take_buffered(&mut self, into: &mut Vec<u8>) {
-        into.extend_from_slice(&self.buf);
-        self.buf.clear();
+        into.extend_from_slice(&self.jb.buf);
+        self.jb.buf.clear();
     }
 
     pub fn get_mut(&mut self) -> &mut W {
@@ -223,19 +235,19 @@ impl<W: Write> JsonWriter<W> {
     #[inline(never)]
     fn flush_buf(&mut self) {
         if self.failed.is_none()
-            && !self.buf.is_empty()
-            && let Err(e) = self.out.write_all(&self.buf)
+            && !self.jb.buf.is_empty()
+            && let Err(e) = self.out.write_all(&self.jb.buf)
         {
             self.failed = Some(e.kind());
             self.error = Some(e);
         }
-        self.buf.clear();
+        self.jb.buf.clear();
     }
 
     /// Flushes a full buffer unless a record is in progress under a [`Sink::mark`].
     #[inline]
     fn flush_if_full(&mut self) {
-        if self.buf.len() > self.flush_at && !self.marked.get() {
+        if self.jb.buf.len() > self.flush_at && !self.marked.get() {
             self.flush_buf();
         }
     }
@@ -254,7 +266,7 @@ impl<W: Write> JsonWriter<W> {
     #[inline]
     fn end_line(&mut self) {
         if self.depth == 0 && self.state == REST {
-            self.buf.push(b'\n');
+            self.jb.buf.push(b'\n');
             self.state = FIRST;
         }
     }
@@ -273,20 +285,20 @@ impl<W: Write> JsonWriter<W> {
         if self.pretty {
             self.before_value_pretty(st);
         } else if st == REST {
-            self.buf.push(if self.depth == 0 { b'\n' } else { b',' });
+            self.jb.buf.push(if self.depth == 0 { b'\n' } else { b',' });
         }
     }
 
     fn before_value_pretty(&mut self, st: u8) {
         if self.depth == 0 {
             if st == REST {
-                self.buf.push(b'\n');
+                self.jb.buf.push(b'\n');
             }
         } else {
             if st == REST {
-                self.buf.push(b',');
+                self.jb.buf.push(b',');
             }
-            newline_indent(&mut self.buf, self.depth);
+            newline_indent(&mut self.jb.buf, self.depth);
         }
     }
 
@@ -297,9 +309,9 @@ impl<W: Write> JsonWriter<W> {
         // turn into a huge pretty indent.
         self.depth = self.depth.saturating_sub(1);
         if self.pretty && self.state != FIRST {
-            newline_indent(&mut self.buf, self.depth);
+            newline_indent(&mut self.jb.buf, self.depth);
         }
-        self.buf.push(close);
+        self.jb.buf.push(close);
         self.state = REST;
         self.flush_if_full();
     }
@@ -314,18 +326,18 @@ impl<W: Write> JsonWriter<W> {
             return;
         }
         if self.state == REST {
-            self.buf.push(b',');
+            self.jb.buf.push(b',');
         }
         if self.pretty {
-            newline_indent(&mut self.buf, self.depth);
-            self.buf.extend_from_slice(b"\"@offsets\": {");
-            self.buf.extend_from_slice(&self.spans[start..]);
-            newline_indent(&mut self.buf, self.depth);
+            newline_indent(&mut self.jb.buf, self.depth);
+            self.jb.buf.extend_from_slice(b"\"@offsets\": {");
+            self.jb.buf.extend_from_slice(&self.spans[start..]);
+            newline_indent(&mut self.jb.buf, self.depth);
         } else {
-            self.buf.extend_from_slice(b"\"@offsets\":{");
-            self.buf.extend_from_slice(&self.spans[start..]);
+            self.jb.buf.extend_from_slice(b"\"@offsets\":{");
+            self.jb.buf.extend_from_slice(&self.spans[start..]);
         }
-        self.buf.push(b'}');
+        self.jb.buf.push(b'}');
         self.spans.truncate(start);
         self.state = REST;
     }
@@ -336,7 +348,7 @@ impl<W: Write> JsonWriter<W> {
         /// `Number.MAX_SAFE_INTEGER`: the largest integer that every JSON reader built on
         /// doubles (JavaScript, jq 1.6) reads back exactly, with all below it.
         const SAFE: u128 = (1 << 53) - 1;
-        let b = &mut self.buf;
+        let b = &mut self.jb.buf;
         match self.ints {
             IntStyle::Hex => {
                 let sign = if v < 0 { "-" } else { "" };
@@ -378,7 +390,7 @@ impl<W: Write> JsonWriter<W> {
 
     #[inline(never)]
     fn key_pretty(&mut self, json_key: &[u8]) {
-        let buf = &mut self.buf;
+        let buf = &mut self.jb.buf;
         if self.state == REST {
             buf.push(b',');
         }
@@ -390,7 +402,7 @@ impl<W: Write> JsonWriter<W> {
 
     #[inline(never)]
     fn text_slow(&mut self, raw: &[u8], enc: Encoding) {
-        let buf = &mut self.buf;
+        let buf = &mut self.jb.buf;
         match enc {
             Encoding::Utf8 => {
                 for chunk in raw.utf8_chunks() {
@@ -410,7 +422,7 @@ impl<W: Write> JsonWriter<W> {
     }
 
     fn bytes_slow(&mut self, b: &[u8]) {
-        push_bytes(&mut self.buf, b, self.bytes_style, self.pretty);
+        push_bytes(&mut self.jb.buf, b, self.jb.style, self.pretty);
     }
 
     #[cfg(debug_assertions)]
@@ -425,10 +437,12 @@ impl<W: Write> JsonWriter<W> {
 }
 
 impl<W: Write> Sink for JsonWriter<W> {
+    type Out = JsonBuf;
+
     #[inline]
     fn begin_object(&mut self) {
         self.before_value();
-        self.buf.push(b'{');
+        self.jb.buf.push(b'{');
         self.depth += 1;
         self.state = FIRST;
         if self.offsets {
@@ -458,7 +472,7 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn begin_array(&mut self) {
         self.before_value();
-        self.buf.push(b'[');
+        self.jb.buf.push(b'[');
         self.depth += 1;
         self.state = FIRST;
         #[cfg(debug_assertions)]
@@ -493,17 +507,17 @@ impl<W: Write> Sink for JsonWriter<W> {
         let comma = usize::from(self.state == REST);
         self.state = AFTER_KEY;
         let n = json_key.len();
-        self.buf.reserve(n + 2);
+        self.jb.buf.reserve(n + 2);
         // SAFETY: `n + 2` bytes are reserved at `len`; the comma slot is always written
         // but only counted when needed, then `n` key bytes and the colon follow.
         unsafe {
-            let len = self.buf.len();
-            let p = self.buf.as_mut_ptr().add(len);
+            let len = self.jb.buf.len();
+            let p = self.jb.buf.as_mut_ptr().add(len);
             *p = b',';
             let p = p.add(comma);
             copy_short(json_key.as_ptr(), p, n);
             *p.add(n) = b':';
-            self.buf.set_len(len + comma + n + 1);
+            self.jb.buf.set_len(len + comma + n + 1);
         }
     }
 
@@ -517,13 +531,13 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn null(&mut self) {
         self.before_value();
-        self.buf.extend_from_slice(b"null");
+        self.jb.buf.extend_from_slice(b"null");
     }
 
     #[inline]
     fn bool(&mut self, v: bool) {
         self.before_value();
-        extend(&mut self.buf, if v { b"true" } else { b"false" });
+        extend(&mut self.jb.buf, if v { b"true" } else { b"false" });
     }
 
     #[inline]
@@ -532,7 +546,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(i128::from(v));
         }
-        push_u64(&mut self.buf, v);
+        push_u64(&mut self.jb.buf, v);
     }
 
     #[inline]
@@ -541,7 +555,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(i128::from(v));
         }
-        push_i64(&mut self.buf, v);
+        push_i64(&mut self.jb.buf, v);
     }
 
     #[inline]
@@ -550,43 +564,43 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(v);
         }
-        extend(&mut self.buf, itoa::Buffer::new().format(v).as_bytes());
+        extend(&mut self.jb.buf, itoa::Buffer::new().format(v).as_bytes());
     }
 
     #[inline]
     fn f64(&mut self, v: f64) {
         self.before_value();
-        push_f64(&mut self.buf, v);
+        push_f64(&mut self.jb.buf, v);
     }
 
     #[inline]
     fn f32(&mut self, v: f32) {
         self.before_value();
-        push_f32(&mut self.buf, v);
+        push_f32(&mut self.jb.buf, v);
     }
 
     #[inline]
     fn text(&mut self, raw: &[u8], enc: Encoding, lossy: bool) {
         self.before_value();
-        self.buf.push(b'"');
+        self.jb.buf.push(b'"');
         if matches!(enc, Encoding::Utf8 | Encoding::Ascii) && !lossy {
             debug_assert!(
                 text::validate(raw, enc).is_ok(),
                 "JsonWriter: unvalidated {enc:?} text"
             );
-            escape_str(&mut self.buf, raw);
+            escape_str(&mut self.jb.buf, raw);
         } else {
             self.text_slow(raw, enc);
         }
-        self.buf.push(b'"');
+        self.jb.buf.push(b'"');
     }
 
     #[inline]
     fn str(&mut self, s: &str) {
         self.before_value();
-        self.buf.push(b'"');
-        escape_str(&mut self.buf, s.as_bytes());
-        self.buf.push(b'"');
+        self.jb.buf.push(b'"');
+        escape_str(&mut self.jb.buf, s.as_bytes());
+        self.jb.buf.push(b'"');
     }
 
     #[inline]
@@ -596,30 +610,33 @@ impl<W: Write> Sink for JsonWriter<W> {
     }
 
     #[inline]
-    fn raw_value(&mut self) -> Option<(&mut Vec<u8>, BytesStyle)> {
+    fn raw_value(&mut self) -> Option<&mut JsonBuf> {
         // the compiled writers write integers as numbers and no offsets: they defer
         if self.pretty || self.offsets || self.ints != IntStyle::Number {
             return None;
         }
-        self.raw_undo = (self.buf.len(), self.state);
+        self.raw_undo = (self.jb.buf.len(), self.state);
         self.before_value();
-        Some((&mut self.buf, self.bytes_style))
+        Some(&mut self.jb)
     }
 
     #[inline]
     fn raw_abort(&mut self) {
         let (len, state) = self.raw_undo;
-        self.buf.truncate(len);
+        self.jb.buf.truncate(len);
         self.state = state;
     }
 
     #[inline]
     fn raw_done(&mut self) {
         self.state = REST;
+        // a document whose values all come from compiled programs (an array of records)
+        // is written as it goes, like any other
+        self.flush_if_full();
     }
 
     #[inline]
-    fn raw_lines(&mut self) -> Option<(&mut Vec<u8>, BytesStyle, usize)> {
+    fn raw_lines(&mut self) -> Option<(&mut JsonBuf, usize)> {
         if self.pretty
             || self.offsets
             || self.ints != IntStyle::Number
@@ -628,7 +645,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         {
             return None;
         }
-        Some((&mut self.buf, self.bytes_style, self.flush_at))
+        Some((&mut self.jb, self.flush_at))
     }
 
     #[inline]
@@ -671,7 +688,7 @@ impl<W: Write> Sink for JsonWriter<W> {
             #[cfg(debug_assertions)]
             open: self.open.len(),
         });
-        self.buf.len()
+        self.jb.buf.len()
     }
 
     /// Drops the output written since `mark` and restores the writer state (open
@@ -679,12 +696,12 @@ impl<W: Write> Sink for JsonWriter<W> {
     fn rewind(&mut self, mark: usize) {
         let active = self.marked.replace(false);
         debug_assert!(active, "JsonWriter: rewind without a mark");
-        debug_assert!(mark <= self.buf.len(), "JsonWriter: rewind past a flush");
+        debug_assert!(mark <= self.jb.buf.len(), "JsonWriter: rewind past a flush");
         if !active {
             return;
         }
         let m = self.mark.get();
-        self.buf.truncate(mark);
+        self.jb.buf.truncate(mark);
         self.state = m.state;
         self.depth = m.depth;
         self.spans.truncate(m.spans);
@@ -693,451 +710,3 @@ impl<W: Write> Sink for JsonWriter<W> {
         self.open.truncate(m.open);
     }
 }
-
-/// Escape of each byte in a JSON string: 0 = copied as is, `u` = `\u00xx`, otherwise the
-/// character after the backslash.
-static ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[0x08] = b'b';
-    t[0x09] = b't';
-    t[0x0a] = b'n';
-    t[0x0c] = b'f';
-    t[0x0d] = b'r';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
-static HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-/// Two lower-case hex digits of every byte.
-static HEX2: [[u8; 2]; 256] = {
-    let mut t = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [HEX_DIGITS[i >> 4], HEX_DIGITS[i & 15]];
-        i += 1;
-    }
-    t
-};
-
-/// Appends `s` to `buf`: like `extend_from_slice`, but short slices (the common case:
-/// keys, numbers, short strings) are copied inline instead of through a `memcpy` call.
-#[inline(always)]
-pub(crate) fn extend(buf: &mut Vec<u8>, s: &[u8]) {
-    let n = s.len();
-    let len = buf.len();
-    if n <= 32 && buf.capacity() - len >= n {
-        // SAFETY: `n` bytes of spare capacity exist at `len`, and are initialized after.
-        unsafe {
-            copy_short(s.as_ptr(), buf.as_mut_ptr().add(len), n);
-            buf.set_len(len + n);
-        }
-    } else {
-        buf.extend_from_slice(s);
-    }
-}
-
-/// Copies `n` bytes from `src` to `dst` (non-overlapping), inline for `n <= 32`.
-///
-/// # Safety
-/// `src` must be valid for reading `n` bytes and `dst` for writing `n` bytes.
-#[inline(always)]
-pub(crate) unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
-    // Each pair of copies covers the range from both ends (overlapping in the middle),
-    // so every read is within `src[..n]` and every write within `dst[..n]`.
-    unsafe {
-        if n > 32 {
-            std::ptr::copy_nonoverlapping(src, dst, n);
-        } else if n >= 16 {
-            let a = src.cast::<u128>().read_unaligned();
-            let b = src.add(n - 16).cast::<u128>().read_unaligned();
-            dst.cast::<u128>().write_unaligned(a);
-            dst.add(n - 16).cast::<u128>().write_unaligned(b);
-        } else if n >= 8 {
-            let a = src.cast::<u64>().read_unaligned();
-            let b = src.add(n - 8).cast::<u64>().read_unaligned();
-            dst.cast::<u64>().write_unaligned(a);
-            dst.add(n - 8).cast::<u64>().write_unaligned(b);
-        } else if n >= 4 {
-            let a = src.cast::<u32>().read_unaligned();
-            let b = src.add(n - 4).cast::<u32>().read_unaligned();
-            dst.cast::<u32>().write_unaligned(a);
-            dst.add(n - 4).cast::<u32>().write_unaligned(b);
-        } else if n > 0 {
-            *dst = *src;
-            *dst.add(n / 2) = *src.add(n / 2);
-            *dst.add(n - 1) = *src.add(n - 1);
-        }
-    }
-}
-
-/// `"00"`, `"01"`, ... `"99"`.
-static DIGITS2: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-static POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// Number of decimal digits of `n` (1 for 0).
-#[inline(always)]
-fn decimal_len(n: u64) -> usize {
-    // floor(log10(2^bits)) via 1233/4096 ~ log10(2), then corrected with one comparison.
-    // `n | 1` makes 0 count as 1 digit (powers of ten above 1 are even, so nothing else
-    // changes).
-    let n = n | 1;
-    let t = (((64 - n.leading_zeros()) * 1233) >> 12) as usize;
-    t + 1 - usize::from(n < POW10[t])
-}
-
-/// Appends the decimal digits of `n`, formatted straight into the buffer (no copy out of
-/// a scratch buffer, which would stall on store forwarding).
-#[inline(always)]
-pub(crate) fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    buf.reserve(20);
-    let len = buf.len();
-    // SAFETY: 20 bytes (the most a u64 takes) are reserved at `len` and the digits written
-    // there are initialized.
-    unsafe {
-        let k = write_u64_at(buf.as_mut_ptr().add(len), n);
-        buf.set_len(len + k);
-    }
-}
-
-/// Writes the decimal digits of `n` at `dst` and returns how many (at most 20).
-///
-/// # Safety
-/// `dst` must be valid for writing 20 bytes.
-#[inline(always)]
-pub(crate) unsafe fn write_u64_at(dst: *mut u8, mut n: u64) -> usize {
-    let digits = decimal_len(n);
-    // SAFETY: the loop writes exactly the positions `0..digits` from the right (every
-    // write below is at `end - 2` or `end - 1` with `end` counting down from `digits`
-    // to 0), all within the 20 bytes the caller provides.
-    unsafe {
-        let pair = |d: usize| DIGITS2.as_ptr().add(2 * d);
-        let mut end = digits;
-        while n >= 10_000 {
-            let r = (n % 10_000) as usize;
-            n /= 10_000;
-            end -= 4;
-            std::ptr::copy_nonoverlapping(pair(r / 100), dst.add(end), 2);
-            std::ptr::copy_nonoverlapping(pair(r % 100), dst.add(end + 2), 2);
-        }
-        let mut n = n as usize;
-        if n >= 100 {
-            end -= 2;
-            std::ptr::copy_nonoverlapping(pair(n % 100), dst.add(end), 2);
-            n /= 100;
-        }
-        if n >= 10 {
-            end -= 2;
-            std::ptr::copy_nonoverlapping(pair(n), dst.add(end), 2);
-        } else {
-            end -= 1;
-            *dst.add(end) = b'0' + n as u8;
-        }
-        debug_assert_eq!(end, 0);
-    }
-    digits
-}
-
-static SPACES: [u8; 32] = [b' '; 32];
-
-#[inline]
-fn newline_indent(buf: &mut Vec<u8>, depth: usize) {
-    buf.push(b'\n');
-    let mut n = depth * 2;
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        extend(buf, &SPACES[..k]);
-        n -= k;
-    }
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any of the 8 bytes in `w` needs escaping (or, with `NON_ASCII`, is >= 0x80).
-#[inline(always)]
-fn word_is_dirty<const NON_ASCII: bool>(w: u64) -> bool {
-    // Standard SWAR tests: a byte below 0x20, equal to '"', equal to '\\'.
-    let ctl = w.wrapping_sub(LO * 0x20) & !w;
-    let q = w ^ (LO * b'"' as u64);
-    let q = q.wrapping_sub(LO) & !q;
-    let b = w ^ (LO * b'\\' as u64);
-    let b = b.wrapping_sub(LO) & !b;
-    let hi = if NON_ASCII { w } else { 0 };
-    (ctl | q | b | hi) & HI != 0
-}
-
-#[inline(always)]
-fn byte_is_dirty<const NON_ASCII: bool>(b: u8) -> bool {
-    ESCAPE[b as usize] != 0 || (NON_ASCII && b >= 0x80)
-}
-
-/// The index of the first byte at or after `i` that needs escaping (or, with `NON_ASCII`,
-/// is >= 0x80), or `s.len()`.
-#[inline(always)]
-fn scan<const NON_ASCII: bool>(s: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = s.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap());
-        if word_is_dirty::<NON_ASCII>(w) {
-            break;
-        }
-        i += 8;
-    }
-    let n = s.len();
-    if i < n && i + 8 > n {
-        // Fewer than 8 bytes left and none checked: test them as one word (overlapping
-        // bytes already known clean, or repeating some of the tail), so a clean tail
-        // costs no byte loop.
-        let w = if n >= 8 {
-            u64::from_le_bytes(s[n - 8..].try_into().unwrap())
-        } else {
-            let t = &s[i..];
-            if t.len() >= 4 {
-                let lo = u32::from_le_bytes(t[..4].try_into().unwrap());
-                let hi = u32::from_le_bytes(t[t.len() - 4..].try_into().unwrap());
-                u64::from(lo) | (u64::from(hi) << 32)
-            } else {
-                let (a, b, c) = (t[0], t[t.len() / 2], t[t.len() - 1]);
-                u64::from_le_bytes([a, b, c, a, a, a, a, a])
-            }
-        };
-        if !word_is_dirty::<NON_ASCII>(w) {
-            return n;
-        }
-    }
-    while i < n && !byte_is_dirty::<NON_ASCII>(s[i]) {
-        i += 1;
-    }
-    i
-}
-
-/// Writes the escape of an ASCII byte that needs one.
-#[inline]
-fn push_escape(buf: &mut Vec<u8>, b: u8) {
-    match ESCAPE[b as usize] {
-        b'u' => buf.extend_from_slice(&[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX_DIGITS[(b >> 4) as usize],
-            HEX_DIGITS[(b & 15) as usize],
-        ]),
-        e => buf.extend_from_slice(&[b'\\', e]),
-    }
-}
-
-/// Appends UTF-8 `s` escaped for a JSON string (without the quotes).
-#[inline]
-pub(crate) fn escape_str(buf: &mut Vec<u8>, s: &[u8]) {
-    let mut i = scan::<false>(s, 0);
-    if i == s.len() {
-        extend(buf, s);
-        return;
-    }
-    let mut start = 0;
-    loop {
-        extend(buf, &s[start..i]);
-        if i == s.len() {
-            return;
-        }
-        push_escape(buf, s[i]);
-        start = i + 1;
-        i = scan::<false>(s, start);
-    }
-}
-
-/// Appends a char escaped for a JSON string.
-#[inline]
-fn push_char(buf: &mut Vec<u8>, c: char) {
-    if c.is_ascii() {
-        let b = c as u8;
-        if ESCAPE[b as usize] == 0 {
-            buf.push(b);
-        } else {
-            push_escape(buf, b);
-        }
-    } else {
-        buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-    }
-}
-
-/// Escapes text in an encoding whose bytes below 0x80 are ASCII characters (ascii,
-/// latin1, cp437, mutf8): ASCII runs are copied whole, runs of bytes >= 0x80 transcoded.
-fn escape_ascii_compatible(buf: &mut Vec<u8>, s: &[u8], enc: Encoding) {
-    let mut start = 0;
-    loop {
-        let i = scan::<true>(s, start);
-        buf.extend_from_slice(&s[start..i]);
-        let Some(&b) = s.get(i) else {
-            return;
-        };
-        if b < 0x80 {
-            if b == 0 && enc == Encoding::Mutf8 {
-                // A raw NUL is not modified UTF-8: same as `text::decode_chars`.
-                buf.extend_from_slice("\u{fffd}".as_bytes());
-            } else {
-                push_escape(buf, b);
-            }
-            start = i + 1;
-        } else {
-            let end = s[i..]
-                .iter()
-                .position(|&b| b < 0x80)
-                .map_or(s.len(), |n| i + n);
-            let run = &s[i..end];
-            if enc == Encoding::Latin1 {
-                for &b in run {
-                    buf.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
-                }
-            } else {
-                text::decode_chars(run, enc, |c| push_char(buf, c));
-            }
-            start = end;
-        }
-    }
-}
-
-/// Writes bytes as a JSON value in `style` (arrays get a space after commas when `pretty`).
-pub(crate) fn push_bytes(buf: &mut Vec<u8>, b: &[u8], style: BytesStyle, pretty: bool) {
-    match style {
-        BytesStyle::Hex => {
-            buf.reserve(2 * b.len() + 2);
-            buf.push(b'"');
-            let start = buf.len();
-            // SAFETY: 2 * b.len() bytes are reserved at `start`; pair `i` goes to
-            // `start + 2i`, so every byte up to the new length is written.
-            unsafe {
-                let dst = buf.as_mut_ptr().add(start).cast::<[u8; 2]>();
-                for (i, &x) in b.iter().enumerate() {
-                    dst.add(i).write(HEX2[x as usize]);
-                }
-                buf.set_len(start + 2 * b.len());
-            }
-            buf.push(b'"');
-        }
-        BytesStyle::Base64 => {
-            buf.push(b'"');
-            let n = base64::encoded_len(b.len(), true).expect("base64 length overflows");
-            let start = buf.len();
-            buf.resize(start + n, 0);
-            let written = base64::engine::general_purpose::STANDARD
-                .encode_slice(b, &mut buf[start..])
-                .expect("base64 output sized exactly");
-            debug_assert_eq!(written, n);
-            buf.push(b'"');
-        }
-        BytesStyle::Array => {
-            buf.push(b'[');
-            let sep: &[u8] = if pretty { b", " } else { b"," };
-            let mut n = itoa::Buffer::new();
-            for (i, &x) in b.iter().enumerate() {
-                if i > 0 {
-                    buf.extend_from_slice(sep);
-                }
-                buf.extend_from_slice(n.format(x).as_bytes());
-            }
-            buf.push(b']');
-        }
-    }
-}
-
-/// Writes a signed integer.
-#[inline(always)]
-pub(crate) fn push_i64(buf: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        buf.push(b'-');
-    }
-    push_u64(buf, v.unsigned_abs());
-}
-
-/// Writes a float from 64-bit input: shortest round-trip text, non-finite as a string.
-#[inline(always)]
-pub(crate) fn push_f64(buf: &mut Vec<u8>, v: f64) {
-    if v.is_finite() {
-        buf.reserve(FLOAT_MAX);
-        // SAFETY: FLOAT_MAX bytes are reserved at `len`; `write_float_at` initializes the
-        // bytes it counts.
-        unsafe {
-            let len = buf.len();
-            let n = write_float_at(buf.as_mut_ptr().add(len), v);
-            buf.set_len(len + n);
-        }
-    } else {
-        push_non_finite(buf, v);
-    }
-}
-
-/// Writes a float from 32-bit (or 16-bit) input: the shortest text that reads back to the
-/// same f32.
-#[inline(always)]
-pub(crate) fn push_f32(buf: &mut Vec<u8>, v: f32) {
-    if v.is_finite() {
-        buf.reserve(FLOAT_MAX);
-        // SAFETY: as in `push_f64`.
-        unsafe {
-            let len = buf.len();
-            let n = write_float_at(buf.as_mut_ptr().add(len), v);
-            buf.set_len(len + n);
-        }
-    } else {
-        push_non_finite(buf, f64::from(v));
-    }
-}
-
-/// The most bytes a finite float takes as text (`-2.2250738585072014e-308`).
-pub(crate) const FLOAT_MAX: usize = 24;
-
-/// Writes a finite float as the shortest text that reads back to the same value (`1.0`,
-/// `0.1`, `1e+16`, `5e-324`: Python's `repr` style), returning its length.
-///
-/// # Safety
-/// `dst` must be valid for writing [`FLOAT_MAX`] bytes; `v` must be finite.
-#[inline(always)]
-pub(crate) unsafe fn write_float_at<F: zmij::Float>(dst: *mut u8, v: F) -> usize {
-    let mut b = zmij::Buffer::new();
-    let s = b.format_finite(v);
-    debug_assert!(s.len() <= FLOAT_MAX);
-    // SAFETY: the text is at most FLOAT_MAX bytes, which the caller provides.
-    unsafe { copy_short(s.as_ptr(), dst, s.len()) };
-    s.len()
-}
-
-#[cold]
-fn push_non_finite(buf: &mut Vec<u8>, v: f64) {
-    buf.extend_from_slice(if v.is_nan() {
-        b"\"NaN\""
-    } else if v > 0.0 {
-        b"\"Infinity\""
-    } else {
-        b"\"-Infinity\""
-    });
-}
-
-#[cfg(test)]
-#[path = "json_tests.rs"]
-mod tests;
