@@ -97,6 +97,8 @@ fn key_text(json_key: &[u8]) -> String {
 }
 
 impl<'py> Sink for PySink<'py> {
+    type Out = unstruct::emit::NoRecords;
+
     fn begin_object(&mut self) {
         let k = self.key.take();
         self.stack.push(Frame::Object(PyDict::new(self.py), k));
