@@ -125,7 +125,7 @@ fn each_element_processed_with_its_index() {
 #[test]
 fn processed_fields_are_left_to_the_general_decoder() {
     let plan = compile("struct t { a: u8\n b: u8 size 1 process xor(1) }");
-    assert!(plan.structs[0].flat.is_none() && plan.structs[0].seq.is_none());
+    assert!(plan.structs[0].flat.is_none() && !unstruct::decode::Programs::of(&plan).has_seq(0));
 }
 
 #[test]
