@@ -27,7 +27,7 @@ use unstruct::lang::Source;
 use unstruct::{DataError, Input};
 
 /// The pass count this front end has reached; the test fails below it (a regression).
-const FLOOR: usize = 240;
+const FLOOR: usize = 242;
 
 fn suite() -> Option<PathBuf> {
     let dir = std::env::var_os("UNSTRUCT_KAITAI_TESTS")
@@ -95,6 +95,16 @@ fn run_case(dir: &Path, kst: &Path) -> Result<(), String> {
                 .get("actual")
                 .and_then(|n| n.str())
                 .ok_or("assert without actual")?;
+            if let Some(exc) = a.get("exception").and_then(|n| n.str()) {
+                // an instance whose decoding fails is left out of the output (nothing here
+                // named it), where Kaitai raises when it is read
+                let pa =
+                    ksy::expr::parse(actual).map_err(|e| format!("`{actual}`: {}", e.message))?;
+                match eval(&pa, &tree) {
+                    Ok(V::Null) | Err(_) => continue,
+                    Ok(v) => return Err(format!("`{actual}` is {} (expected {exc})", show(&v))),
+                }
+            }
             let expected = a
                 .get("expected")
                 .and_then(|n| n.str())
