@@ -404,3 +404,38 @@ fn a_header_too_long_to_wait_for_gets_a_closing_line() {
         ("xs [300]", "300")
     );
 }
+
+#[test]
+fn values_from_processed_bytes_show_offsets_and_bytes_of_that_buffer() {
+    let d = temp(
+        "px.struct",
+        b"struct a {\n n: u8\n body: inner size n process xor(0xff)\n tail: u8\n}\nstruct inner { x: u16be\n y: u8 }\n",
+    );
+    let raw = [0x03u8, 0xff, 0xfe, 0xfd, 0x07];
+    let f = temp("px.bin", &raw);
+    let out = Command::new(env!("CARGO_BIN_EXE_unstruct"))
+        .arg("view")
+        .arg("-f")
+        .arg(&d)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let decoded: Vec<u8> = raw[1..4].iter().map(|b| b ^ 0xff).collect();
+    let x = text.lines().find(|l| l.contains(" x: ")).expect("x");
+    assert!(x.starts_with("+0000 "), "{x}");
+    assert!(
+        x.contains(&format!("{:02x} {:02x} ", decoded[0], decoded[1])),
+        "{x}"
+    );
+    assert!(x.ends_with(&format!(
+        "x: {}",
+        u16::from_be_bytes([decoded[0], decoded[1]])
+    )));
+    let y = text.lines().find(|l| l.contains(" y: ")).expect("y");
+    assert!(y.starts_with("+0002 "), "{y}");
+    // after the processed region, offsets are the file's again
+    let tail = text.lines().find(|l| l.contains("tail: ")).expect("tail");
+    assert!(tail.starts_with("0004 ") && tail.contains(" 07 "), "{tail}");
+}

@@ -78,7 +78,7 @@ pub fn run(a: ViewArgs) -> Result<ExitCode> {
         None => plan.structs[plan.root as usize].name.clone(),
     };
     let out = io::BufWriter::new(io::stdout().lock());
-    let mut view = ViewSink::new(data, 0, shift, &root, out, opts);
+    let mut view = ViewSink::new(shift, &root, out, opts);
     view.title();
     let input = Input::whole(data);
     let mut st = Scratch::default();
@@ -86,7 +86,7 @@ pub fn run(a: ViewArgs) -> Result<ExitCode> {
         let mut d = Decoder::new(plan, input, job.opts, &mut view, &mut st);
         match job.records {
             None => d.decode_root(plan.root, 0).map(|_| ()),
-            Some(sid) => records(&mut d, sid, data.len(), &job.cfg),
+            Some(sid) => records(&mut d, sid, data, &job.cfg),
         }
     };
     let code = match result {
@@ -108,9 +108,9 @@ pub fn run(a: ViewArgs) -> Result<ExitCode> {
 
 /// Records mode: every record is an element of one top-level array, `records`.
 fn records<W: Write>(
-    d: &mut Decoder<'_, '_, '_, ViewSink<'_, W>>,
+    d: &mut Decoder<'_, '_, '_, ViewSink<W>>,
     sid: u32,
-    len: usize,
+    data: &[u8],
     cfg: &unstruct::records::RecordsConfig,
 ) -> Result<(), unstruct::DataError> {
     d.sink().begin_array();
@@ -120,14 +120,14 @@ fn records<W: Write>(
         byte: p as u64,
         bit: 0,
     };
-    while pos < len && cfg.count.is_none_or(|c| shown < c) {
+    while pos < data.len() && cfg.count.is_none_or(|c| shown < c) {
         let emit = index >= cfg.skip;
         if emit {
             d.sink().value_start(at(pos));
         }
         let next = d.decode_record(sid, pos, index, emit)?;
         if emit {
-            d.sink().value_end(at(next));
+            d.sink().value_end(at(next), &data[pos..next]);
             shown += 1;
         }
         if next == pos {

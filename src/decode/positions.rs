@@ -39,8 +39,14 @@ impl<S: Sink> Decoder<'_, '_, '_, S> {
         }
         self.sink.value_start(start);
         let v = self.decode_type_in(ty, want, true)?;
-        let end = self.bit_pos();
-        self.sink.value_end(end.max(start));
+        let end = self.bit_pos().max(start);
+        let lo = (start.byte - self.base) as usize;
+        let hi = (end.byte - self.base) as usize + usize::from(end.bit > 0);
+        let bytes = self
+            .data
+            .get(lo..hi.min(self.data.len()))
+            .unwrap_or_default();
+        self.sink.value_end(end, bytes);
         Ok(v)
     }
 }

@@ -56,6 +56,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         );
         sub.order = self.order;
         sub.bit_little = self.bit_little;
+        if S::POSITIONS {
+            sub.sink.enter_buffer();
+        }
         let r = sub.decode_type(ty, want, emit).map(|v| match v {
             Value::Bytes { .. } | Value::Blob(_) => {
                 Out::Owned(sub.bytes_of(v).unwrap_or_default().to_vec(), false)
@@ -66,6 +69,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             Value::Struct { .. } | Value::Array(_) | Value::Lazy(_) => Out::Val(Value::Absent),
             v => Out::Val(v),
         });
+        if S::POSITIONS {
+            sub.sink.leave_buffer();
+        }
         self.budget += sub.budget;
         match r {
             Ok(Out::Val(v)) => Ok(v),

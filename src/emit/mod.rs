@@ -55,8 +55,14 @@ pub trait Sink {
     /// Where the next value starts (only when [`Sink::POSITIONS`]). For a field placed with
     /// `at`, the position it jumped to.
     fn value_start(&mut self, _at: BitPos) {}
-    /// Where the value begun by the matching [`Sink::value_start`] ends.
-    fn value_end(&mut self, _at: BitPos) {}
+    /// Where the value begun by the matching [`Sink::value_start`] ends, and the bytes it
+    /// covers (with a bit field's, the whole bytes that hold it).
+    fn value_end(&mut self, _at: BitPos, _bytes: &[u8]) {}
+    /// Values from here to [`Sink::leave_buffer`] come from a buffer of their own (the
+    /// bytes a `process` produced): their positions are offsets in that buffer.
+    fn enter_buffer(&mut self) {}
+    /// Ends [`Sink::enter_buffer`].
+    fn leave_buffer(&mut self) {}
     fn begin_object(&mut self);
     fn end_object(&mut self);
     fn begin_array(&mut self);

@@ -42,6 +42,11 @@ pub(super) struct Line {
     pub value: String,
     pub kind: LineKind,
     pub value_kind: Kind,
+    /// The input bytes shown (leaves; for errors, those at the offset), at most enough to
+    /// fill the bytes column and say that it was cut.
+    pub bytes: Vec<u8>,
+    /// The offsets are in a buffer of its own (the bytes a `process` produced).
+    pub decoded: bool,
 }
 
 /// Column widths.
@@ -91,12 +96,18 @@ impl Layout {
         paint(&text, style_title(), color)
     }
 
-    /// Renders `l`; `bytes` are the input bytes it covers (or fewer: enough to show);
-    /// `shift` is added to the offsets shown.
-    pub(super) fn render(&self, l: &Line, bytes: &[u8], color: bool, shift: u64) -> String {
+    /// Renders `l`; `shift` is added to the offsets shown (in the input, not in a buffer of
+    /// their own).
+    pub(super) fn render(&self, l: &Line, color: bool, shift: u64) -> String {
+        let bytes = &l.bytes[..];
         let mut out = String::new();
-        // offset: hex, `.bit` for positions inside a byte
-        let mut off = format!("{:0w$x}", l.start.byte + shift, w = self.offset_digits);
+        // offset: hex, `.bit` for positions inside a byte; `+` for an offset in the bytes a
+        // `process` produced
+        let mut off = if l.decoded {
+            format!("+{:0w$x}", l.start.byte, w = self.offset_digits)
+        } else {
+            format!("{:0w$x}", l.start.byte + shift, w = self.offset_digits)
+        };
         if l.start.bit != 0 {
             let _ = write!(off, ".{}", l.start.bit);
         }

@@ -48,6 +48,8 @@ struct Open {
     depth: usize,
     /// Inside a folded array element: nothing of it is shown.
     hidden: bool,
+    /// Its offsets are in a buffer of its own (`process`).
+    decoded: bool,
     state: State,
 }
 
@@ -87,9 +89,7 @@ enum Header {
 }
 
 /// Writes the hex view of the values the decoder pushes.
-pub struct ViewSink<'a, W: Write> {
-    data: &'a [u8],
-    base: u64,
+pub struct ViewSink<W: Write> {
     out: W,
     opts: ViewOptions,
     error: Option<io::Error>,
@@ -106,22 +106,15 @@ pub struct ViewSink<'a, W: Write> {
     root: String,
     /// Added to every offset shown (where the decoded part starts in the file).
     shift: u64,
+    /// Inside buffers of their own (`process`): offsets are in the buffer.
+    in_buffer: usize,
 }
 
-impl<'a, W: Write> ViewSink<'a, W> {
-    /// A view of `data`, whose first byte is at absolute offset `base` for the decoder and is
-    /// shown at `base + shift`; `root` names the top-level value.
-    pub fn new(
-        data: &'a [u8],
-        base: u64,
-        shift: u64,
-        root: &str,
-        out: W,
-        opts: ViewOptions,
-    ) -> Self {
+impl<W: Write> ViewSink<W> {
+    /// A view whose offsets are shown plus `shift` (where the decoded range starts in the
+    /// file); `root` names the top-level value.
+    pub fn new(shift: u64, root: &str, out: W, opts: ViewOptions) -> Self {
         ViewSink {
-            data,
-            base,
             out,
             opts,
             error: None,
@@ -130,9 +123,10 @@ impl<'a, W: Write> ViewSink<'a, W> {
             queue: VecDeque::new(),
             queue_front: 0,
             waiting: 0,
-            last_end: BitPos { byte: base, bit: 0 },
+            last_end: BitPos::default(),
             root: root.to_string(),
             shift,
+            in_buffer: 0,
         }
     }
 
@@ -176,13 +170,11 @@ impl<'a, W: Write> ViewSink<'a, W> {
             value: e.kind.to_string(),
             kind: LineKind::Error,
             value_kind: Kind::Error,
+            bytes: e.here.clone(),
+            decoded: false,
         };
         self.flush_queue();
-        let here = self.bytes_at(at, at, Some(&e.here));
-        let text = self
-            .opts
-            .layout
-            .render(&line, &here, self.opts.color, self.shift);
+        let text = self.opts.layout.render(&line, self.opts.color, self.shift);
         self.write(&text);
         self.opens.clear();
     }
@@ -191,7 +183,7 @@ impl<'a, W: Write> ViewSink<'a, W> {
     pub fn finish_view(&mut self) -> io::Result<()> {
         while let Some(o) = self.opens.pop() {
             let end = self.last_end.max(o.start);
-            self.close(o, end);
+            self.close(o, end, &[]);
         }
         self.flush_queue();
         if let Some(e) = self.error.take() {
@@ -235,6 +227,7 @@ impl<'a, W: Write> ViewSink<'a, W> {
                     name: std::mem::take(&mut self.root),
                     depth: 0,
                     hidden: false,
+                    decoded: false,
                     state: State::Container(Container::new(array)),
                 });
             }
@@ -294,14 +287,17 @@ impl<'a, W: Write> ViewSink<'a, W> {
             name,
             depth,
             hidden,
+            decoded: self.in_buffer > 0,
             state: State::Pending,
         });
     }
 
-    fn stop(&mut self, at: BitPos) {
-        self.last_end = self.last_end.max(at);
+    fn stop(&mut self, at: BitPos, bytes: &[u8]) {
+        if self.in_buffer == 0 {
+            self.last_end = self.last_end.max(at);
+        }
         if let Some(o) = self.opens.pop() {
-            self.close(o, at);
+            self.close(o, at, bytes);
         }
     }
 
@@ -330,6 +326,8 @@ impl<'a, W: Write> ViewSink<'a, W> {
                     LineKind::StructHeader
                 },
                 value_kind: Kind::Header,
+                bytes: Vec::new(),
+                decoded: o.decoded,
             };
             let id = self.push(line, true);
             if let State::Container(c) = &mut self.opens[i].state {
@@ -341,7 +339,7 @@ impl<'a, W: Write> ViewSink<'a, W> {
         }
     }
 
-    fn close(&mut self, o: Open, end: BitPos) {
+    fn close(&mut self, o: Open, end: BitPos, bytes: &[u8]) {
         if o.hidden {
             return;
         }
@@ -361,6 +359,10 @@ impl<'a, W: Write> ViewSink<'a, W> {
                         value,
                         kind: LineKind::Leaf,
                         value_kind: kind,
+                        // what the line can show, and one more to say it was cut
+                        bytes: bytes[..bytes.len().min(self.opts.layout.hex_bytes * 8 + 1)]
+                            .to_vec(),
+                        decoded: o.decoded,
                     },
                     false,
                 );
@@ -381,6 +383,8 @@ impl<'a, W: Write> ViewSink<'a, W> {
                                 value,
                                 kind: LineKind::Leaf,
                                 value_kind: Kind::Enum,
+                                bytes: Vec::new(),
+                                decoded: o.decoded,
                             },
                             false,
                         );
@@ -409,6 +413,8 @@ impl<'a, W: Write> ViewSink<'a, W> {
                             value: String::new(),
                             kind: LineKind::Fold,
                             value_kind: Kind::Header,
+                            bytes: Vec::new(),
+                            decoded: o.decoded,
                         },
                         false,
                     );
@@ -429,6 +435,8 @@ impl<'a, W: Write> ViewSink<'a, W> {
                             value,
                             kind: LineKind::Footer,
                             value_kind: Kind::Header,
+                            bytes: Vec::new(),
+                            decoded: o.decoded,
                         },
                         false,
                     );
@@ -489,32 +497,8 @@ impl<'a, W: Write> ViewSink<'a, W> {
     }
 
     fn write_line(&mut self, l: &Line) {
-        let shown = match l.kind {
-            LineKind::Leaf => {
-                let end = l.end.unwrap_or(l.start);
-                self.bytes_at(l.start, end, None)
-            }
-            _ => Vec::new(),
-        };
-        let text = self
-            .opts
-            .layout
-            .render(l, &shown, self.opts.color, self.shift);
+        let text = self.opts.layout.render(l, self.opts.color, self.shift);
         self.write(&text);
-    }
-
-    /// The bytes covering `start..end` (at least one byte for a bit field), or `fallback`.
-    fn bytes_at(&self, start: BitPos, end: BitPos, fallback: Option<&[u8]>) -> Vec<u8> {
-        if let Some(f) = fallback {
-            return f.to_vec();
-        }
-        let lo = start.byte.saturating_sub(self.base) as usize;
-        let hi = (end.byte + u64::from(end.bit > 0)).saturating_sub(self.base) as usize;
-        let hi = hi.min(self.data.len());
-        let lo = lo.min(hi);
-        // only what the line can show, plus one to know that it was cut
-        let take = (hi - lo).min(self.opts.layout.hex_bytes * 8 + 1);
-        self.data[lo..lo + take].to_vec()
     }
 
     fn write(&mut self, s: &str) {
@@ -557,7 +541,7 @@ impl Container {
     }
 }
 
-impl<W: Write> Sink for ViewSink<'_, W> {
+impl<W: Write> Sink for ViewSink<W> {
     type Out = crate::emit::NoRecords;
 
     const POSITIONS: bool = true;
@@ -565,8 +549,14 @@ impl<W: Write> Sink for ViewSink<'_, W> {
     fn value_start(&mut self, at: BitPos) {
         self.start(at);
     }
-    fn value_end(&mut self, at: BitPos) {
-        self.stop(at);
+    fn value_end(&mut self, at: BitPos, bytes: &[u8]) {
+        self.stop(at, bytes);
+    }
+    fn enter_buffer(&mut self) {
+        self.in_buffer += 1;
+    }
+    fn leave_buffer(&mut self) {
+        self.in_buffer = self.in_buffer.saturating_sub(1);
     }
     fn begin_object(&mut self) {
         self.begin(false);
