@@ -34,6 +34,14 @@ enum Recipe {
         dir: Option<PathBuf>,
         root: Option<String>,
     },
+    /// A Kaitai Struct `.ksy` spec; imports are found beside it and in `dirs`.
+    Ksy {
+        text: String,
+        name: String,
+        dir: Option<PathBuf>,
+        root: Option<String>,
+        dirs: Vec<PathBuf>,
+    },
     Format {
         name: String,
         root: Option<String>,
@@ -60,6 +68,21 @@ impl Recipe {
                     dir: dir.clone(),
                 };
                 lang::compile(src, root.as_deref(), &DefaultResolver)
+                    .map_err(|e| descriptor_error(py, &e))
+            }
+            Recipe::Ksy {
+                text,
+                name,
+                dir,
+                root,
+                dirs,
+            } => {
+                let src = Source {
+                    name: name.clone(),
+                    text: text.clone(),
+                    dir: dir.clone(),
+                };
+                unstruct::ksy::compile(src, root.as_deref(), dirs)
                     .map_err(|e| descriptor_error(py, &e))
             }
             Recipe::Format { name, root } => {
@@ -211,23 +234,69 @@ impl Descriptor {
         )
     }
 
-    /// Compiles a `.struct` file (imports are found beside it).
+    /// Compiles a `.struct` file, or a Kaitai Struct `.ksy` spec (by its extension). Imports
+    /// are found beside the file; those of a `.ksy` spec also in the directories of
+    /// `import_path` and of the `UNSTRUCT_KSY_PATH` environment variable.
     #[staticmethod]
-    #[pyo3(signature = (path, *, root=None))]
-    fn from_file(py: Python<'_>, path: PathBuf, root: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (path, *, root=None, import_path=None))]
+    fn from_file(
+        py: Python<'_>,
+        path: PathBuf,
+        root: Option<String>,
+        import_path: Option<Vec<PathBuf>>,
+    ) -> PyResult<Self> {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             pyo3::exceptions::PyOSError::new_err(format!(
                 "cannot read descriptor `{}`: {e}",
                 path.display()
             ))
         })?;
+        let name = path.display().to_string();
+        let dir = path.parent().map(|p| p.to_path_buf());
+        if unstruct::ksy::is_ksy(&name) {
+            let dirs = unstruct::ksy::import_dirs(&import_path.unwrap_or_default());
+            return Self::build(
+                py,
+                Recipe::Ksy {
+                    text,
+                    name,
+                    dir,
+                    root,
+                    dirs,
+                },
+            );
+        }
         Self::build(
             py,
             Recipe::Text {
                 text,
-                name: path.display().to_string(),
-                dir: path.parent().map(|p| p.to_path_buf()),
+                name,
+                dir,
                 root,
+            },
+        )
+    }
+
+    /// Compiles a Kaitai Struct spec given as text (YAML); imports are found in the
+    /// directories of `import_path` and of the `UNSTRUCT_KSY_PATH` environment variable.
+    #[staticmethod]
+    #[pyo3(signature = (text, *, root=None, name="<ksy>", import_path=None))]
+    fn ksy(
+        py: Python<'_>,
+        text: String,
+        root: Option<String>,
+        name: &str,
+        import_path: Option<Vec<PathBuf>>,
+    ) -> PyResult<Self> {
+        let dirs = unstruct::ksy::import_dirs(&import_path.unwrap_or_default());
+        Self::build(
+            py,
+            Recipe::Ksy {
+                text,
+                name: name.to_string(),
+                dir: None,
+                root,
+                dirs,
             },
         )
     }
@@ -545,6 +614,9 @@ impl Descriptor {
             Recipe::Text { name, .. } => {
                 format!("<unstruct.Descriptor {name} root={}>", self.root())
             }
+            Recipe::Ksy { name, .. } => {
+                format!("<unstruct.Descriptor {name} root={}>", self.root())
+            }
             Recipe::Format { name, .. } => format!("<unstruct.Descriptor format {name:?}>"),
             Recipe::Struct { fmt, .. } => format!("<unstruct.Descriptor struct {fmt:?}>"),
         }
@@ -562,17 +634,58 @@ impl Descriptor {
                 name,
                 dir,
                 root,
-            } => ("text", text, name, dir.clone(), root.clone(), false).into_pyobject(py)?,
-            Recipe::Format { name, root } => {
-                ("format", name, "", None::<PathBuf>, root.clone(), false).into_pyobject(py)?
-            }
+            } => (
+                "text",
+                text,
+                name,
+                dir.clone(),
+                root.clone(),
+                false,
+                Vec::<PathBuf>::new(),
+            )
+                .into_pyobject(py)?,
+            Recipe::Ksy {
+                text,
+                name,
+                dir,
+                root,
+                dirs,
+            } => (
+                "ksy",
+                text,
+                name,
+                dir.clone(),
+                root.clone(),
+                false,
+                dirs.clone(),
+            )
+                .into_pyobject(py)?,
+            Recipe::Format { name, root } => (
+                "format",
+                name,
+                "",
+                None::<PathBuf>,
+                root.clone(),
+                false,
+                Vec::<PathBuf>::new(),
+            )
+                .into_pyobject(py)?,
             Recipe::Struct {
                 fmt,
                 names,
                 raw_bytes,
             } => {
                 let names = names.as_ref().map(|n| n.join("\u{0}"));
-                ("struct", fmt, "", None::<PathBuf>, names, *raw_bytes).into_pyobject(py)?
+                (
+                    "struct",
+                    fmt,
+                    "",
+                    None::<PathBuf>,
+                    names,
+                    *raw_bytes,
+                    Vec::<PathBuf>::new(),
+                )
+                    .into_pyobject(py)?
             }
         };
         Ok((restore, args))
@@ -581,6 +694,7 @@ impl Descriptor {
 
 /// Rebuilds a pickled [`Descriptor`].
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 fn _restore(
     py: Python<'_>,
     kind: &str,
@@ -589,8 +703,16 @@ fn _restore(
     dir: Option<PathBuf>,
     c: Option<String>,
     raw_bytes: bool,
+    dirs: Vec<PathBuf>,
 ) -> PyResult<Descriptor> {
     let recipe = match kind {
+        "ksy" => Recipe::Ksy {
+            text: a,
+            name: b,
+            dir,
+            root: c,
+            dirs,
+        },
         "text" => Recipe::Text {
             text: a,
             name: b,

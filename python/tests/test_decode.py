@@ -134,3 +134,43 @@ def test_bad_arguments():
         d.records(b"1234", offset=5)
     with pytest.raises(ValueError, match="no bundled format"):
         unstruct.Descriptor.format("wave")
+
+
+KSY = """meta:
+  id: fixed_records
+  endian: le
+seq:
+  - id: records
+    type: rec
+    repeat: eos
+types:
+  rec:
+    seq:
+      - id: id
+        type: u4
+      - id: temp
+        type: s2
+      - id: flags
+        type: u2
+      - id: value
+        type: f8
+      - id: name
+        type: strz
+        size: 12
+        encoding: ASCII
+      - id: count
+        type: u4
+"""
+
+
+def test_kaitai_struct_spec(tmpfile):
+    data, rows = fixed_records(300)
+    d = unstruct.Descriptor.ksy(KSY)
+    assert d.decode(data) == {"records": rows}
+    assert d.records(data, record="rec") == rows
+    f = unstruct.Descriptor.from_file(tmpfile("fixed_records.ksy", KSY.encode()))
+    assert f.to_arrow(data, record="rec").to_pylist() == rows
+    assert pickle.loads(pickle.dumps(f)).records(data, record="rec") == rows
+    with pytest.raises(unstruct.DescriptorError) as ei:
+        unstruct.Descriptor.ksy(KSY.replace("type: u4\n", "type: u5\n", 1), name="bad.ksy")
+    assert (ei.value.file, ei.value.line, ei.value.column) == ("bad.ksy", 12, 15)
