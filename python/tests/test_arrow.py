@@ -95,3 +95,33 @@ def test_shards_cover_the_file_at_record_starts(tmpfile):
 def test_columns_that_cannot_be_arrow_raise():
     with pytest.raises(unstruct.Error, match="wav.chunks.body"):
         unstruct.Descriptor.format("wav").schema()
+
+
+def test_the_gil_is_released_while_decoding(tmpfile):
+    """Another Python thread runs while to_arrow decodes: the longest pause it sees is a
+    fraction of the decode (holding the GIL would stall it for all of it)."""
+    import threading
+    import time
+
+    data, _ = fixed_records(20_000)
+    path = tmpfile("big.bin", data * 12)  # 7.7 MB
+    d = fixed_desc()
+    stop = threading.Event()
+    ticks = []
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.05)
+    t0 = time.perf_counter()
+    table = d.to_arrow(path, threads=1)
+    t1 = time.perf_counter()
+    stop.set()
+    t.join()
+    assert table.num_rows == 240_000
+    during = [x for x in ticks if t0 <= x <= t1]
+    gaps = [b - a for a, b in zip([t0] + during, during + [t1])]
+    assert max(gaps) < 0.5 * (t1 - t0), (max(gaps), t1 - t0)
