@@ -137,7 +137,7 @@ def main():
     outdir = "/dev/shm" if os.path.isdir("/dev/shm") else DATA
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=40) as cluster, Client(cluster):
+                          dashboard_address=":0", silence_logs=40) as cluster, Client(cluster):
             def convert():
                 out = tempfile.mkdtemp(prefix="unstruct-bench-parquet-", dir=outdir)
                 try:

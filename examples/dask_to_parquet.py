@@ -34,7 +34,7 @@ def main():
         client, cluster = Client(a.scheduler), None
     else:
         cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     cores = sum(client.nthreads().values())
 
