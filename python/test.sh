@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The Python package's tests: installs the package with pip into a virtual environment
 # (target/python-venv), as a user would, and runs its pytest suite (including Dask on a
-# LocalCluster with two workers).
+# LocalCluster with two workers). UNSTRUCT_PY_VENV chooses another environment directory.
 #   python/test.sh [pytest args]
 # Needs python3 with venv, and PyPI for maturin, pytest, numpy, pyarrow, pandas and Dask (only
 # the first time: they stay in the environment). Where they cannot be installed the tests are
 # skipped with a note, unless UNSTRUCT_REQUIRE_ORACLES=1 (as in CI), which makes that fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/python-venv
+venv=${UNSTRUCT_PY_VENV:-target/python-venv}
 py=${PYTHON:-python3}
 # the build backend runs `maturin` from PATH
 export PATH="$PWD/$venv/bin:$PATH"
