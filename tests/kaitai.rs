@@ -441,3 +441,76 @@ fn translations_decode_alike() {
     }
     assert!(bad.is_empty(), "translations that differ: {bad:?}");
 }
+
+/// `--records`, `layout` and `--root` take `.ksy` specs like descriptors: records built with
+/// `to_le_bytes`, values stated from them.
+#[test]
+fn records_layout_and_root_with_ksy() {
+    let dir = std::env::temp_dir().join(format!("unstruct-ksy-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let mut data = Vec::new();
+    for i in 0..3u32 {
+        data.extend_from_slice(&i.to_le_bytes());
+        data.extend_from_slice(&(-(i as i16) * 10).to_le_bytes());
+        data.extend_from_slice(&7u16.to_le_bytes());
+        data.extend_from_slice(&(i as f64 * 0.5).to_le_bytes());
+        let mut name = format!("n{i}").into_bytes();
+        name.resize(12, 0);
+        data.extend_from_slice(&name);
+        data.extend_from_slice(&(100 + i).to_le_bytes());
+    }
+    let d = dir.join("recs.bin");
+    std::fs::write(&d, &data).expect("write");
+    let out = unstruct(&[
+        "-f",
+        "benches/fixed.ksy",
+        "--records",
+        "rec",
+        d.to_str().expect("utf8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"id":0,"temp":0,"flags":7,"value":0.0,"name":"n0","count":100}"#,
+            r#"{"id":1,"temp":-10,"flags":7,"value":0.5,"name":"n1","count":101}"#,
+            r#"{"id":2,"temp":-20,"flags":7,"value":1.0,"name":"n2","count":102}"#,
+        ]
+    );
+    let out = unstruct(&["layout", "benches/fixed.ksy"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("count"), "{text}");
+    // --root picks a nested type by its name
+    let out = unstruct(&[
+        "-f",
+        "samples/wav.ksy",
+        "--root",
+        "fmt_body",
+        "--offset",
+        "20",
+        "samples/tone.wav",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["sample_rate"], 8000);
+    assert_eq!(v["format"], "pcm");
+}

@@ -104,7 +104,9 @@ impl<'a> ParseError<&'a str> for PErr {
 
 type R<'a, T> = IResult<&'a str, T, PErr>;
 
-const MAX_DEPTH: usize = 128;
+/// Nesting of parentheses, brackets, unary operators and `? :`: far beyond real specs, and
+/// shallow enough for a small thread stack in a debug build.
+const MAX_DEPTH: usize = 16;
 
 struct P {
     len: usize,
@@ -666,5 +668,9 @@ mod tests {
         assert!(parse("(1").is_err());
         assert!(parse("1 +").is_err());
         assert!(parse(&"(".repeat(1000)).is_err());
+        for deep in ["(-", "a[", "f.g(", "[", "not ", "~", "a ? b : "] {
+            assert!(parse(&deep.repeat(1000)).is_err(), "{deep}");
+        }
+        assert!(parse(&format!("{}1{}", "(".repeat(16), ")".repeat(16))).is_ok());
     }
 }

@@ -73,6 +73,10 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Deepest nesting of lists and mappings (specs nest about ten deep; the readers of the
+/// tree recurse).
+const MAX_NESTING: usize = 64;
+
 /// Parses the first document of `text`. Anchors and aliases are resolved by copying.
 pub fn load(text: &str) -> Result<Node, YamlError> {
     // the parser counts characters; errors and nodes need byte offsets
@@ -112,6 +116,12 @@ pub fn load(text: &str) -> Result<Node, YamlError> {
                     },
                     anchor,
                 ))
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_NESTING => {
+                return Err(YamlError {
+                    offset: start,
+                    message: format!("nesting deeper than {MAX_NESTING} levels"),
+                });
             }
             Event::SequenceStart(anchor, _) => {
                 stack.push((
@@ -207,6 +217,14 @@ mod tests {
         let c = items[0].get("contents").unwrap();
         assert!(matches!(&c.kind, NodeKind::Scalar { plain: false, .. }));
         assert_eq!(&src[c.start..c.start + 2], "ab");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        assert!(load(&"[".repeat(10_000)).is_err());
+        let e = load(&format!("{}{}", "[".repeat(100), "]".repeat(100))).unwrap_err();
+        assert!(e.message.contains("nesting"), "{}", e.message);
+        assert!(load(&format!("{}{}", "[".repeat(60), "]".repeat(60))).is_ok());
     }
 
     #[test]
