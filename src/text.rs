@@ -13,11 +13,14 @@ pub enum Encoding {
     Utf16be,
     /// Java's modified UTF-8 (NUL as C0 80, supplementary characters as surrogate pairs).
     Mutf8,
+    /// Shift_JIS as the WHATWG Encoding Standard defines it (Windows code page 932), decoded
+    /// with `encoding_rs`.
+    ShiftJis,
 }
 
 impl Encoding {
     /// All encodings with the names used in descriptors.
-    pub const ALL: [(&'static str, Encoding); 7] = [
+    pub const ALL: [(&'static str, Encoding); 8] = [
         ("utf8", Encoding::Utf8),
         ("ascii", Encoding::Ascii),
         ("latin1", Encoding::Latin1),
@@ -25,6 +28,7 @@ impl Encoding {
         ("utf16le", Encoding::Utf16le),
         ("utf16be", Encoding::Utf16be),
         ("mutf8", Encoding::Mutf8),
+        ("sjis", Encoding::ShiftJis),
     ];
 
     pub fn from_name(name: &str) -> Option<Encoding> {
@@ -64,6 +68,7 @@ pub fn validate(raw: &[u8], enc: Encoding) -> Result<(), usize> {
             }
         }
         Encoding::Latin1 | Encoding::Cp437 => Ok(()),
+        Encoding::ShiftJis => validate_sjis(raw),
         Encoding::Utf16le => validate_utf16(raw, u16::from_le_bytes),
         Encoding::Utf16be => validate_utf16(raw, u16::from_be_bytes),
         Encoding::Mutf8 => {
@@ -146,6 +151,10 @@ pub fn decode_chars(raw: &[u8], enc: Encoding, mut f: impl FnMut(char)) {
         Encoding::Cp437 => raw.iter().for_each(|&b| f(cp437_char(b))),
         Encoding::Utf16le => decode_utf16(raw, u16::from_le_bytes, f),
         Encoding::Utf16be => decode_utf16(raw, u16::from_be_bytes, f),
+        Encoding::ShiftJis => {
+            let (text, _) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(raw);
+            text.chars().for_each(f);
+        }
         Encoding::Mutf8 => {
             let mut i = 0;
             while i < raw.len() {
@@ -191,6 +200,19 @@ const CP437_HIGH: [char; 128] = [
     'α', 'ß', 'Γ', 'π', 'Σ', 'σ', 'µ', 'τ', 'Φ', 'Θ', 'Ω', 'δ', '∞', 'φ', 'ε', '∩', //
     '≡', '±', '≥', '≤', '⌠', '⌡', '÷', '≈', '°', '∙', '·', '√', 'ⁿ', '²', '■', '\u{a0}',
 ];
+
+/// Shift_JIS: Ok, or the index of the first byte of the first malformed sequence.
+fn validate_sjis(raw: &[u8]) -> Result<(), usize> {
+    let mut dec = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
+    let mut out = vec![0u8; raw.len() * 3 + 4];
+    let (r, read, _) = dec.decode_to_utf8_without_replacement(raw, &mut out, true);
+    match r {
+        encoding_rs::DecoderResult::Malformed(bad, later) => {
+            Err(read.saturating_sub(bad as usize + later as usize))
+        }
+        _ => Ok(()),
+    }
+}
 
 fn validate_utf16(raw: &[u8], unit: fn([u8; 2]) -> u16) -> Result<(), usize> {
     let n = raw.len() / 2;

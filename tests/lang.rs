@@ -1855,7 +1855,7 @@ fn unknown_function_enum_and_member() {
     );
     assert_desc_err(
         "struct t {\n    a: = 1 as colour\n}\n",
-        "unknown enum `colour`",
+        "unknown enum or type `colour`",
         (2, 15),
     );
 }

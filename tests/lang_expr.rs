@@ -289,3 +289,54 @@ fn computed_text_is_bounded() {
     );
     assert!(e.to_string().contains("values"), "{e}");
 }
+
+#[test]
+fn casts_to_types_name_the_type_and_keep_the_value() {
+    // hdr.v = 7; `as f64` makes 7 a float: 7 / 2.0 = 3.5 and 7.0 / 2 = 3.5
+    let v = decode(
+        "struct t {\n hdr: h\n b: bytes[2]\n x: = hdr as h\n v: = x.v\n i: = v as u16\n \
+         f: = (v as f64) / 2\n s: = b as bytes\n}\nstruct h { v: u8 }",
+        &[7, 0xab, 0xcd],
+    );
+    assert_eq!(v["v"], json!(7));
+    assert_eq!(v["i"], json!(7));
+    assert_eq!(v["f"], json!(3.5));
+    assert_eq!(v["s"], json!("abcd"));
+    assert!(
+        desc_err("struct t { a: u8\n b: = a as h }\nstruct h { v: u8 }").contains("needs a struct")
+    );
+    assert!(desc_err("struct t { a: u8\n b: = a as nothing }").contains("unknown enum or type"));
+}
+
+#[test]
+fn sizeof_a_type() {
+    // h: u8 + u32 + 2 bytes of bits (b3 + b12 = 15 bits) = 1 + 4 + 2 = 7; the lazy field
+    // and the computed one take no bytes; u16 is 2
+    let v = decode(
+        "struct t {\n a: = sizeof(h)\n b: = sizeof(u16)\n}\n\
+         struct h {\n x: u8\n y: u32\n p: b3\n q: b12\n z: = 1\n w: u8 at 0 lazy\n}",
+        &[],
+    );
+    assert_eq!(v, json!({"a": 7, "b": 2}));
+    assert!(
+        desc_err("struct t { a: = sizeof(h) }\nstruct h { n: u8\n s: bytes[n] }")
+            .contains("depends on the data")
+    );
+    assert!(desc_err("struct t { a: = sizeof(1) }").contains("one type name"));
+}
+
+#[test]
+fn shift_jis_text() {
+    // python: 'テスト'.encode('shift_jis') == b'\x83e\x83X\x83g'
+    let v = decode(
+        "struct t {\n s: str[6] sjis\n n: = len(s)\n b: bytes[6] at 0\n t: = str(b, sjis)\n}",
+        b"\x83e\x83X\x83g",
+    );
+    assert_eq!(
+        v,
+        json!({"s": "テスト", "n": 3, "b": "836583588367", "t": "テスト"})
+    );
+    // 0x85 0x40 is not assigned in Shift_JIS (python: b'\x85\x40'.decode('shift_jis') fails)
+    let e = data_err("struct t { _: u8\n s: str[2] sjis }", b"a\x85\x40");
+    assert_eq!(e.offset, 1, "{e}");
+}

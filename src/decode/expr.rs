@@ -698,7 +698,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     // text counts characters
                     Value::Str {
                         enc:
-                            Encoding::Utf8 | Encoding::Utf16le | Encoding::Utf16be | Encoding::Mutf8,
+                            Encoding::Utf8
+                            | Encoding::Utf16le
+                            | Encoding::Utf16be
+                            | Encoding::Mutf8
+                            | Encoding::ShiftJis,
                         ..
                     }
                     | Value::Lit(_)

@@ -85,6 +85,9 @@ struct Checker<'a> {
     own_array: Option<(String, u32)>,
     /// The spec being lowered is a field's own (where `lazy` is allowed).
     lazy_ok: bool,
+    /// `sizeof(T)` of structs, filled in once every struct is lowered: (expression, struct,
+    /// where it was written as (file, span)).
+    sizeofs: Vec<(ExprId, StructId, usize, Span)>,
 }
 
 /// `scope` plus the array field `own` (its elements so far), if any.
@@ -113,6 +116,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         file: 0,
         own_array: None,
         lazy_ok: false,
+        sizeofs: Vec::new(),
     };
     let mut root_directive: Option<&Ident> = None;
     let mut file_endians: Vec<Option<ByteOrder>> = vec![None; files.len()];
@@ -224,6 +228,18 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     }
     for i in 0..c.structs.len() {
         c.lower_struct(i as StructId)?;
+    }
+    for (e, sid, file, span) in std::mem::take(&mut c.sizeofs) {
+        let mut visiting = vec![false; c.plan.structs.len()];
+        let Some(n) = static_struct_size(&c.plan, sid, &mut visiting) else {
+            c.file = file;
+            let name = &c.plan.structs[sid as usize].name;
+            return Err(c.err(
+                span,
+                format!("the size of `{name}` depends on the data; `sizeof` needs a fixed size"),
+            ));
+        };
+        c.plan.exprs[e as usize] = PExpr::Int(n as i128);
     }
     let owners: Vec<(usize, bool)> = c
         .structs
@@ -1318,13 +1334,15 @@ impl<'a> Checker<'a> {
                     if at == bt { at } else { Ty::Any },
                 )
             }
+            ExprKind::Call(f, args) if f.name == "sizeof" => return self.sizeof(e, args),
             ExprKind::Call(f, args) if matches!(f.name.as_str(), "str" | "reverse") => {
                 return self.text_call(e, f, args, scope);
             }
             ExprKind::Call(f, args) => {
                 let Some(&(_, func)) = Func::ALL.iter().find(|(n, _)| *n == f.name) else {
                     let names = Func::ALL.iter().map(|(n, _)| *n);
-                    return Err(self.unknown(f, "function", names.chain(["str", "reverse"])));
+                    let more = ["str", "reverse", "sizeof"];
+                    return Err(self.unknown(f, "function", names.chain(more)));
                 };
                 let (lo, hi) = match func {
                     Func::Len | Func::Abs | Func::Crc32 | Func::Sum => (1, 1),
@@ -1407,14 +1425,10 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Cast(a, en) => {
                 let (aid, at) = self.expr(a, scope)?;
-                self.want_int(a, &at)?;
                 let Some(&eid) = self.enum_ix.get(en.name.as_str()) else {
-                    return Err(self.unknown(
-                        en,
-                        "enum",
-                        self.enum_ix.keys().copied().collect::<Vec<_>>(),
-                    ));
+                    return self.type_cast(a, aid, at, en);
                 };
+                self.want_int(a, &at)?;
                 (PExpr::Cast(aid, eid), Ty::Enum(eid))
             }
         };
@@ -1504,6 +1518,66 @@ impl<'a> Checker<'a> {
                 Ty::Int
             }
         })
+    }
+
+    /// `x as T` for a type T that is not an enum: a struct, `bytes` or `str` names the
+    /// value's type without changing it (Kaitai's `.as<T>`); an integer type keeps the
+    /// number; a float type makes it a float.
+    fn type_cast(&mut self, a: &Expr, aid: ExprId, at: Ty, to: &Ident) -> CResult<(ExprId, Ty)> {
+        if let Some(&sid) = self.struct_ix.get(to.name.as_str()) {
+            if !matches!(at, Ty::Struct(_) | Ty::Any) {
+                return Err(self.err(
+                    a.span,
+                    format!("`as {}` needs a struct, this is {}", to.name, at.name()),
+                ));
+            }
+            return Ok((aid, Ty::Struct(Some(sid))));
+        }
+        let ty = match (to.name.as_str(), super::grammar::prim_from_name(&to.name)) {
+            ("bytes", _) if at.stringlike() => Ty::Bytes,
+            ("str", _) if at.stringlike() => Ty::Text,
+            (_, Some(Prim::Int { .. })) if at.intlike() || at == Ty::Any => Ty::Int,
+            (_, Some(Prim::Float { .. })) if at.intlike() || at == Ty::Float => {
+                let one = self.push(PExpr::Float(1.0));
+                return Ok((self.push(PExpr::Binary(BinOp::Mul, aid, one)), Ty::Float));
+            }
+            (_, Some(Prim::Bool)) if at.intlike() => Ty::Bool,
+            ("bytes" | "str", _) | (_, Some(_)) => {
+                return Err(self.err(
+                    a.span,
+                    format!("cannot take {} as `{}`", at.name(), to.name),
+                ));
+            }
+            _ => {
+                let mut names: Vec<&str> = self.enum_ix.keys().copied().collect();
+                names.extend(self.struct_ix.keys().copied());
+                return Err(self.unknown(to, "enum or type", names));
+            }
+        };
+        Ok((aid, ty))
+    }
+
+    /// `sizeof(T)`: the fixed size in bytes of a struct or primitive type T.
+    fn sizeof(&mut self, e: &Expr, args: &[Expr]) -> CResult<(ExprId, Ty)> {
+        let [
+            Expr {
+                kind: ExprKind::Name(n),
+                ..
+            },
+        ] = args
+        else {
+            return Err(self.err(e.span, "`sizeof` takes one type name".into()));
+        };
+        if let Some(p) = super::grammar::prim_from_name(&n.name) {
+            return Ok((self.push(PExpr::Int(p.size() as i128)), Ty::Int));
+        }
+        let Some(&sid) = self.struct_ix.get(n.name.as_str()) else {
+            let names: Vec<&str> = self.struct_ix.keys().copied().collect();
+            return Err(self.unknown(n, "type", names));
+        };
+        let id = self.push(PExpr::Int(0));
+        self.sizeofs.push((id, sid, self.file, e.span));
+        Ok((id, Ty::Int))
     }
 
     /// `str(x)`, `str(bytes, encoding)`, `reverse(x)`.
