@@ -340,3 +340,17 @@ fn shift_jis_text() {
     let e = data_err("struct t { _: u8\n s: str[2] sjis }", b"a\x85\x40");
     assert_eq!(e.offset, 1, "{e}");
 }
+
+#[test]
+fn copies_of_arrays_are_bounded() {
+    // every element reverses the whole 40,000-element array before it: 16 bytes per copied
+    // element pass 16 per input byte + 1,000,000 after a few dozen elements
+    let n = 40_000;
+    let e = data_err(
+        &format!(
+            "struct t {{\n a: u8[{n}]\n xs: e[{n}] }}\nstruct e {{\n r: = reverse(parent.a)\n _: u8\n}}"
+        ),
+        &vec![0; 2 * n],
+    );
+    assert!(e.to_string().contains("values"), "{e}");
+}

@@ -90,6 +90,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(if text { Value::Text(i) } else { Value::Blob(i) })
     }
 
+    /// Counts `n` copied array elements against the limit of computed bytes (16 each), so
+    /// that slices and reversals of a large array in every element of another stay bounded.
+    fn charge_copy(&mut self, n: usize) -> DResult<()> {
+        self.st.owned_bytes += 16 * n as u64;
+        if self.st.owned_bytes > self.budget_limit {
+            return Err(self.err(DataErrorKind::Budget(self.budget_limit)));
+        }
+        Ok(())
+    }
+
     fn as_float(&self, v: Value) -> DResult<f64> {
         match v {
             Value::Float(f) => Ok(f),
@@ -275,6 +285,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         match v {
             Value::Array(id) => {
                 let (lo, hi) = range(self.st.arrays[id as usize].len());
+                self.charge_copy(hi - lo)?;
                 let new = self.new_array();
                 for k in lo..hi {
                     let x = self.st.arrays[id as usize][k];
@@ -370,6 +381,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     fn reverse(&mut self, v: Value) -> DResult<Value> {
         match v {
             Value::Array(id) => {
+                self.charge_copy(self.st.arrays[id as usize].len())?;
                 let new = self.new_array();
                 for k in (0..self.st.arrays[id as usize].len()).rev() {
                     let x = self.st.arrays[id as usize][k];
