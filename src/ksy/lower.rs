@@ -577,9 +577,7 @@ impl<'a> Lowerer<'a> {
                 span: aspan,
             }),
         };
-        if let Some(p) = &a.process {
-            return Err(Self::unsupported(p, &format!("`process: {}`", p.v)));
-        }
+        let process = a.process.as_ref().map(|p| self.process(p)).transpose()?;
         if let Some(io) = &a.io {
             return Err(Self::unsupported(io, "`io`"));
         }
@@ -676,6 +674,13 @@ impl<'a> Lowerer<'a> {
                 let ity = self.elem_type(&inner, &None, true)?;
                 TypeExpr::Terminated(t, Box::new(TypeSpec::bare(ity, ty_span)))
             }
+            // the processed bytes of the region are the value's input
+            None if process.is_some() && (size.is_some() || a.size_eos) => {
+                let mut inner = a.clone();
+                inner.size = None;
+                inner.size_eos = true;
+                self.elem_type(&inner, &None, true)?
+            }
             None => self.elem_type(a, &size_for_type, size.is_some())?,
         };
         // enums over integers
@@ -710,14 +715,19 @@ impl<'a> Lowerer<'a> {
                 _ => return Err(en.err("`enum` needs an integer type")),
             }
         }
-        let user_sized = size.is_some() && (size_for_type.is_none() || term.is_some());
+        let user_sized =
+            size.is_some() && (size_for_type.is_none() || term.is_some() || process.is_some());
         let mut spec = match &a.repeat {
             None => {
                 let mut ts = TypeSpec::bare(elem_ty, ty_span);
                 if user_sized {
                     ts.size = size.clone();
-                } else if a.size_eos && !matches!(ts.ty, TypeExpr::Bytes(_) | TypeExpr::Str { .. })
+                    ts.process = process.clone().map(|p| (p, ty_span));
+                } else if a.size_eos
+                    && (process.is_some()
+                        || !matches!(ts.ty, TypeExpr::Bytes(_) | TypeExpr::Str { .. }))
                 {
+                    ts.process = process.clone().map(|p| (p, ty_span));
                     ts.size = Some(Expr {
                         kind: ExprKind::Builtin(Builtin::Remaining),
                         span: ty_span,
@@ -747,6 +757,7 @@ impl<'a> Lowerer<'a> {
                 );
                 if user_sized {
                     ts.each_size = size.clone();
+                    ts.each_process = process.clone().map(|p| (p, ty_span));
                 }
                 ts
             }
@@ -1040,6 +1051,41 @@ impl<'a> Lowerer<'a> {
             x
         })?;
         self.expr(&e, s.start, s)
+    }
+
+    /// `process: zlib`, `xor(key)`, `rol(n)`, `ror(n)`.
+    fn process(&self, p: &Str) -> SResult<Process> {
+        let (name, arg) = match p.v.find('(') {
+            Some(i) => match p.v[i + 1..].strip_suffix(')') {
+                Some(inner) => (p.v[..i].trim(), Some((i + 1, inner))),
+                None => return Err(p.err("expected `)` at the end of the arguments")),
+            },
+            None => (p.v.trim(), None),
+        };
+        let arg = |what: &str| -> SResult<Expr> {
+            let Some((off, text)) = arg else {
+                return Err(p.err(format!("`{what}` needs an argument")));
+            };
+            let e = expr::parse(text).map_err(|e| {
+                let mut x = p.err(e.message);
+                x.start = p.start + off + e.offset;
+                x.end = x.start + 1;
+                x
+            })?;
+            self.expr(&e, p.start + off, p)
+        };
+        Ok(match name {
+            "zlib" => Process::Zlib,
+            "xor" => Process::Xor(arg("xor")?),
+            "rol" => Process::Rol(arg("rol")?),
+            "ror" => Process::Ror(arg("ror")?),
+            other => {
+                return Err(Self::unsupported(
+                    p,
+                    &format!("the custom process `{other}`"),
+                ));
+            }
+        })
     }
 
     /// Whether `x` names a field or instance of the current type that has an `enum`.

@@ -192,6 +192,11 @@ fn spec(t: &TypeSpec, depth: usize) -> (String, Option<String>) {
             let _ = write!(s, " {kw} {}", expr(e));
         }
     }
+    for (kw, p) in [("process", &t.process), ("each process", &t.each_process)] {
+        if let Some((p, _)) = p {
+            let _ = write!(s, " {kw} {}", process(p));
+        }
+    }
     if t.lazy.is_some() {
         s.push_str(" lazy");
     }
@@ -387,5 +392,15 @@ pub fn expr(e: &Expr) -> String {
         }
         ExprKind::Peek(t, at) => format!("({} at {})", ty(t, 0).0, expr(at)),
         ExprKind::Cast(x, en) => format!("{} as {}", term(x), en.name),
+    }
+}
+
+fn process(p: &Process) -> String {
+    match p {
+        Process::Xor(e) => format!("xor({})", expr(e)),
+        Process::Rol(e) => format!("rol({})", expr(e)),
+        Process::Ror(e) => format!("ror({})", expr(e)),
+        Process::Zlib => "zlib".into(),
+        Process::Deflate => "deflate".into(),
     }
 }
