@@ -55,6 +55,10 @@ pub enum DataErrorKind {
     Overflow { op: &'static str },
     #[error("division by zero")]
     DivByZero,
+    /// Writing the output failed (a closed pipe): decoding stopped early, the write error
+    /// is what to report.
+    #[error("the output could not be written")]
+    OutputFailed,
     #[error("shift by {0} (must be 0..63)")]
     BadShift(i128),
     /// No arm of a `match` (and no `_`) matched.

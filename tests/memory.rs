@@ -314,3 +314,96 @@ fn select_packets_of_a_1_gib_pcap() {
         peak.anon
     );
 }
+
+/// A whole-file document that is an array of records (`struct file { recs: rec[..] }`,
+/// 16 MB of fixed records: about 50 MB of compact JSON) in every output style: written as
+/// it goes, anonymous memory under the limit; from stdin the input itself is held (a
+/// document may look anywhere in it), and nothing more grows with it.
+#[test]
+fn documents_of_records_in_every_style() {
+    const BYTES: usize = 16_000_000;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let data = TempFile(dir.join(format!("memory-doc-{}.bin", std::process::id())));
+    let desc = TempFile(dir.join(format!("memory-doc-{}.struct", std::process::id())));
+    std::fs::write(
+        &desc.0,
+        "endian little\nstruct file { recs: rec[..] }\n\
+         struct rec { id: u32; temp: i16; flags: u16; value: f64; name: bytes[12]; count: u32 }\n",
+    )
+    .expect("write descriptor");
+    {
+        let mut f = BufWriter::new(File::create(&data.0).expect("create"));
+        let mut next = fixed_feed(BYTES);
+        let mut chunk = Vec::new();
+        while next(&mut chunk) {
+            f.write_all(&chunk).expect("write");
+            chunk.clear();
+        }
+        f.flush().expect("write");
+    }
+    let (d, file) = (
+        desc.0.to_str().expect("path"),
+        data.0.to_str().expect("path"),
+    );
+    for extra in [
+        &["-o", "json"][..],
+        &["-o", "ndjson"],
+        &["-o", "pretty"],
+        &["-o", "json", "--offsets"],
+        &["-o", "json", "--bytes", "base64"],
+        &["-o", "json", "--bytes", "array"],
+    ] {
+        let mut argv = vec!["-f", d];
+        argv.extend_from_slice(extra);
+        argv.push(file);
+        let what = format!(
+            "(g) 16 MB array of records as a document, {}",
+            extra.join(" ")
+        );
+        let peak = run(&what, unstruct(&argv), None);
+        assert!(
+            peak.anon < LIMIT_KB,
+            "{what}: RssAnon {} KiB is not below {LIMIT_KB} KiB",
+            peak.anon
+        );
+    }
+    let what = "(h) 16 MB array of records as a document from stdin, -o json";
+    let peak = run(
+        what,
+        unstruct(&["-f", d, "-o", "json", "-"]),
+        Some(fixed_feed(BYTES)),
+    );
+    let limit = (BYTES as u64 >> 10) * 2 + LIMIT_KB;
+    assert!(
+        peak.hwm < limit,
+        "{what}: VmHWM {} KiB is not below {limit} KiB (the input read, its copy while it grows, and the limit)",
+        peak.hwm
+    );
+}
+
+/// The bundled pcap format on a 128 MiB capture (sparse, generated) as a whole-file
+/// document, compact and pretty: written as it goes.
+#[test]
+fn pcap_documents_in_every_style() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("memory-doc-{}.pcap", std::process::id()));
+    let _tmp = TempFile(path.clone());
+    sparse_pcap(&path, 2_048);
+    let file = path.to_str().expect("utf-8 path");
+    for extra in [
+        &["-o", "json"][..],
+        &["-o", "pretty"],
+        &["-o", "json", "--offsets"],
+    ] {
+        let mut argv = vec!["-f", "pcap"];
+        argv.extend_from_slice(extra);
+        argv.push(file);
+        let what = format!("(i) 128 MiB pcap as a document, {}", extra.join(" "));
+        let peak = run(&what, unstruct(&argv), None);
+        assert!(
+            peak.anon < LIMIT_KB,
+            "{what}: RssAnon {} KiB is not below {LIMIT_KB} KiB",
+            peak.anon
+        );
+    }
+}

@@ -1517,6 +1517,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let elem_want = keep || a.until.is_some();
         // elements that are plain structs, which a sequence program may write straight into
         // a compact writer (see `try_seq_elem`)
+        // elements that are plain structs, which a compiled program may write straight into
+        // a sink that takes compiled values (see `try_raw_elem`, `try_seq_elem`)
         let fast = match &a.elem.ty {
             TypePlan::Struct { id, args }
                 if emit
@@ -1528,9 +1530,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     && a.elem.at.is_none()
                     && a.elem.size.is_none()
                     && a.elem.valid.is_none()
-                    && self.progs.has_seq(*id) =>
+                    && a.elem.process.is_none()
+                    && self.plan.structs[*id as usize].lazy.is_empty() =>
             {
-                Some((*id, &args[..]))
+                if args.is_empty() && self.progs.has_raw(*id) {
+                    Some((*id, &args[..], true))
+                } else if self.progs.has_seq(*id) {
+                    Some((*id, &args[..], false))
+                } else {
+                    None
+                }
             }
             _ => None,
         };
@@ -1567,8 +1576,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.progress_at(self.pos);
                 self.progress_next = self.pos + (1 << 20);
             }
-            if let Some((id, args)) = fast
-                && self.try_seq_elem(id, args)
+            if self.sink.failed() {
+                return Err(self.err(DataErrorKind::OutputFailed));
+            }
+            if let Some((id, args, raw)) = fast
+                && (if raw {
+                    self.try_raw_elem(id)
+                } else {
+                    self.try_seq_elem(id, args)
+                })
             {
                 i += 1;
                 continue;
@@ -1603,6 +1619,51 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             Some(id) => Value::Array(id),
             None => Value::Absent,
         })
+    }
+
+    /// An array element that is struct `id` (no arguments), a fixed layout written by its
+    /// compiled program; false (nothing written, nothing moved) when the sink takes no
+    /// compiled values here or the element needs the general path (too few bytes left, bad
+    /// text: the general path reports it). Counts what the general path would: the
+    /// element's value and its fields.
+    #[inline]
+    fn try_raw_elem(&mut self, id: StructId) -> bool {
+        let plan = self.plan;
+        let sp = &plan.structs[id as usize];
+        let order = match sp.endian {
+            EndianPlan::Fixed(o) => o,
+            EndianPlan::Inherit => self.order,
+            EndianPlan::Match(..) => return false,
+        };
+        let (Some(flat), Some(prog)) = (&sp.flat, self.progs.raw(id, order)) else {
+            return false;
+        };
+        let size = prog.size();
+        if self.opts.lossy
+            || self.bitpos != 0
+            || size == 0
+            || size > self.remaining()
+            || self.depth + 1 > self.opts.max_depth
+            || self.budget + 1 + flat.len() as u64 > self.budget_limit
+        {
+            return false;
+        }
+        let rec = &self.data[self.pos..self.pos + size];
+        let Some(out) = self.sink.raw_value() else {
+            return false;
+        };
+        match prog.write(out, flat, rec, &plan.enums, false) {
+            Ok(()) => {
+                self.sink.raw_done();
+                self.pos += size;
+                self.budget += 1 + flat.len() as u64;
+                true
+            }
+            Err(_) => {
+                self.sink.raw_abort();
+                false
+            }
+        }
     }
 
     /// An array element that is struct `id` called with `args`, written by the struct's

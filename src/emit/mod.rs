@@ -92,6 +92,12 @@ pub trait Sink {
     fn end_record(&mut self) -> std::io::Result<()>;
     /// Flush everything written so far.
     fn finish(&mut self) -> std::io::Result<()>;
+    /// Whether writing the output has failed (say, a reader that closed the pipe, as
+    /// `| head` does): the decoder then stops between array elements instead of decoding
+    /// the rest for nothing, and the caller reports the write error.
+    fn failed(&self) -> bool {
+        false
+    }
     /// A position in the output that [`Sink::rewind`] can return to, taken before a record is
     /// decoded so that a record that fails half-way leaves no output. Writers only flush in
     /// `end_record`/`finish`, so the mark stays valid until the record ends.

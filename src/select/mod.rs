@@ -321,6 +321,9 @@ impl<S: Sink> Sink for Select<'_, S> {
     fn end_record(&mut self) -> io::Result<()> {
         self.inner.end_record()
     }
+    fn failed(&self) -> bool {
+        self.inner.failed()
+    }
     fn finish(&mut self) -> io::Result<()> {
         self.inner.finish()
     }

@@ -654,6 +654,11 @@ impl<W: Write> Sink for JsonWriter<W> {
         self.result()
     }
 
+    #[inline]
+    fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
     fn end_record(&mut self) -> io::Result<()> {
         self.end_line();
         self.marked.set(false);
