@@ -6,30 +6,39 @@
 //! `str[4]`, a leading struct) and stops at the first field whose size or presence depends
 //! on the data. A format has a magic when this finds at least two constant bytes at offset 0
 //! or four in all: PNG, GIF, ELF, gzip, BMP, Java class files, SQLite and WAV (`"WAVE"` at
-//! 8) have one; pcap (its magic is an enum that also gives the byte order), ZIP (read from its
-//! end), tar and pyc (two constant bytes at offset 2) do not, so a new format needs no table
-//! entry, and one whose leading bytes are not constants is never guessed.
+//! 8) have one. A struct whose byte order is chosen by a match on an integer read at a
+//! constant offset (`endian match (u32le at 0) { 0xA1B2C3D4 | … => little … }`), where a
+//! value no arm names is a data error, has that integer's listed values as its magic: pcap's
+//! four magic numbers in either order. ZIP (read from its end), tar (its `ustar` is inside the
+//! first entry) and pyc (two constant bytes at offset 2) have none. A new format needs no
+//! table entry, and one whose leading bytes are not constants is never guessed.
 
 use crate::formats::{self, Format};
 use crate::lang;
-use crate::plan::{LenPlan, Plan, StructId, TypePlan};
+use crate::plan::{ByteOrder, EndianPlan, LenPlan, PExpr, PatPlan, Plan, StructId, TypePlan};
 
-/// Constant bytes at a fixed offset from the start of the input.
+/// Constant bytes at a fixed offset from the start of the input: one of `alternatives`
+/// (all of the same length).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Magic {
     pub offset: u64,
-    pub bytes: Box<[u8]>,
+    pub alternatives: Vec<Box<[u8]>>,
+}
+
+impl Magic {
+    fn len(&self) -> usize {
+        self.alternatives.first().map_or(0, |b| b.len())
+    }
 }
 
 /// The magic of a plan's root struct (empty when it has none).
 pub fn magic(plan: &Plan) -> Vec<Magic> {
     let mut out = Vec::new();
+    out.extend(endian_magic(plan, plan.root));
     leading(plan, plan.root, 0, &mut out, 0);
-    let total: usize = out.iter().map(|m| m.bytes.len()).sum();
-    let at_zero = out
-        .first()
-        .filter(|m| m.offset == 0)
-        .map_or(0, |m| m.bytes.len());
+    out.sort_by_key(|m| m.offset);
+    let total: usize = out.iter().map(Magic::len).sum();
+    let at_zero = out.first().filter(|m| m.offset == 0).map_or(0, Magic::len);
     if at_zero >= 2 || total >= 4 {
         out
     } else {
@@ -58,7 +67,7 @@ fn leading(
             TypePlan::Const { bytes, .. } => {
                 out.push(Magic {
                     offset: off,
-                    bytes: bytes.clone(),
+                    alternatives: vec![bytes.clone()],
                 });
                 bytes.len() as u64
             }
@@ -80,12 +89,54 @@ fn leading(
     Some(off)
 }
 
-/// Whether `data` starts with every part of `magic` (an empty magic matches nothing).
+/// The magic of a struct whose byte order is chosen by a match on an integer peeked at a
+/// constant offset: the values its arms list, encoded in the peek's byte order. `None` when
+/// the byte order is chosen otherwise or an arm is a range.
+fn endian_magic(plan: &Plan, sid: StructId) -> Option<Magic> {
+    let EndianPlan::Match(on, arms) = &plan.structs[sid as usize].endian else {
+        return None;
+    };
+    let PExpr::Peek {
+        ty:
+            TypePlan::Int {
+                size,
+                order: Some(order),
+                ..
+            },
+        at,
+    } = plan.expr(*on)
+    else {
+        return None;
+    };
+    let PExpr::Int(offset) = plan.expr(*at) else {
+        return None;
+    };
+    let size = usize::from(*size);
+    let mut alternatives = Vec::new();
+    for pat in arms.iter().flat_map(|(pats, _)| pats) {
+        let PatPlan::Int(v) = pat else { return None };
+        let le = v.to_le_bytes();
+        let mut b: Box<[u8]> = le.get(..size)?.into();
+        if *order == ByteOrder::Big {
+            b.reverse();
+        }
+        alternatives.push(b);
+    }
+    Some(Magic {
+        offset: u64::try_from(*offset).ok()?,
+        alternatives,
+    })
+}
+
+/// Whether `data` has every part of `magic` (an empty magic matches nothing).
 pub fn matches(magic: &[Magic], data: &[u8]) -> bool {
     !magic.is_empty()
         && magic.iter().all(|m| {
             let start = m.offset as usize;
-            data.get(start..start + m.bytes.len()) == Some(&m.bytes[..])
+            let found = start
+                .checked_add(m.len())
+                .and_then(|end| data.get(start..end));
+            m.alternatives.iter().any(|b| found == Some(&b[..]))
         })
 }
 
@@ -96,7 +147,7 @@ pub fn candidates(data: &[u8]) -> Vec<&'static Format> {
         .filter_map(|f| {
             let plan = lang::compile_str(f.name, f.text).ok()?;
             let m = magic(&plan);
-            matches(&m, data).then(|| (m.iter().map(|m| m.bytes.len()).sum(), f))
+            matches(&m, data).then(|| (m.iter().map(Magic::len).sum(), f))
         })
         .collect();
     found.sort_by_key(|(n, _)| std::cmp::Reverse(*n));

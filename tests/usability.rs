@@ -407,8 +407,9 @@ print(json.dumps({'hex': [{'u': hex(u), 'i': hex(i)} for u, i in rows],
 // ------------------------------------------------------------------ detection
 
 /// `detect` names the bundled format of each sample by its magic, as the sample table of
-/// the format tests (tests/oracle/run_all.py) names them; formats without constant leading
-/// bytes (pcap, zip, tar, pyc) are not guessed.
+/// the format tests (tests/oracle/run_all.py) names them; pcap by the magic numbers its byte
+/// order match lists (all three samples: µs little-endian, µs big-endian, ns); formats
+/// without constant leading bytes (zip, tar, pyc) are not guessed.
 #[test]
 fn detect_names_formats_by_magic() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -422,7 +423,10 @@ fn detect_names_formats_by_magic() {
         ("tiny.sqlite", Some("sqlite")),
         ("hello-ppc.elf", Some("elf")),
         ("small.zip", None),
-        ("tiny.pcap", None),
+        ("tiny.pcap", Some("pcap")),
+        ("tiny_be.pcap", Some("pcap")),
+        ("nsec.pcap", Some("pcap")),
+        ("small.tar", None),
     ] {
         let path = format!("{root}/samples/{sample}");
         let (code, out, err) = run(&["detect", &path], None);
