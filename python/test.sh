@@ -33,5 +33,7 @@ fi
 # whole-program optimisation takes minutes); benches/python_compare.py measures a release build
 MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
     --force-reinstall --no-deps ./python
+# the pytest script, not `python -m pytest`: that would put python/ first on sys.path, where
+# the package's sources (without the compiled extension) would shadow the installed package
 cd python
-exec "../$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
+exec "../$venv/bin/pytest" -q -p no:cacheprovider tests "$@"

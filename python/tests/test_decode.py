@@ -54,8 +54,8 @@ def test_descriptor_text_and_bundled_format_match_wave():
     data = [c for c in doc["chunks"] if c["id"] == "data"][0]["body"]
     assert isinstance(data, bytes) and data == frames
     # the same descriptor as text, and as a file
-    text = open(os.path.join(os.path.dirname(unstruct.__file__), os.pardir, os.pardir,
-                             "formats", "wav.struct")).read()
+    with open(os.path.join(os.path.dirname(SAMPLES), "formats", "wav.struct")) as f:
+        text = f.read()
     assert unstruct.Descriptor(text).decode(path) == doc
     assert unstruct.Descriptor.from_file(
         os.path.join(os.path.dirname(SAMPLES), "formats", "wav.struct")).decode(path) == doc
