@@ -4,6 +4,7 @@
 //! turns it into the descriptor AST, and the conformance runner evaluates it over decoded
 //! values. Offsets are byte offsets in the expression text.
 
+pub use crate::plan::{BinOp, UnOp};
 use nom::{
     IResult, Parser,
     bytes::complete::{tag, take_while, take_while1},
@@ -40,38 +41,9 @@ pub enum K {
     As(Box<KExpr>, String),
     /// `sizeof<T>`
     SizeOf(String),
-    Unary(UOp, Box<KExpr>),
-    Binary(BOp, Box<KExpr>, Box<KExpr>),
+    Unary(UnOp, Box<KExpr>),
+    Binary(BinOp, Box<KExpr>, Box<KExpr>),
     Cond(Box<KExpr>, Box<KExpr>, Box<KExpr>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UOp {
-    Neg,
-    Not,
-    BitNot,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BOp {
-    Mul,
-    Div,
-    Rem,
-    Add,
-    Sub,
-    Shl,
-    Shr,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-    BitAnd,
-    BitXor,
-    BitOr,
-    And,
-    Or,
 }
 
 /// A syntax error at a byte offset of the expression text.
@@ -228,8 +200,8 @@ impl P {
         Ok((i, c))
     }
 
-    fn binop<'a>(&self, i: &'a str, level: usize) -> Option<(&'a str, BOp)> {
-        let word = |w: &'static str, op: BOp| -> Option<(&'a str, BOp)> {
+    fn binop<'a>(&self, i: &'a str, level: usize) -> Option<(&'a str, BinOp)> {
+        let word = |w: &'static str, op: BinOp| -> Option<(&'a str, BinOp)> {
             let r = i.strip_prefix(w)?;
             if r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
                 None
@@ -237,24 +209,24 @@ impl P {
                 Some((r, op))
             }
         };
-        let sym = |ops: &[(&'static str, BOp)]| -> Option<(&'a str, BOp)> {
+        let sym = |ops: &[(&'static str, BinOp)]| -> Option<(&'a str, BinOp)> {
             ops.iter()
                 .find_map(|(s, op)| i.strip_prefix(s).map(|r| (r, *op)))
         };
         match level {
-            0 => word("or", BOp::Or),
-            1 => word("and", BOp::And),
+            0 => word("or", BinOp::Or),
+            1 => word("and", BinOp::And),
             3 => {
                 if i.starts_with("<<") || i.starts_with(">>") {
                     None
                 } else {
                     sym(&[
-                        ("==", BOp::Eq),
-                        ("!=", BOp::Ne),
-                        ("<=", BOp::Le),
-                        (">=", BOp::Ge),
-                        ("<", BOp::Lt),
-                        (">", BOp::Gt),
+                        ("==", BinOp::Eq),
+                        ("!=", BinOp::Ne),
+                        ("<=", BinOp::Le),
+                        (">=", BinOp::Ge),
+                        ("<", BinOp::Lt),
+                        (">", BinOp::Gt),
                     ])
                 }
             }
@@ -262,20 +234,20 @@ impl P {
                 if i.starts_with("||") {
                     None
                 } else {
-                    sym(&[("|", BOp::BitOr)])
+                    sym(&[("|", BinOp::BitOr)])
                 }
             }
-            5 => sym(&[("^", BOp::BitXor)]),
+            5 => sym(&[("^", BinOp::BitXor)]),
             6 => {
                 if i.starts_with("&&") {
                     None
                 } else {
-                    sym(&[("&", BOp::BitAnd)])
+                    sym(&[("&", BinOp::BitAnd)])
                 }
             }
-            7 => sym(&[("<<", BOp::Shl), (">>", BOp::Shr)]),
-            8 => sym(&[("+", BOp::Add), ("-", BOp::Sub)]),
-            9 => sym(&[("*", BOp::Mul), ("/", BOp::Div), ("%", BOp::Rem)]),
+            7 => sym(&[("<<", BinOp::Shl), (">>", BinOp::Shr)]),
+            8 => sym(&[("+", BinOp::Add), ("-", BinOp::Sub)]),
+            9 => sym(&[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Rem)]),
             _ => None,
         }
     }
@@ -295,7 +267,7 @@ impl P {
                 }
                 let (r, _) = ws(r)?;
                 let (r, e) = self.binary(r, 2, d + 1)?;
-                return Ok((r, self.mk(K::Unary(UOp::Not, Box::new(e)), start, r)));
+                return Ok((r, self.mk(K::Unary(UnOp::Not, Box::new(e)), start, r)));
             }
             return self.binary(i, 3, d);
         }
@@ -323,17 +295,17 @@ impl P {
         }
         let start = self.at(i);
         let op = if let Some(r) = i.strip_prefix('-') {
-            Some((r, UOp::Neg))
+            Some((r, UnOp::Neg))
         } else if let Some(r) = i.strip_prefix('~') {
-            Some((r, UOp::BitNot))
+            Some((r, UnOp::BitNot))
         } else {
-            i.strip_prefix('!').map(|r| (r, UOp::Not))
+            i.strip_prefix('!').map(|r| (r, UnOp::Not))
         };
         if let Some((r, op)) = op {
             let (r, _) = ws(r)?;
             let (r, e) = self.unary(r, d + 1)?;
             // fold a negative literal
-            if op == UOp::Neg {
+            if op == UnOp::Neg {
                 match e.kind {
                     K::Int(v) => return Ok((r, self.mk(K::Int(-v), start, r))),
                     K::Float(v) => return Ok((r, self.mk(K::Float(-v), start, r))),
@@ -662,9 +634,9 @@ mod tests {
         assert!(matches!(p("foo::bar::baz"), K::Path(v) if v.len() == 3));
         assert!(matches!(p("x.as<foo::bar>"), K::As(_, t) if t == "foo::bar"));
         assert!(matches!(p("sizeof<u4>"), K::SizeOf(t) if t == "u4"));
-        assert!(matches!(p("1 << 2 < 3"), K::Binary(BOp::Lt, ..)));
-        assert!(matches!(p("a & b == c"), K::Binary(BOp::Eq, ..)));
-        assert!(matches!(p("not a == b"), K::Unary(UOp::Not, ..)));
+        assert!(matches!(p("1 << 2 < 3"), K::Binary(BinOp::Lt, ..)));
+        assert!(matches!(p("a & b == c"), K::Binary(BinOp::Eq, ..)));
+        assert!(matches!(p("not a == b"), K::Unary(UnOp::Not, ..)));
         assert!(parse("(1").is_err());
         assert!(parse("1 +").is_err());
         assert!(parse(&"(".repeat(1000)).is_err());

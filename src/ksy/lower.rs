@@ -9,9 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::expr::{self, BOp, K, KExpr, UOp};
+use super::expr::{self, BinOp, K, KExpr};
 use super::spec::{Attr, EndianK, Repeat, SResult, SpecError, Str, TypeDef, TypeRef, Valid};
-use crate::lang::ast::{self, *};
+use crate::lang::ast::*;
 use crate::plan::Terminator;
 use crate::text::Encoding;
 
@@ -1209,37 +1209,8 @@ impl<'a> Lowerer<'a> {
             // a cast changes the static type only: the value is the same
             K::As(x, _) => self.expr(x, base, s)?,
             K::SizeOf(_) => return Err(unsup("`sizeof<…>`")),
-            K::Unary(op, x) => mk(ExprKind::Unary(
-                match op {
-                    UOp::Neg => ast::UnOp::Neg,
-                    UOp::Not => ast::UnOp::Not,
-                    UOp::BitNot => ast::UnOp::BitNot,
-                },
-                bx(x)?,
-            )),
-            K::Binary(op, a, b) => {
-                let op = match op {
-                    BOp::Mul => BinOp::Mul,
-                    BOp::Div => BinOp::Div,
-                    BOp::Rem => BinOp::Rem,
-                    BOp::Add => BinOp::Add,
-                    BOp::Sub => BinOp::Sub,
-                    BOp::Shl => BinOp::Shl,
-                    BOp::Shr => BinOp::Shr,
-                    BOp::Lt => BinOp::Lt,
-                    BOp::Le => BinOp::Le,
-                    BOp::Gt => BinOp::Gt,
-                    BOp::Ge => BinOp::Ge,
-                    BOp::Eq => BinOp::Eq,
-                    BOp::Ne => BinOp::Ne,
-                    BOp::BitAnd => BinOp::BitAnd,
-                    BOp::BitXor => BinOp::BitXor,
-                    BOp::BitOr => BinOp::BitOr,
-                    BOp::And => BinOp::And,
-                    BOp::Or => BinOp::Or,
-                };
-                mk(ExprKind::Binary(op, bx(a)?, bx(b)?))
-            }
+            K::Unary(op, x) => mk(ExprKind::Unary(*op, bx(x)?)),
+            K::Binary(op, a, b) => mk(ExprKind::Binary(*op, bx(a)?, bx(b)?)),
             K::Cond(c, a, b) => mk(ExprKind::Cond(bx(c)?, bx(a)?, bx(b)?)),
         })
     }

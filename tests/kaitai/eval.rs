@@ -2,7 +2,7 @@
 //! decoded value tree, independently of the decoder's own expression evaluator.
 
 use super::tree::V;
-use unstruct::ksy::expr::{BOp, K, KExpr, UOp};
+use unstruct::ksy::expr::{BinOp, K, KExpr, UnOp};
 
 pub type E<T> = Result<T, String>;
 
@@ -185,10 +185,10 @@ fn eval_in(e: &KExpr, root: &V, this: &V) -> E<V> {
         K::Unary(op, x) => {
             let v = ev(x)?;
             match (op, &v) {
-                (UOp::Neg, V::Int(i)) => V::Int(-i),
-                (UOp::Neg, V::Float(f)) => V::Float(-f),
-                (UOp::Not, V::Bool(b)) => V::Bool(!b),
-                (UOp::BitNot, V::Int(i)) => V::Int(!i),
+                (UnOp::Neg, V::Int(i)) => V::Int(-i),
+                (UnOp::Neg, V::Float(f)) => V::Float(-f),
+                (UnOp::Not, V::Bool(b)) => V::Bool(!b),
+                (UnOp::BitNot, V::Int(i)) => V::Int(!i),
                 _ => return Err(format!("cannot apply {op:?} to {v:?}")),
             }
         }
@@ -216,8 +216,8 @@ fn compare(a: &V, b: &V) -> E<std::cmp::Ordering> {
     }
 }
 
-fn binary(op: BOp, x: &V, y: &V) -> E<V> {
-    use BOp::*;
+fn binary(op: BinOp, x: &V, y: &V) -> E<V> {
+    use BinOp::*;
     Ok(match op {
         Eq => V::Bool(equal(x, y)),
         Ne => V::Bool(!equal(x, y)),
@@ -225,6 +225,8 @@ fn binary(op: BOp, x: &V, y: &V) -> E<V> {
         Le => V::Bool(compare(x, y)?.is_le()),
         Gt => V::Bool(compare(x, y)?.is_gt()),
         Ge => V::Bool(compare(x, y)?.is_ge()),
+        // `??` is the descriptor language's; Kaitai's expression parser never produces it
+        Coalesce => return Err("`??` is not a Kaitai operator".into()),
         And | Or => match (x, y) {
             (V::Bool(a), V::Bool(b)) => V::Bool(if op == And { *a && *b } else { *a || *b }),
             _ => return Err("`and`/`or` of non-booleans".into()),
