@@ -796,9 +796,9 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
     };
     if let Some(c) = columnar {
         let name = c.name();
-        if records.is_none() {
+        if records.is_none() && a.select.is_none() {
             return Err(usage(format!(
-                "-o {name} writes one row per record: it needs records mode (--records TYPE, or a struct format)"
+                "-o {name} writes one row per record: it needs records mode (--records TYPE, or a struct format), or --select PATH to the records inside a file (`packets[*]`)"
             )));
         }
         if a.offsets {
@@ -909,6 +909,15 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
     let (result, finish): (Result<records::Summary, RunError>, FinishFn) =
         match (job.columnar, job.records) {
             (Some(c), Some(sid)) => columnar_run(&job, c, sid, out, &base, &mut report)?,
+            (Some(c), None) => {
+                let path = job
+                    .select
+                    .as_ref()
+                    .ok_or_else(|| usage("-o needs records"))?;
+                let sid = unstruct::select::selected_struct(&job.plan, path)
+                    .map_err(|e| usage(format!("-o {}: --select {path}: {e}", c.name())))?;
+                columnar_run(&job, c, sid, out, &base, &mut report)?
+            }
             _ => json_run(&job, out, &base, &mut report)?,
         };
     // the bar's line is cleared before anything more goes to stderr
@@ -1164,6 +1173,14 @@ fn columnar_run(
                         ),
                     };
                     (result, Box::new(move || writer.close()))
+                }
+                // --select PATH: the rows are the values at the path, as the document's
+                // decode reaches them
+                (DataSource::Slice(input), _) if job.records.is_none() => {
+                    let mut b = columnar::BatchBuilder::new(&shape)
+                        .with_output(columnar::DEFAULT_BATCH_ROWS, writer);
+                    let result = document::run_select(job, input, base.get(), &mut b);
+                    (result, Box::new(move || b.close()))
                 }
                 (src, _) => {
                     let mut b = columnar::BatchBuilder::new(&shape)

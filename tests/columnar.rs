@@ -100,3 +100,45 @@ fn csv_of_stdin_streams() {
         assert_eq!(*l, format!("{}\t{}", i as u16, (i % 256) as u8 as i8));
     }
 }
+
+/// `-o csv|arrow|parquet --select 'packets[*]'`: the rows are the records inside a file.
+#[test]
+fn records_inside_a_file_as_columns() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("python3")
+        .arg(format!("{root}/tests/columnar/selected.py"))
+        .arg("--unstruct")
+        .arg(env!("CARGO_BIN_EXE_unstruct"))
+        .output()
+        .expect("python3 runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    println!("{report}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "columns of --select disagree:\n{report}"
+    );
+}
+
+#[test]
+fn select_paths_that_are_not_records() {
+    for (path, says) in [
+        ("packets", "`packets` is not a struct"),
+        ("header", "has no field `header`"),
+        ("packets[*].data", "`packets[*].data` is not a struct"),
+        ("magic[*]", "`magic` is not an array"),
+    ] {
+        let out = unstruct(&[
+            "-f",
+            "pcap",
+            "samples/nsec.pcap",
+            "--select",
+            path,
+            "-o",
+            "csv",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(says), "{path}: {err}");
+    }
+}

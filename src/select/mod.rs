@@ -7,10 +7,12 @@
 //! `packets[*]` each packet is written as soon as it is decoded.
 
 pub mod path;
+mod target;
 
 use std::io;
 
 pub use path::{Path, PathError, Step, parse};
+pub use target::selected_struct;
 
 use crate::emit::Sink;
 use crate::error::DataError;
