@@ -35,6 +35,9 @@ pub struct Plan {
     pub endian: Option<ByteOrder>,
     /// The source text of `valid` conditions, for error messages.
     pub valid_text: Vec<(ExprId, String)>,
+    /// Some expression asks where a struct was decoded (`io(x)`, `sizeof(x)` of a value,
+    /// `@size`): the decoder then remembers the stream and extent of every struct.
+    pub introspect: bool,
     /// What a consumer (the decoder's compiled programs) derives from the finished plan,
     /// kept with it; emptied by [`Plan::finalize`].
     pub derived: Derived,
@@ -203,6 +206,9 @@ pub struct SpecPlan {
     pub ty: TypePlan,
     pub if_: Option<ExprId>,
     pub at: Option<ExprId>,
+    /// With `at`: the stream (an [`PExpr`] giving a stream value) the offset counts in;
+    /// the region then runs to that stream's end. Without it `at` is an offset in the input.
+    pub io: Option<ExprId>,
     pub size: Option<ExprId>,
     pub valid: Option<ExprId>,
     /// The region's bytes are transformed first and the type decoded from the result.
@@ -215,6 +221,7 @@ impl SpecPlan {
             ty,
             if_: None,
             at: None,
+            io: None,
             size: None,
             valid: None,
             process: None,
@@ -460,6 +467,11 @@ pub enum Builtin {
     Remaining,
     InputSize,
     Index,
+    /// The current stream (a stream value): the innermost `size` region (or terminated
+    /// or processed region), else the whole input.
+    Io,
+    /// Bytes the current struct has taken so far (from its start to the cursor).
+    Size,
 }
 
 #[derive(Clone, Debug)]
@@ -500,6 +512,11 @@ pub enum PExpr {
     ToText(ExprId, Option<Encoding>),
     /// `reverse(x)`: text (by characters), bytes or an array in reverse order.
     Reverse(ExprId),
+    /// `io(x)`: the stream a struct value was decoded in.
+    IoOf(ExprId),
+    /// `sizeof(x)` of a value: the bytes it took (a struct: its extent, its `size` region
+    /// when it had one; a field of a fixed-size type: that size; bytes and text: length).
+    SizeOf(ExprId),
 }
 
 /// The fast-path table of a struct, when it qualifies.

@@ -117,9 +117,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let v = self
                 .decode_elem(a, elem_want, emit)
                 .map_err(|e| e.in_index(i))?;
-            if count.is_none() && a.each_at.is_none() && (self.pos, self.bitpos) == before {
-                return Err(self.err(DataErrorKind::NoProgress { index: i }));
-            }
+            // an element that consumed nothing ends the array only through `until`
+            let stuck = count.is_none() && a.each_at.is_none() && (self.pos, self.bitpos) == before;
             if let Some(id) = arr_id {
                 self.st.arrays[id as usize].push(v);
                 // keep the slot's view current for expressions inside later elements
@@ -131,6 +130,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 if done.map_err(|e| e.in_index(i))? {
                     break;
                 }
+            }
+            if stuck {
+                return Err(self.err(DataErrorKind::NoProgress { index: i }));
             }
             i += 1;
         }
@@ -252,6 +254,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             ty: TypePlan::Computed(0),
             if_: None,
             at: a.each_at,
+            io: None,
             size: a.each_size,
             valid: None,
             process: None,

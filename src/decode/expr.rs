@@ -124,12 +124,161 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
+    /// `@io`, `@size`, `io(x)`, `sizeof(x)` (out of `eval`, whose frame stays small for
+    /// deep recursion).
+    #[inline(never)]
+    fn eval_stream(&mut self, id: ExprId) -> DResult<Value> {
+        Ok(match self.plan.expr(id) {
+            PExpr::Builtin(Builtin::Io) => Value::Io {
+                start: self.io_start,
+                end: self.end,
+                bits: self.pos * 8 + self.bitpos as usize,
+            },
+            PExpr::IoOf(a) => {
+                let v = self.eval_present(*a)?;
+                self.io_of(v)?
+            }
+            PExpr::SizeOf(a) => self.size_of(*a)?,
+            _ => {
+                let frame = self.current_frame();
+                match self.st.ctx.iter().rfind(|c| c.frame == frame) {
+                    Some(c) => Value::Int((self.pos.saturating_sub(c.start)) as i128),
+                    None => {
+                        return Err(
+                            self.err(DataErrorKind::Type("`@size` is not known here".into()))
+                        );
+                    }
+                }
+            }
+        })
+    }
+
+    /// The stream a struct value was decoded in (`io(x)`); a stream is its own stream.
+    fn io_of(&self, v: Value) -> DResult<Value> {
+        let Value::Struct { frame, .. } = v else {
+            if let Value::Io { .. } = v {
+                return Ok(v);
+            }
+            return Err(self.err(DataErrorKind::Type(format!(
+                "`io` needs a struct, found {}",
+                v.kind_name()
+            ))));
+        };
+        if let Some(c) = self.st.ctx.iter().rfind(|c| c.frame == frame) {
+            let pos = if c.stop == usize::MAX {
+                self.pos
+            } else {
+                c.stop
+            };
+            return Ok(Value::Io {
+                start: c.io_start,
+                end: c.end,
+                bits: pos * 8,
+            });
+        }
+        Err(self.err(DataErrorKind::Type(
+            "where this struct was decoded is not known".into(),
+        )))
+    }
+
+    /// `sizeof(x)` of a value: a field of a fixed-size type takes that size; a struct its
+    /// extent; bytes and text their length.
+    fn size_of(&mut self, a: ExprId) -> DResult<Value> {
+        let plan = self.plan;
+        // the field's declared type, when it is a plain fixed-size one
+        let field = match plan.expr(a) {
+            PExpr::Member(b, name) => match self.eval(*b)? {
+                Value::Struct { sid, .. } => plan.structs[sid as usize]
+                    .fields
+                    .iter()
+                    .find(|f| f.name == name.as_ref()),
+                _ => None,
+            },
+            PExpr::Slot(slot) => {
+                let sid = self.st.frames.last().map_or(0, |f| f.1);
+                plan.structs[sid as usize]
+                    .fields
+                    .iter()
+                    .find(|f| f.slot == Some(*slot))
+            }
+            _ => None,
+        };
+        if let Some(f) = field {
+            let s = &f.spec;
+            if s.at.is_none() && s.if_.is_none() && s.process.is_none() {
+                if let Some(sz) = s.size
+                    && let PExpr::Int(n) = plan.expr(sz)
+                {
+                    return Ok(Value::Int(*n));
+                }
+                let n = super::cursor::scalar_size(&s.ty);
+                if n > 0 {
+                    return Ok(Value::Int(n as i128));
+                }
+            }
+        }
+        let v = self.eval_present(a)?;
+        match v {
+            Value::Struct { frame, .. } => match self.st.ctx.iter().rfind(|c| c.frame == frame) {
+                Some(c) => {
+                    let stop = match (c.sized_end, c.stop) {
+                        (usize::MAX, usize::MAX) => self.pos,
+                        (usize::MAX, stop) => stop,
+                        (end, _) => end,
+                    };
+                    Ok(Value::Int(stop.saturating_sub(c.start) as i128))
+                }
+                None => Err(self.err(DataErrorKind::Type(
+                    "the size of this struct is not known".into(),
+                ))),
+            },
+            Value::Io { start, end, .. } => Ok(Value::Int((end - start) as i128)),
+            other => match self.bytes_of(other) {
+                Some(b) => Ok(Value::Int(b.len() as i128)),
+                None => Err(self.err(DataErrorKind::Type(format!(
+                    "`sizeof` of {} needs the field's type",
+                    other.kind_name()
+                )))),
+            },
+        }
+    }
+
     /// Looks up field `name` in a struct value (through embedded structs).
     fn member(&mut self, base: Value, name: &str) -> DResult<Value> {
+        if !matches!(base, Value::Struct { .. } | Value::Absent) {
+            return self.member_of_value(base, name);
+        }
         if base == Value::Absent {
             // a field of an absent struct (or array hole) is absent too, so `??` applies
             return Err(self.err(DataErrorKind::Absent(name.to_string())));
         }
+        self.member_of_struct(base, name)
+    }
+
+    /// `.pos`, `.size`, `.eof` of a stream; `.first`, `.last` of an array, text or bytes.
+    #[inline(never)]
+    fn member_of_value(&mut self, base: Value, name: &str) -> DResult<Value> {
+        if let Value::Io { start, end, bits } = base {
+            return match name {
+                // a partly read byte counts as read
+                "pos" => Ok(Value::Int(bits.div_ceil(8).saturating_sub(start) as i128)),
+                "size" => Ok(Value::Int((end - start) as i128)),
+                "eof" => Ok(Value::Bool(bits >= end * 8)),
+                _ => Err(self.err(DataErrorKind::Type(format!(
+                    "a stream has `pos`, `size` and `eof`, not `{name}`"
+                )))),
+            };
+        }
+        if matches!(name, "first" | "last") {
+            return self.index(base, if name == "first" { 0 } else { -1 });
+        }
+        Err(self.err(DataErrorKind::Type(format!(
+            "`.{name}` needs a struct, found {}",
+            base.kind_name()
+        ))))
+    }
+
+    fn member_of_struct(&mut self, base: Value, name: &str) -> DResult<Value> {
         let Value::Struct { frame, sid } = base else {
             return Err(self.err(DataErrorKind::Type(format!(
                 "`.{name}` needs a struct, found {}",
@@ -215,6 +364,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let i = self.eval_int(*i)?;
                 self.index(av, i)?
             }
+            PExpr::Builtin(Builtin::Io | Builtin::Size) | PExpr::IoOf(_) | PExpr::SizeOf(_) => {
+                self.eval_stream(id)?
+            }
             PExpr::Builtin(b) => Value::Int(match b {
                 Builtin::Offset => self.abs(self.pos) as i128 + if self.bitpos > 0 { 1 } else { 0 },
                 Builtin::Remaining => self.remaining() as i128,
@@ -223,6 +375,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     None => return Err(self.err(DataErrorKind::NotStreamable("`@input_size`"))),
                 },
                 Builtin::Index => *self.st.index.last().unwrap_or(&0) as i128,
+                Builtin::Io | Builtin::Size => unreachable!("handled above"),
             }),
             PExpr::Unary(op, a) => {
                 let v = self.eval(*a)?;
@@ -707,6 +860,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let v = self.eval_present(args[0])?;
                 match v {
                     Value::Array(id) => self.st.arrays[id as usize].len() as i128,
+                    Value::Io { start, end, .. } => (end - start) as i128,
                     // text counts characters
                     Value::Str {
                         enc:

@@ -12,6 +12,7 @@ struct Cursor {
     pos: usize,
     end: usize,
     region_start: usize,
+    io_start: usize,
     bitpos: u32,
     order: ByteOrder,
     bit_little: bool,
@@ -44,6 +45,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if let Some(c) = self.st.ctx.iter().rfind(|c| c.frame == frame).copied() {
             self.end = c.end;
             self.region_start = c.region_start;
+            self.io_start = c.io_start;
             self.order = c.order;
             self.bit_little = c.bit_little;
             if self.pos > self.end || self.pos < self.region_start {
@@ -54,6 +56,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         // a field that names itself finds it absent
         self.st.arena[at] = Value::Absent;
         let r = self.lazy_value(f, at);
+        if r.is_ok() && f.spec.at.is_some() {
+            // written later from the same place, whatever the cursor is then
+            let region = self.last_at;
+            match self.st.lazy_at.iter_mut().find(|(a, _)| *a == at) {
+                Some(e) => e.1 = region,
+                None => self.st.lazy_at.push((at, region)),
+            }
+        }
         self.set_cursor(saved);
         self.pending_array = pending;
         match owner {
@@ -80,6 +90,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             pos: self.pos,
             end: self.end,
             region_start: self.region_start,
+            io_start: self.io_start,
             bitpos: self.bitpos,
             order: self.order,
             bit_little: self.bit_little,
@@ -91,6 +102,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.pos = c.pos;
         self.end = c.end;
         self.region_start = c.region_start;
+        self.io_start = c.io_start;
         self.bitpos = c.bitpos;
         self.order = c.order;
         self.bit_little = c.bit_little;
@@ -148,8 +160,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             self.sink.span(k, start, 0);
             return Ok(());
         }
-        // decoded again, now written (it decoded without error just before)
-        let (_, start) = self.decode_spec(&f.spec, false, true)?;
+        // decoded again, now written (it decoded without error just before), from where it
+        // was decoded first
+        if f.spec.at.is_some() {
+            let at = frame + slot as usize;
+            self.at_override = self.st.lazy_at.iter().find(|(a, _)| *a == at).map(|e| e.1);
+        }
+        let r = self.decode_spec(&f.spec, false, true);
+        self.at_override = None;
+        let (_, start) = r?;
         let end = self.last_at_end;
         self.sink.span(k, start, end.saturating_sub(start));
         Ok(())

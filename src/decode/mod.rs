@@ -83,10 +83,17 @@ pub struct Scratch {
     owned_used: u32,
     /// Bytes computed since the last reset (bounded like the number of values).
     owned_bytes: u64,
-    /// Where the frames of structs with `lazy` fields were decoded, by frame (ascending).
+    /// Where the frames of structs with `lazy` fields were decoded, by frame (ascending);
+    /// of every struct when the plan introspects.
     ctx: Vec<FrameCtx>,
     index: Vec<u64>,
+    /// Where a lazy field with `at` was decoded when first named, by arena slot: (pos, end,
+    /// stream start), so that it is written from the same place.
+    lazy_at: Vec<(usize, Region)>,
 }
+
+/// A region an `at` resolved to: (cursor, end, stream start).
+type Region = (usize, usize, usize);
 
 /// The decoding context of a struct with `lazy` fields, to decode them in it later.
 #[derive(Clone, Copy)]
@@ -96,6 +103,14 @@ struct FrameCtx {
     end: usize,
     order: ByteOrder,
     bit_little: bool,
+    /// The start of the stream the struct is decoded in.
+    io_start: usize,
+    /// Where the struct starts.
+    start: usize,
+    /// Where its decoding ended (usize::MAX while it is being decoded).
+    stop: usize,
+    /// The end of its `size` region, when it was decoded in one (else usize::MAX).
+    sized_end: usize,
 }
 
 impl Scratch {
@@ -107,6 +122,7 @@ impl Scratch {
         self.owned_bytes = 0;
         self.ctx.clear();
         self.index.clear();
+        self.lazy_at.clear();
     }
 }
 
@@ -126,6 +142,14 @@ pub struct Decoder<'a, 'p, 's, S: Sink> {
     pos: usize,
     end: usize,
     region_start: usize,
+    /// The start of the current stream (Kaitai's `_io`): the innermost `size`, terminated
+    /// or `at … in` region; its end is `end`.
+    io_start: usize,
+    /// The region the next `at` goes to, already resolved (a lazy field written where it
+    /// was first decoded).
+    at_override: Option<Region>,
+    /// The region the last `at` resolved to.
+    last_at: Region,
     order: ByteOrder,
     bit_little: bool,
     /// Bits of the byte at `pos` already consumed by bit fields (0..8).
@@ -181,6 +205,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             pos: 0,
             end: input.data.len(),
             region_start: 0,
+            io_start: 0,
+            at_override: None,
+            last_at: (0, 0, 0),
             order: plan.endian.unwrap_or(ByteOrder::Little),
             bit_little: false,
             bitpos: 0,
@@ -230,6 +257,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.pos = pos;
         self.end = self.data.len();
         self.region_start = pos;
+        self.io_start = 0;
         self.bitpos = 0;
         self.depth = 0;
         self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
@@ -254,6 +282,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.pos = pos;
         self.end = self.data.len();
         self.region_start = pos;
+        self.io_start = 0;
         self.bitpos = 0;
         self.depth = 0;
         self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
@@ -527,9 +556,10 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let sp = &plan.structs[sid as usize];
         let base = self.st.arena.len();
         let arrays_mark = self.st.arrays_used;
-        self.st
-            .arena
-            .resize(base + sp.nslots as usize, Value::Absent);
+        // a struct without slots still takes one when structs are told apart by their frame
+        // (`io(x)`, `sizeof(x)`)
+        let nslots = sp.nslots as usize + usize::from(plan.introspect && sp.nslots == 0);
+        self.st.arena.resize(base + nslots, Value::Absent);
         self.st.arena[base..base + args.len()].copy_from_slice(args);
         for &(slot, fi) in &sp.lazy {
             self.st.arena[base + slot as usize] = Value::Lazy(fi);
@@ -555,13 +585,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 };
             }
         }
-        if !sp.lazy.is_empty() {
+        if !sp.lazy.is_empty() || plan.introspect {
             self.st.ctx.push(FrameCtx {
                 frame: base as u32,
                 region_start: self.region_start,
                 end: self.end,
                 order: self.order,
                 bit_little: self.bit_little,
+                io_start: self.io_start,
+                start: self.pos + usize::from(self.bitpos > 0),
+                stop: usize::MAX,
+                sized_end: usize::MAX,
             });
         }
         if emit && !embed && self.progs.has_raw(sid) && self.try_raw(sid, sp)? {
@@ -645,6 +679,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.bit_little = saved_bits;
         self.depth -= 1;
         if keep {
+            if let Some(c) = self.st.ctx.last_mut()
+                && c.frame as usize == base
+                && c.stop == usize::MAX
+            {
+                c.stop = self.pos;
+            }
             Value::Struct {
                 frame: base as u32,
                 sid,
@@ -824,7 +864,30 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             return Ok((f(self)?, start));
         }
         let saved = (self.pos, self.end, self.region_start, self.bitpos);
-        if let Some(at) = spec.at {
+        let saved_io = self.io_start;
+        if let Some(o) = self.at_override.take().filter(|_| spec.at.is_some()) {
+            self.enter()?;
+            (self.pos, self.end, self.io_start) = o;
+            self.region_start = self.pos;
+            self.bitpos = 0;
+        } else if let Some(io) = spec.io.filter(|_| spec.at.is_some()) {
+            let target = spec.at.map_or(Ok(0), |at| self.eval_int(at))?;
+            let Value::Io { start, end, .. } = self.eval(io)? else {
+                return Err(self.err(DataErrorKind::Type(
+                    "`in` needs a stream (`@io`, `io(x)`)".into(),
+                )));
+            };
+            let size = (end - start) as u64;
+            if target < 0 || target > size as i128 {
+                return Err(self.err(DataErrorKind::AtOutside { target, size }));
+            }
+            self.enter()?;
+            self.pos = start + target as usize;
+            self.end = end;
+            self.io_start = start;
+            self.region_start = self.pos;
+            self.bitpos = 0;
+        } else if let Some(at) = spec.at {
             let target = self.eval_int(at)?;
             let rel = target - self.base as i128;
             let size = self.total.unwrap_or(self.base + self.data.len() as u64);
@@ -840,10 +903,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             self.pos = rel as usize;
             self.end = self.data.len();
             self.region_start = self.pos;
+            self.io_start = 0;
             self.bitpos = 0;
         } else {
             self.align_bits();
         }
+        let at_region = (self.pos, self.end, self.io_start);
         let start = self.abs(self.pos);
         if let Some(sz) = spec.size {
             let n = self.eval_int(sz)?;
@@ -860,16 +925,24 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             let region_end = self.pos + n as usize;
             let outer_end = self.end;
             let outer_start = self.region_start;
+            let outer_io = self.io_start;
             self.end = region_end;
             self.region_start = self.pos;
+            self.io_start = self.pos;
             let v = f(self)?;
             self.align_bits();
+            if self.plan.introspect {
+                self.sized_struct(v, region_end);
+            }
             self.pos = region_end;
             self.end = outer_end;
             self.region_start = outer_start;
+            self.io_start = outer_io;
             if spec.at.is_some() {
+                self.last_at = at_region;
                 self.last_at_end_set(region_end);
                 (self.pos, self.end, self.region_start, self.bitpos) = saved;
+                self.io_start = saved_io;
                 self.depth -= 1;
             }
             return Ok((v, start));
@@ -877,11 +950,23 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let v = f(self)?;
         if spec.at.is_some() {
             self.align_bits();
+            self.last_at = at_region;
             self.last_at_end_set(self.pos);
             (self.pos, self.end, self.region_start, self.bitpos) = saved;
+            self.io_start = saved_io;
             self.depth -= 1;
         }
         Ok((v, start))
+    }
+
+    /// A struct decoded inside a `size` region extends to the region's end.
+    #[cold]
+    fn sized_struct(&mut self, v: Value, region_end: usize) {
+        if let Value::Struct { frame, .. } = v
+            && let Some(c) = self.st.ctx.iter_mut().rfind(|c| c.frame == frame)
+        {
+            c.sized_end = region_end;
+        }
     }
 
     fn last_at_end_set(&mut self, rel: usize) {
@@ -1174,14 +1259,16 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             None => (hay.len(), hay.len()),
         };
-        let (outer_end, outer_start) = (self.end, self.region_start);
+        let (outer_end, outer_start, outer_io) = (self.end, self.region_start, self.io_start);
         self.end = start + len;
         self.region_start = start;
+        self.io_start = start;
         let (v, _) = self.decode_spec(inner, want, emit)?;
         self.align_bits();
         self.pos = start + next;
         self.end = outer_end;
         self.region_start = outer_start;
+        self.io_start = outer_io;
         Ok(v)
     }
 

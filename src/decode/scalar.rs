@@ -235,6 +235,15 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.sink.end_array();
             }
             Value::Struct { .. } | Value::Lazy(_) => self.sink.null(),
+            // a stream: where it starts in the input and its size
+            Value::Io { start, end, .. } => {
+                self.sink.begin_object();
+                self.sink.key(b"\"offset\"");
+                self.sink.u64(self.abs(start));
+                self.sink.key(b"\"size\"");
+                self.sink.u64((end - start) as u64);
+                self.sink.end_object();
+            }
         }
     }
 }

@@ -44,6 +44,14 @@ pub enum Value {
     Blob(u32),
     /// A `lazy` field not decoded yet (the field's index in its struct).
     Lazy(u32),
+    /// A stream: the input between `start` and `end` (relative to the decoder's data),
+    /// its position `bits` (in bits, so that a partly read byte is not its end) (Kaitai
+    /// Struct's `_io`).
+    Io {
+        start: usize,
+        end: usize,
+        bits: usize,
+    },
 }
 
 impl Value {
@@ -58,6 +66,7 @@ impl Value {
             Value::Blob(_) => "bytes",
             Value::Struct { .. } => "a struct",
             Value::Array(_) => "an array",
+            Value::Io { .. } => "a stream",
         }
     }
 }

@@ -374,7 +374,10 @@ impl<'a> Lowerer<'a> {
         let mut deps: Vec<HashSet<String>> = Vec::new();
         for a in &def.instances {
             let mut used = HashSet::new();
-            for s in [&a.value, &a.pos, &a.size, &a.if_].into_iter().flatten() {
+            for s in [&a.value, &a.pos, &a.io, &a.size, &a.if_]
+                .into_iter()
+                .flatten()
+            {
                 if let Ok(e) = expr::parse(&s.v) {
                     names_in(&e, &mut used);
                 }
@@ -578,9 +581,6 @@ impl<'a> Lowerer<'a> {
             }),
         };
         let process = a.process.as_ref().map(|p| self.process(p)).transpose()?;
-        if let Some(io) = &a.io {
-            return Err(Self::unsupported(io, "`io`"));
-        }
         if let Some(v) = &a.value {
             let e = self.expr_str(v)?;
             let mut ts = TypeSpec::bare(TypeExpr::Computed(e), self.sp(v));
@@ -766,18 +766,42 @@ impl<'a> Lowerer<'a> {
             spec.if_ = Some(self.expr_str(c)?);
         }
         if instance {
-            if let Some(p) = &a.pos {
-                spec.at = Some(self.expr_str(p)?);
+            // `pos` counts in the current stream (Kaitai's `_io`), or in the one `io` names
+            let io = match &a.io {
+                Some(s) => Some(self.expr_str(s)?),
+                None => a.pos.as_ref().map(|p| Expr {
+                    kind: ExprKind::Builtin(Builtin::Io),
+                    span: self.sp(p),
+                }),
+            };
+            if let Some(io) = io {
+                spec.at = Some(match &a.pos {
+                    Some(p) => self.expr_str(p)?,
+                    // no `pos`: where that stream stands
+                    None => Expr {
+                        span: io.span,
+                        kind: ExprKind::Member(
+                            Box::new(io.clone()),
+                            Ident {
+                                name: "pos".into(),
+                                span: io.span,
+                            },
+                        ),
+                    },
+                });
+                spec.io = Some(io);
             }
         } else if let Some(p) = &a.pos {
             return Err(p.err("`pos` is only allowed in instances"));
+        } else if let Some(io) = &a.io {
+            return Err(io.err("`io` is only allowed in instances"));
         }
         if let Some(v) = &a.valid
             && a.repeat.is_none()
         {
             spec.valid = Some(self.valid(v, a.enum_.as_ref())?);
         }
-        if instance && a.pos.is_some() {
+        if instance && (a.pos.is_some() || a.io.is_some()) {
             spec.lazy = Some(aspan);
         }
         match cast_enum {
@@ -1088,6 +1112,17 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether some loaded type has a field or instance named `name`.
+    fn declared(&self, name: &str) -> bool {
+        self.types.iter().any(|t| {
+            t.def
+                .seq
+                .iter()
+                .chain(&t.def.instances)
+                .any(|a| a.id.as_ref().is_some_and(|i| i.v == name))
+        })
+    }
+
     /// Whether `x` names a field or instance of the current type that has an `enum`.
     fn is_enum_field(&self, x: &KExpr) -> bool {
         let K::Name(n) = &x.kind else { return false };
@@ -1134,7 +1169,8 @@ impl<'a> Lowerer<'a> {
                 "_root" => mk(ExprKind::Name(id("root"))),
                 "_parent" => mk(ExprKind::Name(id("parent"))),
                 "_index" => mk(ExprKind::Builtin(Builtin::Index)),
-                "_io" => return Err(unsup("`_io` as a value")),
+                "_io" => mk(ExprKind::Builtin(Builtin::Io)),
+                "_sizeof" => mk(ExprKind::Builtin(Builtin::Size)),
                 _ => mk(ExprKind::Name(id(n))),
             },
             K::Path(parts) => {
@@ -1153,15 +1189,16 @@ impl<'a> Lowerer<'a> {
                 }
             }
             K::Attr(x, name) => match (&x.kind, name.as_str()) {
-                (K::Name(io), "pos") if io == "_io" => mk(ExprKind::Builtin(Builtin::Offset)),
-                (K::Name(io), "size") if io == "_io" => mk(ExprKind::Builtin(Builtin::InputSize)),
-                (K::Name(io), "eof") if io == "_io" => mk(ExprKind::Binary(
-                    BinOp::Eq,
-                    Box::new(mk(ExprKind::Builtin(Builtin::Remaining))),
-                    Box::new(mk(ExprKind::Int(0))),
-                )),
+                (_, "_io") => mk(ExprKind::Call(id("io"), vec![self.expr(x, base, s)?])),
+                (_, "_parent") => mk(ExprKind::Member(bx(x)?, id("parent"))),
+                (_, "_root") => mk(ExprKind::Name(id("root"))),
+                (_, "_sizeof") => mk(ExprKind::Call(id("sizeof"), vec![self.expr(x, base, s)?])),
                 (_, "length" | "size") => {
                     mk(ExprKind::Call(id("len"), vec![self.expr(x, base, s)?]))
+                }
+                // a field of that name somewhere: which one is meant is known when decoding
+                (_, "first" | "last") if self.declared(name) => {
+                    mk(ExprKind::Member(bx(x)?, id(name)))
                 }
                 (_, "first") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(0))))),
                 (_, "last") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(-1))))),
@@ -1175,7 +1212,7 @@ impl<'a> Lowerer<'a> {
                 )),
                 (_, "to_i") => mk(ExprKind::Call(id("int"), vec![self.expr(x, base, s)?])),
                 (_, "reverse") => mk(ExprKind::Call(id("reverse"), vec![self.expr(x, base, s)?])),
-                (_, m @ ("_io" | "_sizeof" | "to_f")) => {
+                (_, m @ "to_f") => {
                     return Err(unsup(&format!("`.{m}`")));
                 }
                 _ => mk(ExprKind::Member(bx(x)?, id(name))),
@@ -1208,7 +1245,34 @@ impl<'a> Lowerer<'a> {
             K::Index(a, i) => mk(ExprKind::Index(bx(a)?, bx(i)?)),
             // a cast changes the static type only: the value is the same
             K::As(x, _) => self.expr(x, base, s)?,
-            K::SizeOf(_) => return Err(unsup("`sizeof<…>`")),
+            K::SizeOf(t) => {
+                let name = match self.prim(&Str {
+                    v: t.clone(),
+                    start: base + e.start,
+                    end: base + e.end,
+                    path: s.path.clone(),
+                    plain: true,
+                }) {
+                    Some(TypeExpr::Prim(p)) => return Ok(mk(ExprKind::Int(p.size() as i128))),
+                    Some(_) => return Err(unsup("`sizeof` of a bit type")),
+                    None => {
+                        let parts: Vec<&str> = t.trim().split("::").collect();
+                        match self.find_type(self.cur, &parts) {
+                            Some(ti) => self.types[ti].name.clone(),
+                            None => {
+                                let mut x = s.err(format!("unknown type `{t}`"));
+                                x.start = base + e.start;
+                                x.end = base + e.end;
+                                return Err(x);
+                            }
+                        }
+                    }
+                };
+                mk(ExprKind::Call(
+                    id("sizeof"),
+                    vec![mk(ExprKind::Name(id(&name)))],
+                ))
+            }
             K::Unary(op, x) => mk(ExprKind::Unary(*op, bx(x)?)),
             K::Binary(op, a, b) => mk(ExprKind::Binary(*op, bx(a)?, bx(b)?)),
             K::Cond(c, a, b) => mk(ExprKind::Cond(bx(c)?, bx(a)?, bx(b)?)),

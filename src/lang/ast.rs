@@ -99,6 +99,8 @@ pub struct TypeSpec {
     pub span: Span,
     pub if_: Option<Expr>,
     pub at: Option<Expr>,
+    /// `at E in S`: E counts from the start of stream S, and the region ends with S.
+    pub io: Option<Expr>,
     pub size: Option<Expr>,
     pub valid: Option<Expr>,
     pub each_if: Option<Expr>,
@@ -134,6 +136,7 @@ impl TypeSpec {
             span,
             if_: None,
             at: None,
+            io: None,
             size: None,
             valid: None,
             each_if: None,

@@ -22,6 +22,8 @@ enum Ty {
     Struct(Option<StructId>),
     Array(Box<Ty>),
     Enum(EnumId),
+    /// A stream (`@io`, `io(x)`).
+    Io,
     /// Not emitted and has no value (`pad`, `align`).
     Nothing,
     Any,
@@ -38,6 +40,7 @@ impl Ty {
             Ty::Struct(_) => "a struct".into(),
             Ty::Array(_) => "an array".into(),
             Ty::Enum(_) => "an enum value".into(),
+            Ty::Io => "a stream".into(),
             Ty::Nothing => "nothing".into(),
             Ty::Any => "a value".into(),
         }
@@ -347,6 +350,7 @@ fn collect_spec_names(t: &TypeSpec, out: &mut HashSet<String>) {
     for e in [
         &t.if_,
         &t.at,
+        &t.io,
         &t.size,
         &t.valid,
         &t.each_if,
@@ -810,6 +814,25 @@ impl<'a> Checker<'a> {
             .map(|e| self.cond_expr(e, scope))
             .transpose()?;
         let at = t.at.as_ref().map(|e| self.int_expr(e, scope)).transpose()?;
+        let io = match &t.io {
+            Some(e) => {
+                let (id, ty) = self.expr(e, scope)?;
+                if !matches!(ty, Ty::Io | Ty::Any) {
+                    return Err(self.err(
+                        e.span,
+                        format!(
+                            "`in` needs a stream (`@io`, `io(x)`), this is {}",
+                            ty.name()
+                        ),
+                    ));
+                }
+                if t.at.is_none() {
+                    return Err(self.err(e.span, "`in` goes with `at` (`at E in S`)".into()));
+                }
+                Some(id)
+            }
+            None => None,
+        };
         let size = t
             .size
             .as_ref()
@@ -881,6 +904,7 @@ impl<'a> Checker<'a> {
                 ty,
                 if_,
                 at,
+                io,
                 size,
                 valid,
                 process,

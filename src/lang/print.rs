@@ -182,6 +182,7 @@ fn spec(t: &TypeSpec, depth: usize) -> (String, Option<String>) {
     for (kw, e) in [
         ("if", &t.if_),
         ("at", &t.at),
+        ("in", &t.io),
         ("size", &t.size),
         ("valid", &t.valid),
         ("each if", &t.each_if),
@@ -365,6 +366,8 @@ pub fn expr(e: &Expr) -> String {
             Builtin::Remaining => "@remaining",
             Builtin::InputSize => "@input_size",
             Builtin::Index => "@index",
+            Builtin::Io => "@io",
+            Builtin::Size => "@size",
         }
         .into(),
         ExprKind::Member(x, m) => format!("{}.{}", term(x), m.name),

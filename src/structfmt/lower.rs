@@ -177,6 +177,7 @@ pub fn to_plan(
         root: 0,
         endian: Some(order),
         valid_text: Vec::new(),
+        introspect: false,
         derived: Default::default(),
     };
     plan.finalize();

@@ -30,11 +30,50 @@ impl Checker<'_> {
                         .into(),
                 )),
             },
-            ExprKind::Builtin(b) => (PExpr::Builtin(*b), Ty::Int),
+            ExprKind::Builtin(Builtin::Io) => (PExpr::Builtin(Builtin::Io), Ty::Io),
+            ExprKind::Builtin(b) => {
+                if *b == Builtin::Size {
+                    self.plan.introspect = true;
+                }
+                (PExpr::Builtin(*b), Ty::Int)
+            }
             ExprKind::Name(n) => return self.name(n, scope),
             ExprKind::Member(base, m) => {
                 let (b, bt) = self.expr(base, scope)?;
+                if bt == Ty::Io {
+                    let ty = match m.name.as_str() {
+                        "pos" | "size" => Ty::Int,
+                        "eof" => Ty::Bool,
+                        _ => {
+                            return Err(self.err(
+                                m.span,
+                                format!("a stream has `pos`, `size` and `eof`, not `{}`", m.name),
+                            ));
+                        }
+                    };
+                    return Ok((
+                        self.push(PExpr::Member(b, m.name.clone().into_boxed_str())),
+                        ty,
+                    ));
+                }
+                // `.first` and `.last` of an array, text or bytes: its first or last element
+                // (a struct's field of that name otherwise)
+                if matches!(bt, Ty::Array(_) | Ty::Text | Ty::Bytes)
+                    && matches!(m.name.as_str(), "first" | "last")
+                {
+                    let ix = self.push(PExpr::Int(if m.name == "first" { 0 } else { -1 }));
+                    let ty = match bt {
+                        Ty::Array(t) => *t,
+                        _ => Ty::Int,
+                    };
+                    return Ok((self.push(PExpr::Index(b, ix)), ty));
+                }
                 match bt {
+                    // `x.parent`: the struct that encloses x while it is decoded
+                    Ty::Struct(_) | Ty::Any if m.name == "parent" => {
+                        let id = self.push(PExpr::Member(b, m.name.clone().into_boxed_str()));
+                        return Ok((id, Ty::Struct(None)));
+                    }
                     Ty::Struct(Some(sid)) => {
                         let names = self.struct_field_names(sid);
                         if !names.contains(&m.name) {
@@ -133,14 +172,27 @@ impl Checker<'_> {
                     if at == bt { at } else { Ty::Any },
                 )
             }
-            ExprKind::Call(f, args) if f.name == "sizeof" => return self.sizeof(e, args),
+            ExprKind::Call(f, args) if f.name == "sizeof" => return self.sizeof(e, args, scope),
+            ExprKind::Call(f, args) if f.name == "io" => {
+                let [a] = args.as_slice() else {
+                    return Err(self.err(e.span, "`io` takes one struct value".into()));
+                };
+                let (id, t) = self.expr(a, scope)?;
+                if !matches!(t, Ty::Struct(_) | Ty::Io | Ty::Any) {
+                    return Err(
+                        self.err(a.span, format!("`io` needs a struct, this is {}", t.name()))
+                    );
+                }
+                self.plan.introspect = true;
+                (PExpr::IoOf(id), Ty::Io)
+            }
             ExprKind::Call(f, args) if matches!(f.name.as_str(), "str" | "reverse") => {
                 return self.text_call(e, f, args, scope);
             }
             ExprKind::Call(f, args) => {
                 let Some(&(_, func)) = Func::ALL.iter().find(|(n, _)| *n == f.name) else {
                     let names = Func::ALL.iter().map(|(n, _)| *n);
-                    let more = ["str", "reverse", "sizeof"];
+                    let more = ["str", "reverse", "sizeof", "io"];
                     return Err(self.unknown(f, "function", names.chain(more)));
                 };
                 let (lo, hi) = match func {
@@ -170,7 +222,7 @@ impl Checker<'_> {
                     let (id, t) = self.expr(a, scope)?;
                     let ok = match (func, k) {
                         (Func::Len, _) => {
-                            matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Any)
+                            matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Io | Ty::Any)
                         }
                         (Func::Int, 0) => t.stringlike() || t == Ty::Float,
                         (Func::Crc32 | Func::Sum, _) | (Func::Find | Func::Rfind, 0) => {
@@ -365,16 +417,45 @@ impl Checker<'_> {
         Ok((aid, ty))
     }
 
-    /// `sizeof(T)`: the fixed size in bytes of a struct or primitive type T.
-    pub(super) fn sizeof(&mut self, e: &Expr, args: &[Expr]) -> CResult<(ExprId, Ty)> {
-        let [
-            Expr {
-                kind: ExprKind::Name(n),
-                ..
-            },
-        ] = args
-        else {
-            return Err(self.err(e.span, "`sizeof` takes one type name".into()));
+    /// `sizeof(T)`: the fixed size in bytes of a struct or primitive type T; `sizeof(x)` of
+    /// a value that is not a type name: the bytes it took.
+    pub(super) fn sizeof(
+        &mut self,
+        e: &Expr,
+        args: &[Expr],
+        scope: &Scope,
+    ) -> CResult<(ExprId, Ty)> {
+        let [a] = args else {
+            return Err(self.err(e.span, "`sizeof` takes one type name or value".into()));
+        };
+        let n = match &a.kind {
+            ExprKind::Name(n)
+                if crate::lang::grammar::prim_from_name(&n.name).is_some()
+                    || self.struct_ix.contains_key(n.name.as_str()) =>
+            {
+                n
+            }
+            _ => {
+                let (id, t) = self.expr(a, scope)?;
+                // a number has a size only as a field of a fixed-size type
+                let field = matches!(a.kind, ExprKind::Name(_) | ExprKind::Member(..));
+                let sized = match t {
+                    Ty::Struct(_) | Ty::Text | Ty::Bytes | Ty::Io | Ty::Any => true,
+                    Ty::Int | Ty::Float | Ty::Bool | Ty::Enum(_) => field,
+                    Ty::Array(_) | Ty::Nothing => false,
+                };
+                if !sized {
+                    return Err(self.err(
+                        e.span,
+                        format!(
+                            "`sizeof` takes one type name, or a field or struct value; this is {}",
+                            t.name()
+                        ),
+                    ));
+                }
+                self.plan.introspect = true;
+                return Ok((self.push(PExpr::SizeOf(id)), Ty::Int));
+            }
         };
         if let Some(p) = crate::lang::grammar::prim_from_name(&n.name) {
             return Ok((self.push(PExpr::Int(p.size() as i128)), Ty::Int));

@@ -323,11 +323,13 @@ pub(super) fn builtin(i: In) -> R<Builtin> {
         "remaining" => Builtin::Remaining,
         "input_size" => Builtin::InputSize,
         "index" => Builtin::Index,
+        "io" => Builtin::Io,
+        "size" => Builtin::Size,
         _ => {
             return fatal(
                 i,
                 format!(
-                    "unknown builtin `@{name}` (known: @offset, @remaining, @input_size, @index)"
+                    "unknown builtin `@{name}` (known: @offset, @remaining, @input_size, @index, @io, @size)"
                 ),
             );
         }
@@ -430,7 +432,10 @@ pub(super) fn arg_list(i: In) -> R<Vec<Expr>> {
 pub(super) fn peek(i: In) -> R<(TypeExpr, Expr)> {
     let (r, spec) = type_spec(i)?;
     let TypeSpec {
-        ty, at: Some(at), ..
+        ty,
+        at: Some(at),
+        io: None,
+        ..
     } = spec
     else {
         return expected(i, "a peek");

@@ -352,6 +352,7 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
             }
             "if" => &mut spec.if_,
             "at" => &mut spec.at,
+            "in" => &mut spec.io,
             "size" => &mut spec.size,
             "valid" => &mut spec.valid,
             "until" | "while" => {
