@@ -164,3 +164,13 @@ fn first_and_last() {
     assert_eq!(v["y"], json!(0x20));
     assert_eq!(v["z"], json!(5));
 }
+
+#[test]
+fn size_with_at_is_evaluated_where_the_field_is() {
+    // after `a` the cursor is at 1: the region is 1 byte at 3 (8), not 3 bytes
+    let v = decode(
+        "struct t {\n a: u8\n b: bytes[..] at 3 size @offset\n}",
+        &[5, 6, 7, 8, 9, 10, 11],
+    );
+    assert_eq!(v, json!({"a": 5, "b": "08"}));
+}

@@ -92,8 +92,8 @@ pub struct Scratch {
     lazy_at: Vec<(usize, Region)>,
 }
 
-/// A region an `at` resolved to: (cursor, end, stream start).
-type Region = (usize, usize, usize);
+/// A region an `at` resolved to: (cursor, end, stream start, `size` or usize::MAX).
+type Region = (usize, usize, usize, usize);
 
 /// The decoding context of a struct with `lazy` fields, to decode them in it later.
 #[derive(Clone, Copy)]
@@ -207,7 +207,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             region_start: 0,
             io_start: 0,
             at_override: None,
-            last_at: (0, 0, 0),
+            last_at: (0, 0, 0, usize::MAX),
             order: plan.endian.unwrap_or(ByteOrder::Little),
             bit_little: false,
             bitpos: 0,
@@ -865,13 +865,17 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         let saved = (self.pos, self.end, self.region_start, self.bitpos);
         let saved_io = self.io_start;
+        // with `at`, `size` is evaluated where the field is, before the jump
+        let mut pre_n = None;
         if let Some(o) = self.at_override.take().filter(|_| spec.at.is_some()) {
             self.enter()?;
-            (self.pos, self.end, self.io_start) = o;
+            (self.pos, self.end, self.io_start) = (o.0, o.1, o.2);
+            pre_n = (o.3 != usize::MAX).then_some(o.3 as i128);
             self.region_start = self.pos;
             self.bitpos = 0;
         } else if let Some(io) = spec.io.filter(|_| spec.at.is_some()) {
             let target = spec.at.map_or(Ok(0), |at| self.eval_int(at))?;
+            pre_n = spec.size.map(|sz| self.eval_int(sz)).transpose()?;
             let Value::Io { start, end, .. } = self.eval(io)? else {
                 return Err(self.err(DataErrorKind::Type(
                     "`in` needs a stream (`@io`, `io(x)`)".into(),
@@ -889,6 +893,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             self.bitpos = 0;
         } else if let Some(at) = spec.at {
             let target = self.eval_int(at)?;
+            pre_n = spec.size.map(|sz| self.eval_int(sz)).transpose()?;
             let rel = target - self.base as i128;
             let size = self.total.unwrap_or(self.base + self.data.len() as u64);
             if target < 0 || target > size as i128 {
@@ -908,10 +913,13 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         } else {
             self.align_bits();
         }
-        let at_region = (self.pos, self.end, self.io_start);
+        let mut at_region = (self.pos, self.end, self.io_start, usize::MAX);
         let start = self.abs(self.pos);
         if let Some(sz) = spec.size {
-            let n = self.eval_int(sz)?;
+            let n = match pre_n {
+                Some(n) => n,
+                None => self.eval_int(sz)?,
+            };
             let left = self.remaining();
             if n < 0 {
                 return Err(self.err(DataErrorKind::NegativeLength(n)));
@@ -923,6 +931,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }));
             }
             let region_end = self.pos + n as usize;
+            at_region.3 = n as usize;
             let outer_end = self.end;
             let outer_start = self.region_start;
             let outer_io = self.io_start;
