@@ -133,6 +133,30 @@ impl RawProgram {
         self.size
     }
 
+    /// The compiled fields in order: (op kind, index in the flat table, offset, size,
+    /// label), for the column tier (`decode/columns.rs`).
+    pub(super) fn fields(&self) -> impl Iterator<Item = (Kind, usize, usize, usize, Label)> + '_ {
+        self.ops.iter().map(|op| {
+            (
+                op.kind,
+                op.field as usize,
+                op.off as usize,
+                op.size as usize,
+                op.label,
+            )
+        })
+    }
+
+    /// Written fields of a record.
+    pub(super) fn columns(&self) -> u32 {
+        self.labels.cols
+    }
+
+    /// The byte order of fields without their own.
+    pub(super) fn order(&self) -> ByteOrder {
+        self.order
+    }
+
     /// Writes the struct whose bytes start `rec` as one value into `out` (ending the line
     /// when `newline`). On bad text nothing is written.
     #[inline(always)]

@@ -3,6 +3,7 @@
 //! [`Value`]); everything else is written and forgotten.
 
 mod array;
+mod columns;
 pub mod cursor;
 mod expr;
 mod flat;
@@ -332,8 +333,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             .filter(|p| p.depth() < self.opts.max_depth)
     }
 
-    /// Records mode's fast paths: [`Decoder::raw_records`] for fixed layouts, or
-    /// [`Decoder::seq_records`] for plain sequences; `(0, pos)` when neither applies.
+    /// Records mode's fast paths: [`Decoder::column_records`] (a columnar sink) or
+    /// [`Decoder::raw_records`] for fixed layouts, [`Decoder::seq_records`] for plain
+    /// sequences; `(0, pos)` when none applies.
     pub fn fast_records(
         &mut self,
         sid: StructId,
@@ -342,6 +344,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         limit: u64,
     ) -> std::io::Result<(u64, usize)> {
         if self.raw_program(sid).is_some() {
+            // a columnar sink takes runs of records column by column
+            let (n, next) = self.column_records(sid, pos, end, limit)?;
+            if n > 0 {
+                return Ok((n, next));
+            }
             self.raw_records(sid, pos, end, limit)
         } else {
             self.seq_records(sid, pos, end, limit)

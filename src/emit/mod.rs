@@ -5,11 +5,13 @@
 //! (a scalar call, or a nested `begin_*`/`end_*` pair), then `end_object`.
 
 pub mod columnar;
+pub mod columns;
 pub mod json;
 pub mod partial;
 pub mod record;
 pub mod tree;
 
+pub use columns::ColumnsOut;
 pub use record::{NoRecords, RecordOut};
 
 use crate::text::Encoding;
@@ -133,6 +135,18 @@ pub trait Sink {
     /// Ends a run of lines written through [`Sink::raw_lines`]; flushes a full buffer and
     /// reports an earlier output error.
     fn raw_lines_done(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// Records mode's column tier ([`columns`]): when the sink keeps values as columns and
+    /// stands between top-level records, it lends its [`ColumnsOut`] for runs of whole
+    /// fixed-layout records, and says how many records it takes before the caller must call
+    /// [`Sink::raw_columns_done`] (which may write a full batch).
+    fn raw_columns(&mut self) -> Option<(&mut dyn ColumnsOut, usize)> {
+        None
+    }
+    /// Ends the runs written through [`Sink::raw_columns`]; writes a full batch and reports
+    /// an output error.
+    fn raw_columns_done(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -20,6 +20,8 @@ use arrow_array::{
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, Field, SchemaRef};
 
+mod columns;
+
 use super::shape::{self, Col, Kind};
 use crate::emit::Sink;
 use crate::text::{self, Encoding};
@@ -123,6 +125,10 @@ pub struct BatchBuilder {
     batch_rows: usize,
     out: Option<Box<dyn BatchWrite>>,
     text_scratch: String,
+    /// The column tier ([`crate::emit::columns`]): rows before the current run, and whether
+    /// the tier is off (a layout whose fields are not these columns).
+    run_start: usize,
+    columns_off: bool,
 }
 
 /// Rows per batch unless the caller chooses: large enough to amortise per-batch costs in
@@ -144,6 +150,8 @@ impl BatchBuilder {
             batch_rows: DEFAULT_BATCH_ROWS,
             out: None,
             text_scratch: String::new(),
+            run_start: 0,
+            columns_off: false,
         };
         b.add(record, String::new());
         b
@@ -469,6 +477,11 @@ impl BatchBuilder {
     #[inline]
     fn int(&mut self, v: i128) {
         let Some(id) = self.target() else { return };
+        self.int_into(id, v);
+    }
+
+    #[inline]
+    fn int_into(&mut self, id: usize, v: i128) {
         let node = &mut self.nodes[id];
         let ok = match &mut node.buf {
             Buf::I8(b) => push_int(b, v),
@@ -500,10 +513,35 @@ impl BatchBuilder {
     #[inline]
     fn float(&mut self, v: f64) {
         let Some(id) = self.target() else { return };
+        self.float_into(id, v);
+    }
+
+    #[inline]
+    fn float_into(&mut self, id: usize, v: f64) {
         let node = &mut self.nodes[id];
         match &mut node.buf {
             Buf::F64(b) => b.push(v),
             Buf::F32(b) => b.push(v as f32),
+            _ => return self.mismatch(id, "a float"),
+        }
+        node.nulls.append_non_null();
+    }
+
+    fn bool_into(&mut self, id: usize, v: bool) {
+        let node = &mut self.nodes[id];
+        match &mut node.buf {
+            Buf::Bool(b) => b.append(v),
+            _ => return self.mismatch(id, "a bool"),
+        }
+        node.nulls.append_non_null();
+    }
+
+    #[inline]
+    fn f32_into(&mut self, id: usize, v: f32) {
+        let node = &mut self.nodes[id];
+        match &mut node.buf {
+            Buf::F32(b) => b.push(v),
+            Buf::F64(b) => b.push(f64::from(v)),
             _ => return self.mismatch(id, "a float"),
         }
         node.nulls.append_non_null();
@@ -682,12 +720,7 @@ impl Sink for BatchBuilder {
 
     fn bool(&mut self, v: bool) {
         let Some(id) = self.target() else { return };
-        let node = &mut self.nodes[id];
-        match &mut node.buf {
-            Buf::Bool(b) => b.append(v),
-            _ => return self.mismatch(id, "a bool"),
-        }
-        node.nulls.append_non_null();
+        self.bool_into(id, v);
     }
 
     #[inline]
@@ -712,13 +745,7 @@ impl Sink for BatchBuilder {
     #[inline]
     fn f32(&mut self, v: f32) {
         let Some(id) = self.target() else { return };
-        let node = &mut self.nodes[id];
-        match &mut node.buf {
-            Buf::F32(b) => b.push(v),
-            Buf::F64(b) => b.push(f64::from(v)),
-            _ => return self.mismatch(id, "a float"),
-        }
-        node.nulls.append_non_null();
+        self.f32_into(id, v);
     }
 
     #[inline]
@@ -791,6 +818,32 @@ impl Sink for BatchBuilder {
 
     fn mark(&self) -> usize {
         self.rows()
+    }
+
+    fn raw_columns(&mut self) -> Option<(&mut dyn crate::emit::ColumnsOut, usize)> {
+        // between records, and far from 32-bit offsets (runs are small)
+        if self.columns_off
+            || !self.stack.is_empty()
+            || self.problem.is_some()
+            || self.var_bytes() >= 1 << 30
+        {
+            return None;
+        }
+        let room = if self.out.is_some() {
+            self.batch_rows.saturating_sub(self.rows())
+        } else {
+            usize::MAX
+        };
+        Some((self, room))
+    }
+
+    fn raw_columns_done(&mut self) -> io::Result<()> {
+        if self.out.is_some()
+            && (self.rows() >= self.batch_rows || self.var_bytes() >= MAX_BATCH_BYTES)
+        {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     fn rewind(&mut self, mark: usize) {

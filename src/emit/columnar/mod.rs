@@ -135,8 +135,25 @@ impl RecordBatches<'_> {
             &mut self.builder,
             &mut self.scratch,
         );
+        let fast = d.has_fast_records(self.sid);
         let mut rows = 0;
         while rows < self.batch_rows && self.pos < self.end {
+            // runs of fixed-layout records column by column; the general decoder takes the
+            // record that stops them
+            if fast {
+                let limit = (self.batch_rows - rows) as u64;
+                let (n, next) = d
+                    .fast_records(self.sid, self.pos, self.end, limit)
+                    .map_err(|e| {
+                        DataError::new(self.pos as u64, DataErrorKind::Type(e.to_string()))
+                    })?;
+                if n > 0 {
+                    self.pos = next;
+                    self.index += n;
+                    rows += n as usize;
+                    continue;
+                }
+            }
             let mark = d.sink().mark();
             let at = self.pos;
             match d.decode_record(self.sid, at, self.index, true) {
