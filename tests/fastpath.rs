@@ -760,7 +760,7 @@ fn column_tier_matches_the_general_decoder() {
         if cfg.skip == 0
             && cfg.count.is_none()
             && cfg.on_error == OnError::Stop
-            && bytes.len() % size == 0
+            && bytes.len().is_multiple_of(size)
         {
             let all = RecordsConfig {
                 allow_remainder: false,

@@ -49,10 +49,9 @@ impl<S: Sink> Decoder<'_, '_, '_, S> {
         let mut n = 0u64;
         while n < limit && end.saturating_sub(pos) >= size {
             // the general decoder counts every field against the budget, record by record
-            let budget = match (self.budget_limit.saturating_sub(self.budget)).checked_div(per) {
-                Some(b) => b,
-                None => u64::MAX,
-            };
+            let budget = (self.budget_limit.saturating_sub(self.budget))
+                .checked_div(per)
+                .unwrap_or(u64::MAX);
             let Some((out, room)) = self.sink.raw_columns() else {
                 break;
             };
