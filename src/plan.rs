@@ -141,6 +141,9 @@ pub enum EndianPlan {
 pub struct StructPlan {
     pub name: String,
     pub params: u32,
+    /// JSON keys of the parameters when they are written (before the fields, in a `.ksy`
+    /// type, whose objects expose them); empty when they are not.
+    pub param_keys: Vec<Box<[u8]>>,
     pub nslots: u32,
     pub fields: Vec<FieldPlan>,
     pub endian: EndianPlan,
@@ -521,7 +524,11 @@ pub enum PExpr {
 
 /// The fast-path table of a struct, when it qualifies.
 fn flat_fields(s: &StructPlan) -> Option<Vec<FlatField>> {
-    if s.valid.is_some() || matches!(s.endian, EndianPlan::Match(..)) || s.static_size.is_none() {
+    if s.valid.is_some()
+        || matches!(s.endian, EndianPlan::Match(..))
+        || s.static_size.is_none()
+        || !s.param_keys.is_empty()
+    {
         return None;
     }
     let mut out = Vec::new();

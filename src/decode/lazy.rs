@@ -8,7 +8,7 @@ use crate::emit::Sink;
 use crate::plan::*;
 
 #[derive(Clone, Copy)]
-struct Cursor {
+pub(super) struct Cursor {
     pos: usize,
     end: usize,
     region_start: usize,
@@ -85,7 +85,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     }
 
     /// Where the decoder stands: restored after a lazy field is decoded elsewhere.
-    fn cursor(&self) -> Cursor {
+    pub(super) fn cursor(&self) -> Cursor {
         Cursor {
             pos: self.pos,
             end: self.end,
@@ -98,7 +98,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
-    fn set_cursor(&mut self, c: Cursor) {
+    pub(super) fn set_cursor(&mut self, c: Cursor) {
         self.pos = c.pos;
         self.end = c.end;
         self.region_start = c.region_start;
@@ -156,7 +156,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.sink.key(k);
         if let TypePlan::Computed(_) = f.spec.ty {
             let start = self.abs(self.pos);
-            self.emit_value(v);
+            self.emit_value(v)?;
             self.sink.span(k, start, 0);
             return Ok(());
         }

@@ -14,6 +14,7 @@ mod programs;
 mod scalar;
 mod seq;
 pub mod value;
+mod values;
 
 pub use flat::RawProgram;
 pub use programs::Programs;
@@ -112,6 +113,12 @@ struct FrameCtx {
     stop: usize,
     /// The end of its `size` region, when it was decoded in one (else usize::MAX).
     sized_end: usize,
+    /// Where the struct started, to the bit (to decode it again when its value is written
+    /// later).
+    at: usize,
+    bitpos: u32,
+    /// The struct that enclosed it, when there was one.
+    parent: Option<(u32, StructId)>,
 }
 
 impl Scratch {
@@ -564,8 +571,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let base = self.st.arena.len();
         let arrays_mark = self.st.arrays_used;
         // a struct without slots still takes one when structs are told apart by their frame
-        // (`io(x)`, `sizeof(x)`)
-        let nslots = sp.nslots as usize + usize::from(plan.introspect && sp.nslots == 0);
+        // (`io(x)`, `sizeof(x)`, a kept struct value)
+        let nslots = sp.nslots as usize + usize::from((plan.introspect || keep) && sp.nslots == 0);
         self.st.arena.resize(base + nslots, Value::Absent);
         self.st.arena[base..base + args.len()].copy_from_slice(args);
         for &(slot, fi) in &sp.lazy {
@@ -574,6 +581,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.st.frames.push((base as u32, sid));
         let saved_order = self.order;
         let saved_bits = self.bit_little;
+        let (start, start_bits) = (self.pos, self.bitpos);
         self.bit_little = sp.bits_little;
         match &sp.endian {
             EndianPlan::Inherit => {}
@@ -592,7 +600,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 };
             }
         }
-        if !sp.lazy.is_empty() || plan.introspect {
+        if keep || !sp.lazy.is_empty() || plan.introspect {
+            let n = self.st.frames.len();
             self.st.ctx.push(FrameCtx {
                 frame: base as u32,
                 region_start: self.region_start,
@@ -603,6 +612,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 start: self.pos + usize::from(self.bitpos > 0),
                 stop: usize::MAX,
                 sized_end: usize::MAX,
+                at: start,
+                bitpos: start_bits,
+                parent: n.checked_sub(2).map(|i| self.st.frames[i]),
             });
         }
         if emit && !embed && self.progs.has_raw(sid) && self.try_raw(sid, sp)? {
@@ -617,6 +629,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             } else {
                 self.sink.begin_object();
             }
+        }
+        if emit && !sp.param_keys.is_empty() {
+            self.emit_params(sp, base)?;
         }
         let fast = match (&sp.flat, sp.static_size) {
             (Some(flat), Some(n))
@@ -1227,7 +1242,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             TypePlan::Computed(e) => {
                 let v = self.eval(*e)?;
                 if emit {
-                    self.emit_value(v);
+                    self.emit_value(v)?;
                 }
                 Ok(v)
             }

@@ -206,44 +206,4 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
         }
     }
-
-    pub(super) fn emit_value(&mut self, v: Value) {
-        match v {
-            Value::Absent => self.sink.null(),
-            Value::Int(i) => self.sink.i128(i),
-            Value::Float(f) => self.sink.f64(f),
-            Value::Bool(b) => self.sink.bool(b),
-            Value::Bytes { off, len } => self.sink.bytes(&self.data[off..off + len]),
-            Value::Str { off, len, enc } => self.sink.text(&self.data[off..off + len], enc, true),
-            Value::Lit(id) => {
-                if let PExpr::Lit(b) = self.plan.expr(id) {
-                    self.sink.text(b, Encoding::Utf8, true);
-                }
-            }
-            Value::Enum { id, v } => self.emit_enum(id, v),
-            Value::Text(i) => {
-                let t = &self.st.owned[i as usize];
-                self.sink.text(t, Encoding::Utf8, true);
-            }
-            Value::Blob(i) => self.sink.bytes(&self.st.owned[i as usize]),
-            Value::Array(id) => {
-                self.sink.begin_array();
-                for k in 0..self.st.arrays[id as usize].len() {
-                    let v = self.st.arrays[id as usize][k];
-                    self.emit_value(v);
-                }
-                self.sink.end_array();
-            }
-            Value::Struct { .. } | Value::Lazy(_) => self.sink.null(),
-            // a stream: where it starts in the input and its size
-            Value::Io { start, end, .. } => {
-                self.sink.begin_object();
-                self.sink.key(b"\"offset\"");
-                self.sink.u64(self.abs(start));
-                self.sink.key(b"\"size\"");
-                self.sink.u64((end - start) as u64);
-                self.sink.end_object();
-            }
-        }
-    }
 }

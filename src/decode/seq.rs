@@ -430,7 +430,10 @@ impl Builder<'_> {
         outer: Option<&Expr>,
         depth: u32,
     ) -> Option<()> {
-        if sp.valid.is_some() || matches!(sp.endian, EndianPlan::Match(..)) {
+        if sp.valid.is_some()
+            || matches!(sp.endian, EndianPlan::Match(..))
+            || !sp.param_keys.is_empty()
+        {
             return None;
         }
         let order = match sp.endian {

@@ -433,6 +433,7 @@ impl<'a> Lowerer<'a> {
                 span: name_span,
             },
             params: def.params.iter().map(|p| self.ident(p)).collect(),
+            emit_params: true,
             endian,
             bits_little,
             valid: None,

@@ -58,6 +58,8 @@ pub enum Item {
 pub struct StructDecl {
     pub name: Ident,
     pub params: Vec<Ident>,
+    /// The parameters are written as keys before the fields (Kaitai objects expose them).
+    pub emit_params: bool,
     pub endian: Option<EndianSpec>,
     pub bits_little: Option<bool>,
     pub valid: Option<Expr>,

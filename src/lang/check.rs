@@ -55,6 +55,14 @@ impl Ty {
 
 type CResult<T> = Result<T, DescriptorError>;
 
+/// A name as a pre-rendered JSON key (with its quotes).
+fn json_key(name: &str) -> Box<[u8]> {
+    serde_json::to_string(name)
+        .unwrap_or_else(|_| format!("\"{name}\""))
+        .into_bytes()
+        .into_boxed_slice()
+}
+
 #[derive(Clone, Debug)]
 enum Entry {
     Slot(u32, Ty),
@@ -219,6 +227,11 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         c.plan.structs.push(StructPlan {
             name: s.name.name.clone(),
             params: s.params.len() as u32,
+            param_keys: if s.emit_params {
+                s.params.iter().map(|p| json_key(&p.name)).collect()
+            } else {
+                Vec::new()
+            },
             nslots: 0,
             fields: Vec::new(),
             endian: EndianPlan::Inherit,
@@ -647,12 +660,7 @@ impl<'a> Checker<'a> {
                 };
                 scope.names.push((name.clone(), entry));
             }
-            let key_bytes = key.map(|n| {
-                serde_json::to_string(&n.name)
-                    .unwrap_or_else(|_| format!("\"{}\"", n.name))
-                    .into_bytes()
-                    .into_boxed_slice()
-            });
+            let key_bytes = key.map(|n| json_key(&n.name));
             let emit = (key_bytes.is_some() && has_value) || embed;
             fields.push(FieldPlan {
                 name,

@@ -59,6 +59,11 @@ fn endian_name(e: Endian) -> &'static str {
 }
 
 fn print_struct(out: &mut String, s: &StructDecl, file_endian: Option<Endian>) {
+    if s.emit_params && !s.params.is_empty() {
+        out.push_str(
+            "# Kaitai: the parameters are written as keys before the fields (no .struct syntax yet)\n",
+        );
+    }
     let _ = write!(out, "struct {}", s.name.name);
     if !s.params.is_empty() {
         let ps: Vec<&str> = s.params.iter().map(|p| p.name.as_str()).collect();

@@ -159,6 +159,7 @@ pub fn to_plan(
     let size = f.size as u64;
     let mut plan = Plan {
         structs: vec![StructPlan {
+            param_keys: Vec::new(),
             name: "record".into(),
             params: 0,
             nslots: 0,

@@ -549,6 +549,7 @@ fn struct_decl(i: In) -> R<StructDecl> {
     let mut decl = StructDecl {
         name,
         params,
+        emit_params: false,
         endian: None,
         bits_little: None,
         valid: None,
