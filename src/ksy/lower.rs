@@ -1213,8 +1213,6 @@ impl<'a> Lowerer<'a> {
                 )),
                 (_, "to_i") => mk(ExprKind::Call(id("int"), vec![self.expr(x, base, s)?])),
                 (_, "reverse") => mk(ExprKind::Call(id("reverse"), vec![self.expr(x, base, s)?])),
-                (_, "_parent") => mk(ExprKind::Member(bx(x)?, id("parent"))),
-                (_, "_root") => mk(ExprKind::Name(id("root"))),
                 (_, m @ "to_f") => {
                     return Err(unsup(&format!("`.{m}`")));
                 }
