@@ -18,7 +18,8 @@ QUICK = "--quick" in sys.argv
 DATA = os.path.join(os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench"), "quick" if QUICK else "full")
 RUNS = 3 if QUICK else 5
 NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
-# --only columnar: just the columnar section (Parquet and CSV against the Python routes)
+# --only columnar: just the columnar section (Parquet and CSV against the Python routes);
+# --only stdin: just the fixed records from the mapped file and from a pipe
 ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 
 
@@ -38,7 +39,7 @@ def setup():
            stdout=subprocess.DEVNULL)
         open(marker, "w").close()
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
-    if ONLY == "columnar":
+    if ONLY in ("columnar", "stdin"):
         return
     sh(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(SHARED, "reference", "Cargo.toml"),
         "--target-dir", os.path.join(ROOT, "target", "reference")])
@@ -79,7 +80,8 @@ def main():
             ("unstruct -f, all cores", [us, "-f", fixed_desc, "--records", "rec", fixed], False),
             ("unstruct -f .ksy, 1 thread", [us, "-f", fixed_ksy, "--records", "rec", "--threads", "1", fixed], False),
             ("unstruct -f .ksy, all cores", [us, "-f", fixed_ksy, "--records", "rec", fixed], False),
-            ("unstruct stdin, 1 thread", ["sh", "-c", f"cat {fixed} | {us} -s '<IhHd12sI' --names {names} -"], False),
+            ("unstruct stdin, 1 thread", ["sh", "-c", f"cat {fixed} | {us} -s '<IhHd12sI' --names {names} --threads 1 -"], False),
+            ("unstruct stdin, all cores", ["sh", "-c", f"cat {fixed} | {us} -s '<IhHd12sI' --names {names} -"], False),
             ("CPython struct+json", [sys.executable, os.path.join(SHARED, "py_struct.py"), "fixed", fixed, "/dev/stdout"], False),
         ],
         "var": [
@@ -92,6 +94,8 @@ def main():
     counts = {"fixed": NFIXED, "var": NVAR}
     if ONLY == "columnar":
         jobs = {}
+    if ONLY == "stdin":
+        jobs = {"fixed": [r for r in jobs["fixed"] if r[1][0] == "sh" or r[0].startswith("unstruct -s")]}
     print(f"commit {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}, "
           f"{RUNS} runs each, median wall time, {os.cpu_count()} cores")
     for layout, rows in jobs.items():
@@ -109,6 +113,11 @@ def main():
                     base = t
                 ratio = base / t if base else float("nan")
                 print(f"  {name:28s} {t:7.3f} s  {n / t / 1e6:6.2f} M rec/s  {ratio:5.2f}x reference")
+            # records from a pipe relative to the same records from the mapped file
+            for threads in ("1 thread", "all cores"):
+                piped, mapped = took.get(f"unstruct stdin, {threads}"), took.get(f"unstruct -s, {threads}")
+                if piped and mapped:
+                    print(f"  stdin / mapped file (-s, {threads}): {mapped / piped:.2f}x")
             # .ksy speed relative to the same layout as .struct (1.00 = the same speed)
             for name in list(took):
                 if ".ksy" in name:
@@ -117,6 +126,8 @@ def main():
                         print(f"  .ksy / .struct ({struct_name}): {took[struct_name] / took[name]:.2f}x")
     if os.path.exists(outfile):
         os.remove(outfile)
+    if ONLY == "stdin":
+        return
     columnar(us, fixed, names, outdir)
     if ONLY != "columnar":
         check_equal(us, ref, fixed, var, names, fixed_desc, var_desc, fixed_ksy, var_ksy)

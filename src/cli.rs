@@ -972,7 +972,7 @@ type FinishFn = Box<dyn FnOnce() -> io::Result<()>>;
 /// Where the input of a run comes from.
 enum DataSource<'a> {
     /// Streamed stdin in records mode (bounded memory).
-    Stream(Box<dyn io::Read + 'a>),
+    Stream(Box<dyn io::Read + Send>),
     /// A mapped file, or stdin read whole.
     Slice(Input<'a>),
 }
@@ -986,10 +986,11 @@ fn with_input<T>(
 ) -> Result<T> {
     // stdin is streamed in records mode, unless --offset counts from its end
     if let (None, Some(_), Offset::FromStart(skip)) = (&job.file, job.records, job.offset) {
-        let mut stdin = io::stdin().lock();
+        // not locked: parallel records mode reads it on a thread of its own
+        let mut stdin = io::stdin();
         input::skip_stream(&mut stdin, skip).map_err(|e| usage(e.to_string()))?;
         base.set(skip);
-        let mut reader: Box<dyn io::Read> = match job.length {
+        let mut reader: Box<dyn io::Read + Send> = match job.length {
             Some(n) => Box::new(io::Read::take(stdin, n)),
             None => Box::new(stdin),
         };
@@ -1056,9 +1057,28 @@ fn json_run_on<W: Write + Send>(
     report: records::SkipReport,
 ) -> Result<records::Summary, RunError> {
     match (src, job.records) {
-        (DataSource::Stream(reader), Some(sid)) => {
-            records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, w, report)
-        }
+        (DataSource::Stream(reader), Some(sid)) => match records::record_size(&job.plan, sid) {
+            // fixed-size records: read on a thread of their own, decoded on every core
+            Some(size) if size <= parallel::stream::MAX_RECORD => {
+                w.finish().map_err(RunError::Output)?;
+                parallel::stream::run(
+                    &job.plan,
+                    sid,
+                    size,
+                    reader,
+                    job.opts,
+                    &job.cfg,
+                    JsonOptions {
+                        offsets_base: base,
+                        ..job.json
+                    },
+                    job.threads,
+                    w.get_mut(),
+                    report,
+                )
+            }
+            _ => records::run_stream(&job.plan, sid, reader, job.opts, &job.cfg, w, report),
+        },
         (DataSource::Stream(_), None) => unreachable_stream(),
         (DataSource::Slice(input), Some(sid)) => {
             let fixed = records::record_size(&job.plan, sid);

@@ -1,8 +1,14 @@
 //! Parallel records mode for fixed-size records: workers decode chunks of records into their
 //! own buffers and write them in input order, taking turns. Each worker holds one chunk at a
 //! time, so memory stays bounded whatever the input size.
+//!
+//! The chunks come from a [`Source`]: byte ranges of a mapped file ([`run`]), or buffers that
+//! a reader thread fills from a stream ([`stream::run`]). Either way the output, the error
+//! and the skipped ranges are those of one sequential run ([`records::run_slice`]) over the
+//! same bytes.
 
 use std::io::Write;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -11,6 +17,8 @@ use crate::emit::json::{JsonOptions, JsonWriter};
 use crate::error::DataError;
 use crate::plan::{Plan, StructId};
 use crate::records::{self, RecordsConfig, RunError, Summary};
+
+pub mod stream;
 
 /// Input bytes per chunk: large enough to amortise hand-offs, small enough that a few chunks
 /// of output (about 3× the input as JSON) stay well under 32 MiB.
@@ -24,7 +32,61 @@ pub const MAX_THREADS: usize = 8;
 struct Finished {
     buf: Vec<u8>,
     result: Result<Summary, RunError>,
-    skips: Vec<(DataError, u64, u64)>,
+    skips: Vec<Skipped>,
+}
+
+/// A skipped byte range and the error of its first record.
+type Skipped = (DataError, u64, u64);
+
+/// Where workers take chunks of records from, in input order.
+pub trait Source: Sync {
+    /// What a worker holds while it decodes a chunk.
+    type Chunk: Send;
+    /// The next chunk and its number (0, 1, 2, … in input order; a source hands them out in
+    /// that order), or `None` when there are no more. The chunk is an error when the input
+    /// could not be read: it is reported after the chunks before it are written. Returns
+    /// `None` soon after `stop` is set.
+    fn next(&self, stop: &AtomicBool) -> Option<(usize, Result<Self::Chunk, RunError>)>;
+    /// What to decode for a chunk: the input, the index of the chunk's first record and the
+    /// bytes of `input.data` its records start in.
+    fn input<'c>(&'c self, chunk: &'c Self::Chunk) -> (Input<'c>, u64, Range<usize>);
+    /// A chunk that has been decoded (a source may reuse its buffer).
+    fn done(&self, chunk: Self::Chunk) {
+        drop(chunk);
+    }
+}
+
+/// Chunks of a mapped input.
+struct Slices<'i> {
+    input: Input<'i>,
+    chunks: Chunks,
+    next: AtomicUsize,
+}
+
+impl Source for Slices<'_> {
+    type Chunk = usize;
+
+    fn next(&self, _: &AtomicBool) -> Option<(usize, Result<usize, RunError>)> {
+        let chunk = self.next.fetch_add(1, Ordering::Relaxed);
+        (chunk < self.chunks.count).then_some((chunk, Ok(chunk)))
+    }
+
+    fn input<'c>(&'c self, chunk: &'c usize) -> (Input<'c>, u64, Range<usize>) {
+        let (lo, range) = self.chunks.range(*chunk);
+        (self.input, lo, range)
+    }
+}
+
+/// Appends `more` (the skipped ranges of the next chunk) to `all`, joining a range that
+/// starts where the last one ends: a run of bad records across a chunk boundary is one
+/// range, as in a sequential run.
+fn merge_skips(all: &mut Vec<Skipped>, more: Vec<Skipped>) {
+    for s in more {
+        match all.last_mut() {
+            Some(last) if last.2 == s.1 => last.2 = s.2,
+            _ => all.push(s),
+        }
+    }
 }
 
 /// How fixed-size records are cut into chunks for workers: `--skip` and `--count` applied,
@@ -66,7 +128,12 @@ impl Chunks {
                 .min(whole),
             None => whole,
         };
-        let tail = cfg.count.is_none() && !len.is_multiple_of(size);
+        // a trailing partial record is decoded (and reported) when the run reaches it: always
+        // without --count, and with it when there are fewer whole records than it allows
+        let tail = !len.is_multiple_of(size)
+            && cfg
+                .count
+                .is_none_or(|c| (first as u64).saturating_add(c) > whole as u64);
         if tail {
             last = whole;
         }
@@ -111,7 +178,7 @@ struct Turn {
     free: Vec<Vec<u8>>,
     summary: Summary,
     failure: Option<RunError>,
-    skips: Vec<(DataError, u64, u64)>,
+    skips: Vec<Skipped>,
 }
 
 /// Decodes fixed-size records of `sid` over `input` with `threads` workers, writing JSON to
@@ -130,9 +197,29 @@ pub fn run<W: Write + Send>(
     on_skip: records::SkipReport,
 ) -> Result<Summary, RunError> {
     let chunks = Chunks::new(input, size, cfg, CHUNK_BYTES / (size.max(1) as usize))?;
+    let source = Slices {
+        input,
+        chunks,
+        next: AtomicUsize::new(0),
+    };
+    run_source(plan, sid, &source, opts, cfg, json, threads, out, on_skip)
+}
+
+/// Decodes the chunks of `source` (records of `sid`) with `threads` workers, writing JSON to
+/// `out` in input order.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_source<W: Write + Send, S: Source>(
+    plan: &Plan,
+    sid: StructId,
+    source: &S,
+    opts: Options,
+    cfg: &RecordsConfig,
+    json: JsonOptions,
+    threads: usize,
+    out: &mut W,
+    on_skip: records::SkipReport,
+) -> Result<Summary, RunError> {
     let threads = threads.clamp(1, MAX_THREADS);
-    let nchunks = chunks.count;
-    let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     // Workers write the output themselves, in input order: a worker that finishes a chunk
     // puts it in a ring of finished chunks and, if nobody is writing, drains the ring in
@@ -157,7 +244,7 @@ pub fn run<W: Write + Send>(
     let turn_cv = Condvar::new();
     std::thread::scope(|s| {
         for _ in 0..threads {
-            let (next, stop, turn, turn_cv, out) = (&next, &stop, &turn, &turn_cv, &out);
+            let (stop, turn, turn_cv, out) = (&stop, &turn, &turn_cv, &out);
             s.spawn(move || {
                 let mut st = Scratch::default();
                 // one writer per worker, reused for every chunk
@@ -166,10 +253,9 @@ pub fn run<W: Write + Send>(
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let chunk = next.fetch_add(1, Ordering::Relaxed);
-                    if chunk >= nchunks {
+                    let Some((chunk, work)) = source.next(stop) else {
                         return;
-                    }
+                    };
                     // a buffer, once the ring has room for this chunk
                     let buf = {
                         let Ok(mut t) = turn.lock() else { return };
@@ -186,13 +272,23 @@ pub fn run<W: Write + Send>(
                             .pop()
                             .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES * 4))
                     };
-                    let (lo, range) = chunks.range(chunk);
                     let _ = w.swap_buffer(buf);
                     let mut skips = Vec::new();
-                    let mut rec = |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
-                    let result = {
-                        let mut d = Decoder::new(plan, input, opts, &mut w, &mut st);
-                        records::run_range(&mut d, plan, sid, range, lo, cfg, None, &mut rec)
+                    let result = match work {
+                        Ok(work) => {
+                            let mut rec =
+                                |e: &DataError, a: u64, b: u64| skips.push((e.clone(), a, b));
+                            let (input, lo, range) = source.input(&work);
+                            let result = {
+                                let mut d = Decoder::new(plan, input, opts, &mut w, &mut st);
+                                records::run_range(
+                                    &mut d, plan, sid, range, lo, cfg, None, &mut rec,
+                                )
+                            };
+                            source.done(work);
+                            result
+                        }
+                        Err(e) => Err(e),
                     };
                     let buf = w.swap_buffer(Vec::new());
                     let Ok(mut t) = turn.lock() else { return };
@@ -223,13 +319,13 @@ pub fn run<W: Write + Send>(
                             match (written, result) {
                                 (Err(e), _) => t.failure = Some(RunError::Output(e)),
                                 (Ok(()), Ok(s)) => {
-                                    t.skips.extend(skips);
+                                    merge_skips(&mut t.skips, skips);
                                     t.summary.written += s.written;
                                     t.summary.skipped_bad += s.skipped_bad;
                                     t.summary.remainder += s.remainder;
                                 }
                                 (Ok(()), Err(e)) => {
-                                    t.skips.extend(skips);
+                                    merge_skips(&mut t.skips, skips);
                                     t.failure = Some(e);
                                 }
                             }

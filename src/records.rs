@@ -66,8 +66,9 @@ pub fn run_slice<S: Sink>(
         index = cfg.skip.min(whole);
         pos = (index * size) as usize;
     }
-    // variable-size records are skipped by decoding them without output
-    while index < cfg.skip && pos < data.len() {
+    // variable-size records are skipped by decoding them without output (fixed-size ones
+    // by arithmetic: a partial record after the skipped ones is reported by `run_range`)
+    while fixed.is_none() && index < cfg.skip && pos < data.len() {
         match d.decode_record(sid, pos, index, false) {
             Ok(next) if next > pos => pos = next,
             Ok(_) => return Err(no_progress(input.base + pos as u64, index).into()),

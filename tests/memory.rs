@@ -166,6 +166,8 @@ fn var_feed(total: usize) -> Feed {
     repeat_feed(block, total)
 }
 
+/// Fixed-size records from stdin are decoded on every core (parallel::stream): a reader
+/// thread, a few chunk buffers per worker.
 #[test]
 fn fixed_records_from_stdin() {
     let args = fixed_args();
