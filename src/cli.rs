@@ -210,8 +210,8 @@ pub struct DecodeArgs {
     /// Records mode: stop at the first bad record, or skip it and report its range on stderr.
     #[arg(long, value_enum, default_value = "stop", value_name = "ACTION")]
     on_error: OnErrorArg,
-    /// Records mode on a file with fixed-size records: decode with N threads (default: all
-    /// cores). Output order is always input order.
+    /// Records mode with fixed-size records (a file or stdin): decode with N threads
+    /// (default: all cores). Output order is always input order.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Deepest nesting of structs, arrays and `at` jumps (at most 10000).

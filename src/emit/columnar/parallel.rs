@@ -57,6 +57,8 @@ pub fn run_fixed<T: Send>(
     let cv = Condvar::new();
     let mut summary = Summary::default();
     let mut failure = None;
+    // a skipped range is reported once the next chunk shows that it does not go on there
+    let mut pending: Option<(DataError, u64, u64)> = None;
     std::thread::scope(|s| {
         for _ in 0..threads {
             let (next, stop, state, cv, map) = (&next, &stop, &state, &cv, &map);
@@ -118,8 +120,15 @@ pub fn run_fixed<T: Send>(
                 }
             };
             let (out, result, skips) = done;
-            for (e, a, z) in &skips {
-                on_skip(e, *a, *z);
+            for s in skips {
+                match &mut pending {
+                    Some(p) if p.2 == s.1 => p.2 = s.2,
+                    _ => {
+                        if let Some((e, a, z)) = pending.replace(s) {
+                            on_skip(&e, a, z);
+                        }
+                    }
+                }
             }
             let written = out.map_or(Ok(()), &mut consume);
             match (written, result) {
@@ -142,6 +151,9 @@ pub fn run_fixed<T: Send>(
         stop.store(true, Ordering::Relaxed);
         cv.notify_all();
     });
+    if let Some((e, a, z)) = pending {
+        on_skip(&e, a, z);
+    }
     match failure {
         Some(f) => Err(f),
         None => Ok(summary),
