@@ -1,13 +1,15 @@
 //! The compiled record writers (`decode::flat` for fixed layouts, `decode::seq` for plain
-//! sequences with lengths from earlier fields; used for compact and NDJSON output) against
-//! the general decoder (used for pretty output and `--offsets`): random structs of every
-//! field type they take, random data biased towards awkward bytes (NUL, quotes, control
-//! characters, non-ASCII, invalid UTF-8, lengths past the end), decoded both ways. The JSON
-//! values, the record counts and the errors must be the same.
+//! sequences with lengths from earlier fields; used for compact, NDJSON and pretty output)
+//! against the general decoder (a writer that lends nothing to compiled programs, and the
+//! only path for `--offsets` and integer styles): random structs of every field type they
+//! take, random data biased towards awkward bytes (NUL, quotes, control characters,
+//! non-ASCII, invalid UTF-8, lengths past the end), as records and inside documents at
+//! every depth, decoded both ways in every output style. The output must be the same bytes,
+//! the record counts and the errors the same.
 
 use unstruct::decode::{Input, Options, Programs};
-use unstruct::emit::Sink;
 use unstruct::emit::json::{IntStyle, JsonOptions, JsonWriter, Style};
+use unstruct::emit::{NoRecords, Sink};
 use unstruct::plan::Plan;
 use unstruct::records::{self, RecordsConfig};
 
@@ -97,7 +99,145 @@ fn data(r: &mut Rng, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Records mode over `data` in `style`; the output parsed, the count and the error text.
+/// A JSON writer that lends nothing to compiled programs: everything it gets goes through
+/// the general decoder, the reference the compiled paths must match byte for byte.
+struct General(JsonWriter<Vec<u8>>);
+
+impl Sink for General {
+    type Out = NoRecords;
+    fn begin_object(&mut self) {
+        self.0.begin_object()
+    }
+    fn end_object(&mut self) {
+        self.0.end_object()
+    }
+    fn begin_array(&mut self) {
+        self.0.begin_array()
+    }
+    fn end_array(&mut self) {
+        self.0.end_array()
+    }
+    fn key(&mut self, k: &[u8]) {
+        self.0.key(k)
+    }
+    fn span(&mut self, k: &[u8], offset: u64, size: u64) {
+        self.0.span(k, offset, size)
+    }
+    fn null(&mut self) {
+        self.0.null()
+    }
+    fn bool(&mut self, v: bool) {
+        self.0.bool(v)
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.u64(v)
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.i64(v)
+    }
+    fn i128(&mut self, v: i128) {
+        self.0.i128(v)
+    }
+    fn f64(&mut self, v: f64) {
+        self.0.f64(v)
+    }
+    fn f32(&mut self, v: f32) {
+        self.0.f32(v)
+    }
+    fn text(&mut self, raw: &[u8], enc: unstruct::text::Encoding, lossy: bool) {
+        self.0.text(raw, enc, lossy)
+    }
+    fn str(&mut self, s: &str) {
+        self.0.str(s)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.bytes(b)
+    }
+    fn end_record(&mut self) -> std::io::Result<()> {
+        self.0.end_record()
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.0.finish()
+    }
+    fn failed(&self) -> bool {
+        self.0.failed()
+    }
+    fn mark(&self) -> usize {
+        self.0.mark()
+    }
+    fn rewind(&mut self, mark: usize) {
+        self.0.rewind(mark)
+    }
+}
+
+/// Which way values are written: through the compiled programs where they apply, or only
+/// through the general decoder ([`General`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    Compiled,
+    General,
+}
+
+fn json_opts(style: Style) -> JsonOptions {
+    JsonOptions {
+        style,
+        ..JsonOptions::default()
+    }
+}
+
+/// Records mode over `data` with writer options `o` along `path`: the output, the count
+/// and the error text.
+fn records_out(
+    plan: &Plan,
+    data: &[u8],
+    o: JsonOptions,
+    path: Path,
+) -> (Vec<u8>, u64, Option<String>) {
+    fn go<S: Sink>(plan: &Plan, data: &[u8], w: &mut S) -> Result<u64, String> {
+        let mut skip = |_: &unstruct::DataError, _: u64, _: u64| {};
+        let r = records::run_slice(
+            plan,
+            plan.root,
+            Input::whole(data),
+            Options::default(),
+            &RecordsConfig::default(),
+            w,
+            &mut skip,
+        );
+        let _ = w.finish();
+        r.map(|s| s.written).map_err(|e| e.to_string())
+    }
+    let w = JsonWriter::new(Vec::new(), o);
+    let (r, out) = match path {
+        Path::Compiled => {
+            let mut w = w;
+            let r = go(plan, data, &mut w);
+            (r, w.into_inner())
+        }
+        Path::General => {
+            let mut w = General(w);
+            let r = go(plan, data, &mut w);
+            (r, w.0.into_inner())
+        }
+    };
+    match r {
+        Ok(n) => (out, n, None),
+        Err(e) => (out, 0, Some(e)),
+    }
+}
+
+/// The JSON values in `out`, one after another.
+fn parse_all(out: &[u8]) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_slice(out)
+        .into_iter::<serde_json::Value>()
+        .map(|v| {
+            v.unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(out)))
+        })
+        .collect()
+}
+
+/// Records mode over `data` in `style` through the compiled programs; the output parsed,
+/// the count and the error text.
 fn run(plan: &Plan, data: &[u8], style: Style) -> (Vec<serde_json::Value>, u64, Option<String>) {
     run_with(plan, data, style, IntStyle::Number)
 }
@@ -109,35 +249,49 @@ fn run_with(
     style: Style,
     ints: IntStyle,
 ) -> (Vec<serde_json::Value>, u64, Option<String>) {
-    let mut w = JsonWriter::new(
-        Vec::new(),
-        JsonOptions {
-            style,
-            ints,
-            ..JsonOptions::default()
-        },
-    );
-    let mut skip = |_: &unstruct::DataError, _: u64, _: u64| {};
-    let r = records::run_slice(
-        plan,
-        plan.root,
-        Input::whole(data),
-        Options::default(),
-        &RecordsConfig::default(),
-        &mut w,
-        &mut skip,
-    );
-    let _ = w.finish();
-    let out = w.into_inner();
-    let values = serde_json::Deserializer::from_slice(&out)
-        .into_iter::<serde_json::Value>()
-        .map(|v| {
-            v.unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out)))
-        })
-        .collect();
-    match r {
-        Ok(s) => (values, s.written, None),
-        Err(e) => (values, 0, Some(e.to_string())),
+    let o = JsonOptions {
+        ints,
+        ..json_opts(style)
+    };
+    let (out, n, e) = records_out(plan, data, o, Path::Compiled);
+    (parse_all(&out), n, e)
+}
+
+/// Records mode with options `o`, through the compiled programs and through the general
+/// decoder: the outputs must be the same bytes, the counts and errors the same. Returns the
+/// output parsed.
+fn same_records(
+    plan: &Plan,
+    data: &[u8],
+    o: JsonOptions,
+    what: &dyn Fn() -> String,
+) -> Vec<serde_json::Value> {
+    let fast = records_out(plan, data, o, Path::Compiled);
+    let slow = records_out(plan, data, o, Path::General);
+    if fast != slow {
+        panic!(
+            "{}: {o:?}: compiled and general output differ\ncompiled ({:?}, {:?}):\n{}\ngeneral ({:?}, {:?}):\n{}",
+            what(),
+            fast.1,
+            fast.2,
+            String::from_utf8_lossy(&fast.0),
+            slow.1,
+            slow.2,
+            String::from_utf8_lossy(&slow.0)
+        );
+    }
+    parse_all(&fast.0)
+}
+
+/// A random output style for a comparison: compact, NDJSON or pretty, any bytes style,
+/// with `--offsets` now and then.
+fn random_opts(r: &mut Rng) -> JsonOptions {
+    use unstruct::emit::BytesStyle;
+    JsonOptions {
+        style: *r.pick(&[Style::Compact, Style::Ndjson, Style::Pretty, Style::Pretty]),
+        bytes: *r.pick(&[BytesStyle::Hex, BytesStyle::Base64, BytesStyle::Array]),
+        offsets: r.below(5) == 0,
+        ..JsonOptions::default()
     }
 }
 
@@ -157,13 +311,13 @@ fn compiled_writer_matches_the_general_decoder() {
         );
         let records = 1 + r.below(6) as usize;
         let bytes = data(&mut r, size * records);
-        let (fast, n_fast, e_fast) = run(&plan, &bytes, Style::Ndjson);
-        let (slow, n_slow, e_slow) = run(&plan, &bytes, Style::Pretty);
-        assert_eq!(
-            (&fast, n_fast, &e_fast),
-            (&slow, n_slow, &e_slow),
-            "case {case}: compact and pretty output differ\n{text}\ndata {bytes:02x?}"
-        );
+        let what = || format!("case {case}\n{text}\ndata {bytes:02x?}");
+        let fast = same_records(&plan, &bytes, json_opts(Style::Ndjson), &what);
+        let o = random_opts(&mut r);
+        let styled = same_records(&plan, &bytes, o, &what);
+        if !o.offsets && o.bytes == Default::default() {
+            assert_eq!(fast, styled, "{}: compact and {o:?} differ", what());
+        }
         if Programs::of(&plan).has_raw(plan.root) {
             fast_records += fast.len();
         }
@@ -304,13 +458,10 @@ fn sequence_programs_match_the_general_decoder() {
         if r.below(5) == 0 {
             bytes.truncate(bytes.len().saturating_sub(1 + r.below(3) as usize));
         }
+        let what = || format!("case {case}\n{text}\ndata {bytes:02x?}");
+        same_records(&plan, &bytes, json_opts(Style::Ndjson), &what);
+        same_records(&plan, &bytes, random_opts(&mut r), &what);
         let (fast, n_fast, e_fast) = run(&plan, &bytes, Style::Ndjson);
-        let (slow, n_slow, e_slow) = run(&plan, &bytes, Style::Pretty);
-        assert_eq!(
-            (&fast, n_fast, &e_fast),
-            (&slow, n_slow, &e_slow),
-            "case {case}: compact and pretty output differ\n{text}\ndata {bytes:02x?}"
-        );
         // integer styles: the general decoder's output is the sequence program's restyled
         if case % 4 == 0 {
             for ints in [IntStyle::Hex, IntStyle::BigAsString] {
@@ -335,19 +486,60 @@ fn sequence_programs_match_the_general_decoder() {
     );
 }
 
-/// Decodes `data` as one document in `style`: the value (parsed) or the error text.
+/// Decodes `data` as one document with writer options `o` along `path`: the output, or the
+/// error text.
+fn document_out(plan: &Plan, data: &[u8], o: JsonOptions, path: Path) -> Result<Vec<u8>, String> {
+    fn go<S: Sink>(plan: &Plan, data: &[u8], w: &mut S) -> Result<(), String> {
+        unstruct::decode::decode_document(plan, Input::whole(data), Options::default(), w)
+            .map_err(|e| e.to_string())?;
+        w.finish().map_err(|e| e.to_string())
+    }
+    let w = JsonWriter::new(Vec::new(), o);
+    match path {
+        Path::Compiled => {
+            let mut w = w;
+            go(plan, data, &mut w)?;
+            Ok(w.into_inner())
+        }
+        Path::General => {
+            let mut w = General(w);
+            go(plan, data, &mut w)?;
+            Ok(w.0.into_inner())
+        }
+    }
+}
+
+/// Decodes `data` as one document in `style` through the compiled programs: the value
+/// (parsed) or the error text.
 fn document(plan: &Plan, data: &[u8], style: Style) -> Result<serde_json::Value, String> {
-    let mut w = JsonWriter::new(
-        Vec::new(),
-        JsonOptions {
-            style,
-            ..JsonOptions::default()
-        },
-    );
-    unstruct::decode::decode_document(plan, Input::whole(data), Options::default(), &mut w)
-        .map_err(|e| e.to_string())?;
-    let _ = w.finish();
-    let out = w.into_inner();
+    let out = document_out(plan, data, json_opts(style), Path::Compiled)?;
+    Ok(serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out))))
+}
+
+/// A document with writer options `o`, through the compiled programs and through the
+/// general decoder: the same bytes or the same error. Returns the value, parsed.
+fn same_document(
+    plan: &Plan,
+    data: &[u8],
+    o: JsonOptions,
+    what: &dyn Fn() -> String,
+) -> Result<serde_json::Value, String> {
+    let fast = document_out(plan, data, o, Path::Compiled);
+    let slow = document_out(plan, data, o, Path::General);
+    if fast != slow {
+        let show = |r: &Result<Vec<u8>, String>| match r {
+            Ok(b) => String::from_utf8_lossy(b).into_owned(),
+            Err(e) => format!("error: {e}"),
+        };
+        panic!(
+            "{}: {o:?}: compiled and general output differ\ncompiled:\n{}\ngeneral:\n{}",
+            what(),
+            show(&fast),
+            show(&slow)
+        );
+    }
+    let out = fast?;
     Ok(serde_json::from_slice(&out)
         .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out))))
 }
@@ -452,12 +644,11 @@ fn sequence_programs_in_documents_match_the_general_decoder() {
         if r.below(6) == 0 {
             bytes.truncate(bytes.len().saturating_sub(1 + r.below(4) as usize));
         }
-        let fast = document(&plan, &bytes, Style::Compact);
-        let slow = document(&plan, &bytes, Style::Pretty);
-        assert_eq!(
-            fast, slow,
-            "case {case}: compact and pretty documents differ\n{text}\ndata {bytes:02x?}"
-        );
+        let what = || format!("case {case}\n{text}\ndata {bytes:02x?}");
+        let fast = same_document(&plan, &bytes, json_opts(Style::Compact), &what);
+        let pretty = same_document(&plan, &bytes, json_opts(Style::Pretty), &what);
+        assert_eq!(fast, pretty, "{}: compact and pretty differ", what());
+        same_document(&plan, &bytes, random_opts(&mut r), &what).ok();
         let rec = plan.struct_by_name("rec").expect("rec");
         if Programs::of(&plan).has_seq(rec) && fast.is_ok() {
             seq_cases += 1;
@@ -576,12 +767,11 @@ fn fixed_layouts_in_documents_match_the_general_decoder() {
         // sometimes a byte short, so the last element is the general path's to report
         let short = usize::from(r.below(8) == 0 && size * n > 0);
         let bytes = data(&mut r, 1 + size * n - short);
-        let fast = document(&plan, &bytes, Style::Compact);
-        let slow = document(&plan, &bytes, Style::Pretty);
-        assert_eq!(
-            fast, slow,
-            "case {case}: compact and pretty documents differ\n{text}\ndata {bytes:02x?}"
-        );
+        let what = || format!("case {case}\n{text}\ndata {bytes:02x?}");
+        let fast = same_document(&plan, &bytes, json_opts(Style::Compact), &what);
+        let pretty = same_document(&plan, &bytes, json_opts(Style::Pretty), &what);
+        assert_eq!(fast, pretty, "{}: compact and pretty differ", what());
+        same_document(&plan, &bytes, random_opts(&mut r), &what).ok();
         let rec_id = plan.struct_by_name("rec").expect("rec");
         if Programs::of(&plan).has_raw(rec_id) && fast.is_ok() {
             raw_cases += 1;
@@ -802,4 +992,204 @@ fn column_tier_matches_the_general_decoder() {
         fast_records > 8000,
         "only {fast_records} records on the column tier"
     );
+}
+/// A member of a generated document struct.
+#[derive(Clone, Copy, Debug)]
+enum Member {
+    Byte,
+    /// One `rec` as a field's value.
+    Rec,
+    /// `rec[k]` (empty when 0).
+    Arr(usize),
+    /// `rec[r][c]`: an array of arrays.
+    Grid(usize, usize),
+    /// A struct of the next level.
+    Sub(usize),
+}
+
+/// Compiled programs inside documents at every depth: arrays of `rec` (a fixed layout or a
+/// sequence) at several depths, arrays of arrays, empty arrays, `rec` as a field's value and
+/// a trailing `rec[..]`, in compact and pretty output, every bytes style, with and without
+/// `--offsets`: the same bytes as the general decoder's.
+#[test]
+fn documents_at_every_depth_match_the_general_decoder() {
+    use unstruct::emit::BytesStyle;
+    let mut r = Rng(0x00d0_c5a7_de97_4501);
+    let mut compiled = 0;
+    for case in 0..500 {
+        // the element: a random fixed layout, or a random sequence of fields
+        let seq = r.below(3) == 0;
+        let (rec_text, rec_bytes): (String, Vec<Vec<u8>>) = if seq {
+            let mut text = "struct rec {\n".to_string();
+            let mut lens = Vec::new();
+            let mut fields = Vec::new();
+            for i in 0..1 + r.below(5) as usize {
+                let (decl, bytes) = seq_field(&mut r, i, &mut lens);
+                text.push_str(&format!("  {decl}\n"));
+                fields.push(bytes);
+            }
+            text.push_str("}\n");
+            (text, fields)
+        } else {
+            let (text, size) = descriptor(&mut r);
+            // (the descriptor's own header lines stay: endian and enums)
+            (text, vec![vec![0; size]])
+        };
+        let levels = 1 + r.below(4) as usize;
+        let mut structs: Vec<Vec<Member>> = Vec::new();
+        for level in 0..levels {
+            let mut ms = Vec::new();
+            for _ in 0..1 + r.below(4) {
+                ms.push(match r.below(6) {
+                    0 => Member::Byte,
+                    1 => Member::Rec,
+                    2 | 3 => Member::Arr(r.below(4) as usize),
+                    4 => Member::Grid(r.below(3) as usize, r.below(3) as usize),
+                    _ if level + 1 < levels => Member::Sub(level + 1),
+                    _ => Member::Arr(1),
+                });
+            }
+            structs.push(ms);
+        }
+        let rest = r.below(3) == 0;
+        let mut text = if seq {
+            format!("{ENUMS}{rec_text}")
+        } else {
+            rec_text.clone()
+        };
+        for (i, ms) in structs.iter().enumerate() {
+            text.push_str(&format!("struct l{i} {{\n"));
+            for (k, m) in ms.iter().enumerate() {
+                text.push_str(&match m {
+                    Member::Byte => format!("  m{k}: u8\n"),
+                    Member::Rec => format!("  m{k}: rec\n"),
+                    Member::Arr(n) => format!("  m{k}: rec[{n}]\n"),
+                    Member::Grid(a, b) => format!("  m{k}: rec[{a}][{b}]\n"),
+                    Member::Sub(j) => format!("  m{k}: l{j}\n"),
+                });
+            }
+            if i == 0 && rest {
+                text.push_str("  rest: rec[..]\n");
+            }
+            text.push_str("}\n");
+        }
+        let plan = match unstruct::lang::compile_str("case.struct", &text) {
+            Ok(mut p) => {
+                p.root = p.struct_by_name("l0").expect("l0");
+                p
+            }
+            Err(_) => continue,
+        };
+        // the bytes: each `rec` from its fields (sequences) or random (fixed layouts)
+        let one = |r: &mut Rng| -> Vec<u8> {
+            if seq {
+                rec_bytes.concat()
+            } else {
+                data(r, rec_bytes[0].len())
+            }
+        };
+        fn fill(
+            structs: &[Vec<Member>],
+            i: usize,
+            r: &mut Rng,
+            one: &dyn Fn(&mut Rng) -> Vec<u8>,
+            out: &mut Vec<u8>,
+        ) {
+            for m in &structs[i] {
+                let n = match *m {
+                    Member::Byte => {
+                        out.push(r.next() as u8);
+                        0
+                    }
+                    Member::Rec => 1,
+                    Member::Arr(n) => n,
+                    Member::Grid(a, b) => a * b,
+                    Member::Sub(j) => {
+                        fill(structs, j, r, one, out);
+                        0
+                    }
+                };
+                for _ in 0..n {
+                    out.extend(one(r));
+                }
+            }
+        }
+        let mut bytes = Vec::new();
+        fill(&structs, 0, &mut r, &one, &mut bytes);
+        if rest {
+            for _ in 0..r.below(4) {
+                bytes.extend(one(&mut r));
+            }
+        }
+        // now and then damaged or cut short: the general path reports, both must agree
+        if r.below(6) == 0 && !bytes.is_empty() {
+            let at = r.below(bytes.len() as u64) as usize;
+            bytes[at] = r.next() as u8;
+        }
+        if r.below(8) == 0 {
+            bytes.truncate(bytes.len().saturating_sub(1 + r.below(3) as usize));
+        }
+        let what = || format!("case {case}\n{text}\ndata {bytes:02x?}");
+        let mut values = Vec::new();
+        for style in [Style::Compact, Style::Pretty] {
+            for b in [BytesStyle::Hex, BytesStyle::Base64, BytesStyle::Array] {
+                let o = JsonOptions {
+                    style,
+                    bytes: b,
+                    offsets: r.below(4) == 0,
+                    ..JsonOptions::default()
+                };
+                let v = same_document(&plan, &bytes, o, &what);
+                if b == BytesStyle::Hex && !o.offsets {
+                    values.push(v);
+                }
+            }
+        }
+        if values.len() == 2 {
+            assert_eq!(
+                values[0],
+                values[1],
+                "{}: compact and pretty differ",
+                what()
+            );
+        }
+        let rec = plan.struct_by_name("rec").expect("rec");
+        let progs = Programs::of(&plan);
+        if progs.has_raw(rec) || progs.has_seq(rec) {
+            compiled += 1;
+        }
+    }
+    assert!(
+        compiled > 200,
+        "only {compiled} cases with compiled programs"
+    );
+}
+
+/// Struct strings without names (written as arrays: tuples) as records and inside a
+/// document, in every style.
+#[test]
+fn tuples_match_the_general_decoder() {
+    use unstruct::emit::BytesStyle;
+    use unstruct::structfmt::{self, lower::StringMode};
+    let mut r = Rng(0x7091_e5ee_d000_0001);
+    for (i, fmt) in ["<IhHd12sI", ">bB?q", "<4sxH", "<d", "=3s2xi"]
+        .iter()
+        .enumerate()
+    {
+        let f = structfmt::parse(fmt).expect("format");
+        for mode in [StringMode::Text, StringMode::Raw] {
+            let plan = structfmt::lower::to_plan(&f, None, mode).expect("plan");
+            let bytes = data(&mut r, f.size * (1 + i));
+            for style in [Style::Compact, Style::Ndjson, Style::Pretty] {
+                for b in [BytesStyle::Hex, BytesStyle::Base64, BytesStyle::Array] {
+                    let o = JsonOptions {
+                        style,
+                        bytes: b,
+                        ..JsonOptions::default()
+                    };
+                    same_records(&plan, &bytes, o, &|| format!("{fmt} {mode:?}"));
+                }
+            }
+        }
+    }
 }

@@ -409,3 +409,67 @@ fn pcap_documents_in_every_style() {
         );
     }
 }
+
+/// A ustar archive of `entries` regular files of `size` zero bytes each, written sparse
+/// (the file data are holes), ended by two zero blocks.
+fn sparse_tar(path: &std::path::Path, entries: u32, size: u64) {
+    use std::io::{Seek, SeekFrom};
+    let mut f = BufWriter::new(File::create(path).expect("create tar"));
+    for i in 0..entries {
+        let mut h = [0u8; 512];
+        let mut put = |at: usize, s: &[u8]| h[at..at + s.len()].copy_from_slice(s);
+        put(0, format!("dir/file-{i:06}.bin").as_bytes());
+        put(100, b"0000644\0");
+        put(108, b"0001750\0");
+        put(116, b"0001750\0");
+        put(124, format!("{size:011o}\0").as_bytes());
+        put(136, b"14712345670\0");
+        put(148, b"        ");
+        put(156, b"0");
+        put(257, b"ustar\0");
+        put(263, b"00");
+        put(265, b"user");
+        put(297, b"group");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        f.write_all(&h).expect("write");
+        f.seek(SeekFrom::Current(size.div_ceil(512) as i64 * 512))
+            .expect("seek");
+    }
+    f.write_all(&[0; 1024]).expect("write");
+    let end = f.stream_position().expect("position");
+    let f = f.into_inner().expect("flush");
+    f.set_len(end).expect("set length");
+}
+
+/// The bundled tar format on a 128 MiB archive (2,048 files of 64 KiB, sparse, generated) as
+/// a whole-file document in every output style: written as it goes.
+#[test]
+fn tar_documents_in_every_style() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("memory-doc-{}.tar", std::process::id()));
+    let _tmp = TempFile(path.clone());
+    sparse_tar(&path, 2_048, 64 << 10);
+    assert!(std::fs::metadata(&path).expect("tar").len() > 128 << 20);
+    let file = path.to_str().expect("utf-8 path");
+    for extra in [
+        &["-o", "json"][..],
+        &["-o", "ndjson"],
+        &["-o", "pretty"],
+        &["-o", "json", "--offsets"],
+        &["-o", "pretty", "--offsets"],
+        &["-o", "json", "--bytes", "base64"],
+        &["-o", "pretty", "--bytes", "array"],
+    ] {
+        let mut argv = vec!["-f", "tar"];
+        argv.extend_from_slice(extra);
+        argv.push(file);
+        let what = format!("(j) 128 MiB tar as a document, {}", extra.join(" "));
+        let peak = run(&what, unstruct(&argv), None);
+        assert!(
+            peak.anon < LIMIT_KB,
+            "{what}: RssAnon {} KiB is not below {LIMIT_KB} KiB",
+            peak.anon
+        );
+    }
+}

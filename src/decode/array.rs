@@ -39,8 +39,6 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         self.st.index.push(0);
         let elem_want = keep || a.until.is_some();
-        // elements that are plain structs, which a sequence program may write straight into
-        // a compact writer (see `try_seq_elem`)
         // elements that are plain structs, which a compiled program may write straight into
         // a sink that takes compiled values (see `try_raw_elem`, `try_seq_elem`)
         let fast = match &a.elem.ty {

@@ -411,7 +411,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     }
 
     /// Records mode's fast path: writes consecutive fixed-layout records of `sid` starting at
-    /// `pos` (and ending by `end`) straight into a compact writer, at most `limit` of them.
+    /// `pos` (and ending by `end`) straight into a JSON writer, at most `limit` of them.
     /// Returns how many were written and where the next record starts; 0 when the path does
     /// not apply or the next record has bad text, so the caller decodes it the general way
     /// (which reports the error with its path). Err: writing the output failed.
@@ -721,7 +721,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
-    /// Writes a fixed-layout struct straight into a compact JSON writer's buffer. Returns
+    /// Writes a fixed-layout struct straight into a JSON writer's buffer. Returns
     /// false when the path does not apply here (too few bytes left: the general path then
     /// reports exactly which field is short; a writer that decorates its output).
     #[inline]
@@ -763,7 +763,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(true)
     }
 
-    /// Writes a struct compiled as a sequence straight into a compact JSON writer's buffer.
+    /// Writes a struct compiled as a sequence straight into a JSON writer's buffer.
     /// Returns false, with nothing written, when the path does not apply here or the struct
     /// needs the general decoder (which then reports its error, if any).
     #[inline]

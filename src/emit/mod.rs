@@ -112,8 +112,9 @@ pub trait Sink {
     /// sinks that take none.
     type Out: RecordOut;
     /// The decoder's fast path for structs it has compiled: when the sink can take a
-    /// compiled value here (the JSON writer: compact, without decorations), it writes what
-    /// precedes a value (a comma between array elements) and lends its [`RecordOut`]. The
+    /// compiled value here (the JSON writer, compact or pretty, without `@offsets` or integer
+    /// styles), it writes what precedes a value (a comma between array elements, in pretty
+    /// output the line break and indent) and lends its [`RecordOut`]. The
     /// caller then writes exactly one value and calls [`Sink::raw_done`] (or
     /// [`Sink::raw_abort`]).
     fn raw_value(&mut self) -> Option<&mut Self::Out> {

@@ -18,7 +18,8 @@
 //!
 //! A [`Label`] names a field by its column (its place among the written fields of the
 //! compiled value, from 0) and carries the JSON writer's pre-rendered `{"key":` / `,"key":`
-//! prefix, which byte-oriented writers copy whole and column writers ignore. Values are
+//! prefix, which byte-oriented writers copy whole and column writers ignore (the pretty
+//! JSON writer derives indented prefixes from them, keyed by [`Labels::id`]). Values are
 //! always complete and checked: text is valid UTF-8 (or ASCII), enum members come as their
 //! names, absent fields are not pushed.
 //!
@@ -170,6 +171,11 @@ pub struct Labels {
     pub tuple: bool,
     /// Number of written fields.
     pub cols: u32,
+    /// Start and length of each written field's prefix in `bytes`, by column.
+    by_col: Box<[(u32, u32)]>,
+    /// Tells this table apart from every other one built in the process (a clone keeps
+    /// it): writers that derive tables of their own from it key them by this.
+    id: u64,
 }
 
 impl Labels {
@@ -180,6 +186,26 @@ impl Labels {
     /// The prefix of `l` as bytes.
     pub fn prefix(&self, l: Label) -> &[u8] {
         &self.bytes[l.pre as usize..(l.pre + l.len) as usize]
+    }
+
+    /// The prefix of the written field in column `col` (see [`Label::col`]).
+    pub fn prefix_of(&self, col: u32) -> &[u8] {
+        match self.by_col.get(col as usize) {
+            Some(&(pre, len)) => &self.bytes[pre as usize..(pre + len) as usize],
+            None => &[],
+        }
+    }
+
+    /// The closing bracket(s) as bytes: `}` or `]`, or `{}` / `[]` when no field is written.
+    pub fn close_bytes(&self) -> &[u8] {
+        &self.close[..self.close_len]
+    }
+
+    /// See the field's docs: equal for a table and its clones, different for any two
+    /// tables built apart.
+    #[inline]
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Writes the prefix of `l` at `dst` and returns its length.
@@ -217,6 +243,7 @@ impl Labels {
 /// Builds [`Labels`], field by field.
 pub struct LabelsBuilder {
     bytes: Vec<u8>,
+    by_col: Vec<(u32, u32)>,
     first: bool,
     tuple: bool,
     cols: u32,
@@ -227,6 +254,7 @@ impl LabelsBuilder {
     pub fn new(tuple: bool) -> Self {
         LabelsBuilder {
             bytes: Vec::new(),
+            by_col: Vec::new(),
             first: true,
             tuple,
             cols: 0,
@@ -262,14 +290,15 @@ impl LabelsBuilder {
             self.cols += 1;
         }
         let len = self.bytes.len() - pre;
-        Some(Label {
-            col,
-            pre: u32::try_from(pre).ok()?,
-            len: u32::try_from(len).ok()?,
-        })
+        let (pre, len) = (u32::try_from(pre).ok()?, u32::try_from(len).ok()?);
+        if emit {
+            self.by_col.push((pre, len));
+        }
+        Some(Label { col, pre, len })
     }
 
     pub fn finish(mut self) -> Labels {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         self.bytes.extend_from_slice(&[0; PREFIX_PAD]);
         let close: &[u8] = match (self.first, self.tuple) {
             (true, true) => b"[]",
@@ -283,6 +312,8 @@ impl LabelsBuilder {
             close_len: close.len(),
             tuple: self.tuple,
             cols: self.cols,
+            by_col: self.by_col.into_boxed_slice(),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 }

@@ -161,12 +161,7 @@ impl<W: Write> JsonWriter<W> {
     pub fn new(out: W, opts: JsonOptions) -> Self {
         JsonWriter {
             // Grows to ~2 MiB when used to the full; small jobs stay small.
-            jb: JsonBuf {
-                buf: Vec::with_capacity(64 << 10),
-                style: opts.bytes,
-                start: 0,
-                most: 0,
-            },
+            jb: JsonBuf::new(Vec::with_capacity(64 << 10), opts.bytes),
             state: FIRST,
             pretty: opts.style == Style::Pretty,
             offsets: opts.offsets,
@@ -202,13 +197,13 @@ impl<W: Write> JsonWriter<W> {
     /// Replaces the buffer with `buf` (emptied) and returns what was written so far.
     pub fn swap_buffer(&mut self, mut buf: Vec<u8>) -> Vec<u8> {
         buf.clear();
-        std::mem::replace(&mut self.jb.buf, buf)
+        std::mem::replace(&mut self.jb.w.buf, buf)
     }
 
     /// Bytes produced but not yet flushed to `out`.
     #[inline]
     pub fn buffered(&self) -> &[u8] {
-        &self.jb.buf
+        &self.jb.w.buf
     }
 
     /// Moves the buffered bytes out (appending them to `into`) and leaves the buffer empty
@@ -217,8 +212,8 @@ impl<W: Write> JsonWriter<W> {
     /// `end_*` call) precede the bytes moved here.
     #[inline]
     pub fn take_buffered(&mut self, into: &mut Vec<u8>) {
-        into.extend_from_slice(&self.jb.buf);
-        self.jb.buf.clear();
+        into.extend_from_slice(&self.jb.w.buf);
+        self.jb.w.buf.clear();
     }
 
     pub fn get_mut(&mut self) -> &mut W {
@@ -235,19 +230,19 @@ impl<W: Write> JsonWriter<W> {
     #[inline(never)]
     fn flush_buf(&mut self) {
         if self.failed.is_none()
-            && !self.jb.buf.is_empty()
-            && let Err(e) = self.out.write_all(&self.jb.buf)
+            && !self.jb.w.buf.is_empty()
+            && let Err(e) = self.out.write_all(&self.jb.w.buf)
         {
             self.failed = Some(e.kind());
             self.error = Some(e);
         }
-        self.jb.buf.clear();
+        self.jb.w.buf.clear();
     }
 
     /// Flushes a full buffer unless a record is in progress under a [`Sink::mark`].
     #[inline]
     fn flush_if_full(&mut self) {
-        if self.jb.buf.len() > self.flush_at && !self.marked.get() {
+        if self.jb.w.buf.len() > self.flush_at && !self.marked.get() {
             self.flush_buf();
         }
     }
@@ -266,7 +261,7 @@ impl<W: Write> JsonWriter<W> {
     #[inline]
     fn end_line(&mut self) {
         if self.depth == 0 && self.state == REST {
-            self.jb.buf.push(b'\n');
+            self.jb.w.buf.push(b'\n');
             self.state = FIRST;
         }
     }
@@ -285,20 +280,23 @@ impl<W: Write> JsonWriter<W> {
         if self.pretty {
             self.before_value_pretty(st);
         } else if st == REST {
-            self.jb.buf.push(if self.depth == 0 { b'\n' } else { b',' });
+            self.jb
+                .w
+                .buf
+                .push(if self.depth == 0 { b'\n' } else { b',' });
         }
     }
 
     fn before_value_pretty(&mut self, st: u8) {
         if self.depth == 0 {
             if st == REST {
-                self.jb.buf.push(b'\n');
+                self.jb.w.buf.push(b'\n');
             }
         } else {
             if st == REST {
-                self.jb.buf.push(b',');
+                self.jb.w.buf.push(b',');
             }
-            newline_indent(&mut self.jb.buf, self.depth);
+            newline_indent(&mut self.jb.w.buf, self.depth);
         }
     }
 
@@ -309,9 +307,9 @@ impl<W: Write> JsonWriter<W> {
         // turn into a huge pretty indent.
         self.depth = self.depth.saturating_sub(1);
         if self.pretty && self.state != FIRST {
-            newline_indent(&mut self.jb.buf, self.depth);
+            newline_indent(&mut self.jb.w.buf, self.depth);
         }
-        self.jb.buf.push(close);
+        self.jb.w.buf.push(close);
         self.state = REST;
         self.flush_if_full();
     }
@@ -326,18 +324,18 @@ impl<W: Write> JsonWriter<W> {
             return;
         }
         if self.state == REST {
-            self.jb.buf.push(b',');
+            self.jb.w.buf.push(b',');
         }
         if self.pretty {
-            newline_indent(&mut self.jb.buf, self.depth);
-            self.jb.buf.extend_from_slice(b"\"@offsets\": {");
-            self.jb.buf.extend_from_slice(&self.spans[start..]);
-            newline_indent(&mut self.jb.buf, self.depth);
+            newline_indent(&mut self.jb.w.buf, self.depth);
+            self.jb.w.buf.extend_from_slice(b"\"@offsets\": {");
+            self.jb.w.buf.extend_from_slice(&self.spans[start..]);
+            newline_indent(&mut self.jb.w.buf, self.depth);
         } else {
-            self.jb.buf.extend_from_slice(b"\"@offsets\":{");
-            self.jb.buf.extend_from_slice(&self.spans[start..]);
+            self.jb.w.buf.extend_from_slice(b"\"@offsets\":{");
+            self.jb.w.buf.extend_from_slice(&self.spans[start..]);
         }
-        self.jb.buf.push(b'}');
+        self.jb.w.buf.push(b'}');
         self.spans.truncate(start);
         self.state = REST;
     }
@@ -348,7 +346,7 @@ impl<W: Write> JsonWriter<W> {
         /// `Number.MAX_SAFE_INTEGER`: the largest integer that every JSON reader built on
         /// doubles (JavaScript, jq 1.6) reads back exactly, with all below it.
         const SAFE: u128 = (1 << 53) - 1;
-        let b = &mut self.jb.buf;
+        let b = &mut self.jb.w.buf;
         match self.ints {
             IntStyle::Hex => {
                 let sign = if v < 0 { "-" } else { "" };
@@ -390,7 +388,7 @@ impl<W: Write> JsonWriter<W> {
 
     #[inline(never)]
     fn key_pretty(&mut self, json_key: &[u8]) {
-        let buf = &mut self.jb.buf;
+        let buf = &mut self.jb.w.buf;
         if self.state == REST {
             buf.push(b',');
         }
@@ -402,7 +400,7 @@ impl<W: Write> JsonWriter<W> {
 
     #[inline(never)]
     fn text_slow(&mut self, raw: &[u8], enc: Encoding) {
-        let buf = &mut self.jb.buf;
+        let buf = &mut self.jb.w.buf;
         match enc {
             Encoding::Utf8 => {
                 for chunk in raw.utf8_chunks() {
@@ -422,7 +420,7 @@ impl<W: Write> JsonWriter<W> {
     }
 
     fn bytes_slow(&mut self, b: &[u8]) {
-        push_bytes(&mut self.jb.buf, b, self.jb.style, self.pretty);
+        push_bytes(&mut self.jb.w.buf, b, self.jb.w.style, self.pretty);
     }
 
     #[cfg(debug_assertions)]
@@ -442,7 +440,7 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn begin_object(&mut self) {
         self.before_value();
-        self.jb.buf.push(b'{');
+        self.jb.w.buf.push(b'{');
         self.depth += 1;
         self.state = FIRST;
         if self.offsets {
@@ -472,7 +470,7 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn begin_array(&mut self) {
         self.before_value();
-        self.jb.buf.push(b'[');
+        self.jb.w.buf.push(b'[');
         self.depth += 1;
         self.state = FIRST;
         #[cfg(debug_assertions)]
@@ -507,17 +505,17 @@ impl<W: Write> Sink for JsonWriter<W> {
         let comma = usize::from(self.state == REST);
         self.state = AFTER_KEY;
         let n = json_key.len();
-        self.jb.buf.reserve(n + 2);
+        self.jb.w.buf.reserve(n + 2);
         // SAFETY: `n + 2` bytes are reserved at `len`; the comma slot is always written
         // but only counted when needed, then `n` key bytes and the colon follow.
         unsafe {
-            let len = self.jb.buf.len();
-            let p = self.jb.buf.as_mut_ptr().add(len);
+            let len = self.jb.w.buf.len();
+            let p = self.jb.w.buf.as_mut_ptr().add(len);
             *p = b',';
             let p = p.add(comma);
             copy_short(json_key.as_ptr(), p, n);
             *p.add(n) = b':';
-            self.jb.buf.set_len(len + comma + n + 1);
+            self.jb.w.buf.set_len(len + comma + n + 1);
         }
     }
 
@@ -531,13 +529,13 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn null(&mut self) {
         self.before_value();
-        self.jb.buf.extend_from_slice(b"null");
+        self.jb.w.buf.extend_from_slice(b"null");
     }
 
     #[inline]
     fn bool(&mut self, v: bool) {
         self.before_value();
-        extend(&mut self.jb.buf, if v { b"true" } else { b"false" });
+        extend(&mut self.jb.w.buf, if v { b"true" } else { b"false" });
     }
 
     #[inline]
@@ -546,7 +544,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(i128::from(v));
         }
-        push_u64(&mut self.jb.buf, v);
+        push_u64(&mut self.jb.w.buf, v);
     }
 
     #[inline]
@@ -555,7 +553,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(i128::from(v));
         }
-        push_i64(&mut self.jb.buf, v);
+        push_i64(&mut self.jb.w.buf, v);
     }
 
     #[inline]
@@ -564,43 +562,43 @@ impl<W: Write> Sink for JsonWriter<W> {
         if self.ints != IntStyle::Number {
             return self.styled_int(v);
         }
-        extend(&mut self.jb.buf, itoa::Buffer::new().format(v).as_bytes());
+        extend(&mut self.jb.w.buf, itoa::Buffer::new().format(v).as_bytes());
     }
 
     #[inline]
     fn f64(&mut self, v: f64) {
         self.before_value();
-        push_f64(&mut self.jb.buf, v);
+        push_f64(&mut self.jb.w.buf, v);
     }
 
     #[inline]
     fn f32(&mut self, v: f32) {
         self.before_value();
-        push_f32(&mut self.jb.buf, v);
+        push_f32(&mut self.jb.w.buf, v);
     }
 
     #[inline]
     fn text(&mut self, raw: &[u8], enc: Encoding, lossy: bool) {
         self.before_value();
-        self.jb.buf.push(b'"');
+        self.jb.w.buf.push(b'"');
         if matches!(enc, Encoding::Utf8 | Encoding::Ascii) && !lossy {
             debug_assert!(
                 text::validate(raw, enc).is_ok(),
                 "JsonWriter: unvalidated {enc:?} text"
             );
-            escape_str(&mut self.jb.buf, raw);
+            escape_str(&mut self.jb.w.buf, raw);
         } else {
             self.text_slow(raw, enc);
         }
-        self.jb.buf.push(b'"');
+        self.jb.w.buf.push(b'"');
     }
 
     #[inline]
     fn str(&mut self, s: &str) {
         self.before_value();
-        self.jb.buf.push(b'"');
-        escape_str(&mut self.jb.buf, s.as_bytes());
-        self.jb.buf.push(b'"');
+        self.jb.w.buf.push(b'"');
+        escape_str(&mut self.jb.w.buf, s.as_bytes());
+        self.jb.w.buf.push(b'"');
     }
 
     #[inline]
@@ -612,18 +610,20 @@ impl<W: Write> Sink for JsonWriter<W> {
     #[inline]
     fn raw_value(&mut self) -> Option<&mut JsonBuf> {
         // the compiled writers write integers as numbers and no offsets: they defer
-        if self.pretty || self.offsets || self.ints != IntStyle::Number {
+        if self.offsets || self.ints != IntStyle::Number {
             return None;
         }
-        self.raw_undo = (self.jb.buf.len(), self.state);
+        self.raw_undo = (self.jb.w.buf.len(), self.state);
         self.before_value();
+        // pretty: the value's fields go one level deeper than the containers open now
+        self.jb.indent = self.pretty.then_some(self.depth);
         Some(&mut self.jb)
     }
 
     #[inline]
     fn raw_abort(&mut self) {
         let (len, state) = self.raw_undo;
-        self.jb.buf.truncate(len);
+        self.jb.w.buf.truncate(len);
         self.state = state;
     }
 
@@ -637,14 +637,11 @@ impl<W: Write> Sink for JsonWriter<W> {
 
     #[inline]
     fn raw_lines(&mut self) -> Option<(&mut JsonBuf, usize)> {
-        if self.pretty
-            || self.offsets
-            || self.ints != IntStyle::Number
-            || self.depth != 0
-            || self.state != FIRST
-        {
+        if self.offsets || self.ints != IntStyle::Number || self.depth != 0 || self.state != FIRST {
             return None;
         }
+        // a pretty top-level value ends with its own newline, as a compact line does
+        self.jb.indent = self.pretty.then_some(0);
         Some((&mut self.jb, self.flush_at))
     }
 
@@ -693,7 +690,7 @@ impl<W: Write> Sink for JsonWriter<W> {
             #[cfg(debug_assertions)]
             open: self.open.len(),
         });
-        self.jb.buf.len()
+        self.jb.w.buf.len()
     }
 
     /// Drops the output written since `mark` and restores the writer state (open
@@ -701,12 +698,15 @@ impl<W: Write> Sink for JsonWriter<W> {
     fn rewind(&mut self, mark: usize) {
         let active = self.marked.replace(false);
         debug_assert!(active, "JsonWriter: rewind without a mark");
-        debug_assert!(mark <= self.jb.buf.len(), "JsonWriter: rewind past a flush");
+        debug_assert!(
+            mark <= self.jb.w.buf.len(),
+            "JsonWriter: rewind past a flush"
+        );
         if !active {
             return;
         }
         let m = self.mark.get();
-        self.jb.buf.truncate(mark);
+        self.jb.w.buf.truncate(mark);
         self.state = m.state;
         self.depth = m.depth;
         self.spans.truncate(m.spans);

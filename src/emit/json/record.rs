@@ -1,18 +1,37 @@
 //! The JSON writer's side of the compiled record programs ([`crate::emit::record`]):
-//! compact JSON written straight into the writer's buffer.
+//! compact or pretty JSON written straight into the writer's buffer.
 //!
 //! [`JsonValue`] keeps the write position in a local (a register, once the program loop is
 //! inlined), reserves the program's `most` bytes once when a value starts and again after
 //! each field of a variable size, and writes prefixes and fixed-size values through a raw
 //! pointer without per-field capacity checks.
+//!
+//! Pretty output takes the same path: the writer derives from a program's [`Labels`] an
+//! [`Indented`] table for the depth the value sits at (`,\n      "key": ` for a field three
+//! levels in, `\n    }` to close), once per table and depth, and writes its prefixes
+//! instead of the compact ones; everything else is written as in compact output, except
+//! byte arrays, which get a space after their commas as the pretty writer's do.
 
-use super::format::{FLOAT_MAX, copy_short, escape_str, push_bytes, write_float_at, write_u64_at};
+use super::format::{
+    FLOAT_MAX, copy_short, escape_str, newline_indent, push_bytes, write_float_at, write_u64_at,
+};
 use crate::emit::BytesStyle;
 use crate::emit::record::{FieldOut, Label, Labels, NumKind, RecordOut, most};
 
-/// The buffer and bytes style a [`super::JsonWriter`] lends to compiled programs.
+/// The buffer and bytes style a [`super::JsonWriter`] lends to compiled programs, with the
+/// indented label tables of pretty output.
 #[derive(Debug)]
 pub struct JsonBuf {
+    pub(super) w: Lent,
+    /// Pretty output: the depth of the value being lent (the writer's open containers);
+    /// None for compact output.
+    pub(super) indent: Option<usize>,
+    tables: Tables,
+}
+
+/// What a value being written uses of [`JsonBuf`] besides its label tables.
+#[derive(Debug)]
+pub(super) struct Lent {
     pub(super) buf: Vec<u8>,
     pub(super) style: BytesStyle,
     /// Where the value being written starts, and its `most` (kept here rather than in
@@ -21,38 +40,203 @@ pub struct JsonBuf {
     pub(super) most: usize,
 }
 
+impl JsonBuf {
+    pub(super) fn new(buf: Vec<u8>, style: BytesStyle) -> JsonBuf {
+        JsonBuf {
+            w: Lent {
+                buf,
+                style,
+                start: 0,
+                most: 0,
+            },
+            indent: None,
+            tables: Tables::default(),
+        }
+    }
+}
+
 impl RecordOut for JsonBuf {
     type Value<'b> = JsonValue<'b>;
 
     #[inline(always)]
     unsafe fn begin<'b>(&'b mut self, labels: &'b Labels, most: usize) -> JsonValue<'b> {
-        self.buf.reserve(most);
-        let start = self.buf.len();
-        self.start = start;
-        self.most = most;
+        let (ind, most) = match self.indent {
+            None => (None, most),
+            Some(depth) => {
+                let t = self.tables.get(labels, depth);
+                (Some(t), most + t.extra)
+            }
+        };
+        let w = &mut self.w;
+        w.buf.reserve(most);
+        let start = w.buf.len();
+        w.start = start;
+        w.most = most;
         JsonValue {
-            out: self.buf.as_mut_ptr(),
-            jb: self,
+            out: w.buf.as_mut_ptr(),
+            jb: w,
             len: start,
             labels,
+            ind,
         }
     }
 
     #[inline(always)]
     fn held(&self) -> usize {
-        self.buf.len()
+        self.w.buf.len()
     }
 }
 
-/// One value being written as compact JSON; see the module docs.
+/// A program's labels as pretty output writes them at one depth: each written field's
+/// prefix on a line of its own (`,\n` and the indent, then `"key": `, or only the indent
+/// in a tuple), the closing bracket on a line of its own at the depth's indent (`{}` and
+/// `[]` as they are).
+#[derive(Debug)]
+pub(super) struct Indented {
+    /// The [`Labels::id`] of the table it comes from, and the depth.
+    id: u64,
+    depth: usize,
+    /// Every prefix back to back, then the closing bracket(s), then 16 zero bytes (so that
+    /// short ones are copied as 16 bytes).
+    bytes: Box<[u8]>,
+    /// Start and length of each column's prefix in `bytes`.
+    by_col: Box<[(u32, u32)]>,
+    close: (u32, u32),
+    /// How many bytes longer the prefixes and the close are than the compact ones, all
+    /// together (added to a program's `most`, which counts the compact ones).
+    pub(super) extra: usize,
+}
+
+impl Indented {
+    fn new(labels: &Labels, depth: usize) -> Indented {
+        let mut bytes = Vec::new();
+        let mut by_col = Vec::with_capacity(labels.cols as usize);
+        let mut compact = 0;
+        for col in 0..labels.cols {
+            let p = labels.prefix_of(col);
+            compact += p.len();
+            let pre = bytes.len();
+            // `{`, `[` or `,`; then `"key":` unless the struct is a tuple
+            bytes.extend_from_slice(&p[..p.len().min(1)]);
+            newline_indent(&mut bytes, depth + 1);
+            if !labels.tuple && p.len() >= 2 {
+                bytes.extend_from_slice(&p[1..p.len() - 1]);
+                bytes.extend_from_slice(b": ");
+            }
+            by_col.push((pre as u32, (bytes.len() - pre) as u32));
+        }
+        let close_compact = labels.close_bytes();
+        let pre = bytes.len();
+        if labels.cols > 0 {
+            newline_indent(&mut bytes, depth);
+        }
+        bytes.extend_from_slice(close_compact);
+        let close = (pre as u32, (bytes.len() - pre) as u32);
+        let extra = (bytes.len() - compact) - close_compact.len();
+        bytes.extend_from_slice(&[0; 16]);
+        Indented {
+            id: labels.id(),
+            depth,
+            bytes: bytes.into_boxed_slice(),
+            by_col: by_col.into_boxed_slice(),
+            close,
+            extra,
+        }
+    }
+
+    /// Writes `(pre, len)` of `bytes` at `dst`, 16 bytes when it is shorter; returns `len`.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writing `max(len, 16)` bytes.
+    #[inline(always)]
+    unsafe fn put_at(&self, (pre, len): (u32, u32), dst: *mut u8) -> usize {
+        // SAFETY: 16 zero bytes follow the last entry, so a 16-byte read stays inside
+        // `bytes`; the caller provides `dst`.
+        unsafe {
+            let p = self.bytes.as_ptr().add(pre as usize);
+            if len <= 16 {
+                std::ptr::copy_nonoverlapping(p, dst, 16);
+            } else {
+                std::ptr::copy_nonoverlapping(p, dst, len as usize);
+            }
+        }
+        len as usize
+    }
+
+    /// Writes the prefix of `l` (a label of the table this one comes from) at `dst`.
+    ///
+    /// # Safety
+    /// As [`Labels::put`], with the prefix lengths of this table.
+    #[inline(always)]
+    unsafe fn put(&self, l: Label, dst: *mut u8) -> usize {
+        if !l.written() {
+            return 0;
+        }
+        match self.by_col.get(l.col as usize) {
+            // SAFETY: the caller's.
+            Some(&at) => unsafe { self.put_at(at, dst) },
+            None => 0,
+        }
+    }
+
+    /// Writes the closing bracket(s) at `dst` and returns how many bytes they take.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writing `max(close length, 16)` bytes.
+    #[inline(always)]
+    unsafe fn close(&self, dst: *mut u8) -> usize {
+        // SAFETY: the caller's.
+        unsafe { self.put_at(self.close, dst) }
+    }
+}
+
+/// The indented tables built so far, keyed by label table and depth.
+#[derive(Debug, Default)]
+struct Tables {
+    list: Vec<Indented>,
+    /// The one used last (an array's elements use the same one over and over).
+    last: usize,
+}
+
+impl Tables {
+    #[inline(always)]
+    fn get(&mut self, labels: &Labels, depth: usize) -> &Indented {
+        let hit = self
+            .list
+            .get(self.last)
+            .is_some_and(|t| t.id == labels.id() && t.depth == depth);
+        if !hit {
+            self.last = self.find_or_build(labels, depth);
+        }
+        &self.list[self.last]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn find_or_build(&mut self, labels: &Labels, depth: usize) -> usize {
+        if let Some(i) = self
+            .list
+            .iter()
+            .position(|t| t.id == labels.id() && t.depth == depth)
+        {
+            return i;
+        }
+        self.list.push(Indented::new(labels, depth));
+        self.list.len() - 1
+    }
+}
+
+/// One value being written as JSON; see the module docs.
 pub struct JsonValue<'b> {
-    jb: &'b mut JsonBuf,
+    jb: &'b mut Lent,
     /// The buffer's data pointer (reloaded whenever the buffer may have moved).
     out: *mut u8,
     /// How far the value is written (the buffer's length is only set when the value ends
     /// or is written through `Vec` methods).
     len: usize,
     labels: &'b Labels,
+    /// Pretty output: the labels indented for the value's depth.
+    ind: Option<&'b Indented>,
 }
 
 impl JsonValue<'_> {
@@ -66,9 +250,9 @@ impl JsonValue<'_> {
     /// Writes the value through `Vec` methods; makes room for `most` bytes again after it. (Only the buffer is handed to the out-of-line part, so that
     /// the value's position stays in registers.)
     #[inline(always)]
-    fn through_vec(&mut self, f: impl FnOnce(&mut Vec<u8>, BytesStyle)) {
+    fn through_vec(&mut self, f: impl FnOnce(&mut Vec<u8>, BytesStyle, bool)) {
         // SAFETY: the first `len` bytes are written.
-        let (len, out) = unsafe { vec_write(self.jb, self.len, f) };
+        let (len, out) = unsafe { vec_write(self.jb, self.len, self.ind.is_some(), f) };
         self.len = len;
         self.out = out;
     }
@@ -88,8 +272,15 @@ impl FieldOut for JsonValue<'_> {
     #[inline(always)]
     fn field(&mut self, l: Label) {
         // SAFETY: `begin`'s contract: `most` bytes (reserved at the start and after every
-        // field written through the `Vec`) count every prefix and the copy slack.
-        unsafe { self.len += self.labels.put(l, self.out.add(self.len)) };
+        // field written through the `Vec`) count every prefix and the copy slack; the
+        // indented table's longer prefixes are counted in its `extra`, which `begin` adds.
+        unsafe {
+            let dst = self.out.add(self.len);
+            self.len += match self.ind {
+                None => self.labels.put(l, dst),
+                Some(t) => t.put(l, dst),
+            };
+        }
     }
 
     #[inline(always)]
@@ -135,7 +326,7 @@ impl FieldOut for JsonValue<'_> {
 
     #[inline(always)]
     fn text(&mut self, t: &[u8]) {
-        self.through_vec(|buf, _| {
+        self.through_vec(|buf, _, _| {
             buf.push(b'"');
             escape_str(buf, t);
             buf.push(b'"');
@@ -149,7 +340,7 @@ impl FieldOut for JsonValue<'_> {
 
     #[inline(always)]
     fn bytes(&mut self, b: &[u8]) {
-        self.through_vec(|buf, style| push_bytes(buf, b, style, false));
+        self.through_vec(|buf, style, pretty| push_bytes(buf, b, style, pretty));
     }
 
     #[inline(always)]
@@ -177,9 +368,16 @@ impl FieldOut for JsonValue<'_> {
 
     #[inline(always)]
     fn end(self, newline: bool) {
-        // SAFETY: the closing bracket and newline are counted in `Labels::SLACK`.
+        // SAFETY: the closing bracket and newline are counted in `Labels::SLACK` (the
+        // 16-byte copy of an indented close in the prefix padding of the slack, its length
+        // beyond the compact close's in `extra`).
         unsafe {
-            let mut len = self.len + self.labels.close(self.out.add(self.len));
+            let dst = self.out.add(self.len);
+            let mut len = self.len
+                + match self.ind {
+                    None => self.labels.close(dst),
+                    Some(t) => t.close(dst),
+                };
             if newline {
                 *self.out.add(len) = b'\n';
                 len += 1;
@@ -209,14 +407,15 @@ fn checked_text(b: &[u8], z: bool, ascii: bool) -> Result<&[u8], usize> {
 /// The first `len` bytes of `buf` must be initialized.
 #[inline(never)]
 unsafe fn vec_write(
-    jb: &mut JsonBuf,
+    jb: &mut Lent,
     len: usize,
-    f: impl FnOnce(&mut Vec<u8>, BytesStyle),
+    pretty: bool,
+    f: impl FnOnce(&mut Vec<u8>, BytesStyle, bool),
 ) -> (usize, *mut u8) {
     let buf = &mut jb.buf;
     // SAFETY: the caller has initialized the first `len` bytes.
     unsafe { buf.set_len(len) };
-    f(buf, jb.style);
+    f(buf, jb.style, pretty);
     buf.reserve(jb.most);
     (buf.len(), buf.as_mut_ptr())
 }

@@ -242,7 +242,7 @@ fn floats_round_trip() {
         } else {
             assert!(parse(out).is_string());
         }
-        w.jb.buf.clear();
+        w.jb.w.buf.clear();
         w.state = FIRST;
 
         let f = f32::from_bits(bits as u32);
@@ -259,7 +259,7 @@ fn floats_round_trip() {
         } else {
             assert!(parse(out).is_string());
         }
-        w.jb.buf.clear();
+        w.jb.w.buf.clear();
         w.state = FIRST;
     }
 }
@@ -888,12 +888,12 @@ fn take_buffered_keeps_capacity() {
     w.end_array();
     w.end_record().unwrap();
     assert_eq!(w.buffered(), b"[1]\n");
-    let cap = w.jb.buf.capacity();
+    let cap = w.jb.w.buf.capacity();
     let mut into = b"x".to_vec();
     w.take_buffered(&mut into);
     assert_eq!(into, b"x[1]\n");
     assert!(w.buffered().is_empty());
-    assert_eq!(w.jb.buf.capacity(), cap);
+    assert_eq!(w.jb.w.buf.capacity(), cap);
     w.u64(2);
     w.end_record().unwrap();
     w.take_buffered(&mut into);
