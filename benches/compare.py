@@ -4,6 +4,10 @@
 Run through benches/compare.sh. Prints, for each job, the median wall time of N runs, the
 records per second, and the ratio to the reference converter's one-thread run measured in the
 same invocation. Also checks that unstruct's output equals the reference's after parsing.
+Then documents against records (the same records as one document, compact and pretty, on one
+thread, with their ratio to records mode) and the bundled pcap and tar formats on large
+generated inputs (MB/s), and the columnar outputs against the Python routes.
+  --only documents | columnar: just that section
 """
 import json
 import os
@@ -19,7 +23,8 @@ DATA = os.path.join(os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench")
 RUNS = 3 if QUICK else 5
 NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
 # --only columnar: just the columnar section (Parquet and CSV against the Python routes);
-# --only stdin: just the fixed records from the mapped file and from a pipe
+# --only stdin: just the fixed records from the mapped file and from a pipe;
+# --only documents: just documents against records, and the bundled formats
 ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 
 
@@ -28,7 +33,8 @@ def sh(cmd, **kw):
 
 
 def setup():
-    for mod, pkg in (("numpy", "numpy"), ("pyarrow", "pyarrow"), ("polars", "polars")):
+    needed = [("numpy", "numpy")] + ([] if ONLY == "documents" else [("pyarrow", "pyarrow"), ("polars", "polars")])
+    for mod, pkg in needed:
         try:
             __import__(mod)
         except ImportError:
@@ -39,7 +45,7 @@ def setup():
            stdout=subprocess.DEVNULL)
         open(marker, "w").close()
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
-    if ONLY in ("columnar", "stdin"):
+    if ONLY in ("columnar", "stdin", "documents"):
         return
     sh(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(SHARED, "reference", "Cargo.toml"),
         "--target-dir", os.path.join(ROOT, "target", "reference")])
@@ -92,7 +98,7 @@ def main():
         ],
     }
     counts = {"fixed": NFIXED, "var": NVAR}
-    if ONLY == "columnar":
+    if ONLY in ("columnar", "documents"):
         jobs = {}
     if ONLY == "stdin":
         jobs = {"fixed": [r for r in jobs["fixed"] if r[1][0] == "sh" or r[0].startswith("unstruct -s")]}
@@ -128,9 +134,126 @@ def main():
         os.remove(outfile)
     if ONLY == "stdin":
         return
-    columnar(us, fixed, names, outdir)
-    if ONLY != "columnar":
+    if ONLY in (None, "documents"):
+        documents(us, fixed, var, fixed_desc, var_desc)
+        formats(us)
+    if ONLY in (None, "columnar"):
+        columnar(us, fixed, names, outdir)
+    if ONLY is None:
         check_equal(us, ref, fixed, var, names, fixed_desc, var_desc, fixed_ksy, var_ksy)
+
+
+def interleaved(cmds):
+    """Median wall time of each command, output to /dev/null, the commands taking turns
+    (run 1 of each, then run 2 of each, ...) so that a change in the machine's load falls
+    on all of them alike."""
+    times = [[] for _ in cmds]
+    for _ in range(RUNS):
+        for i, cmd in enumerate(cmds):
+            with open("/dev/null", "wb") as f:
+                t = time.perf_counter()
+                subprocess.run(cmd, stdout=f, check=True)
+                times[i].append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
+
+
+def documents(us, fixed, var, fixed_desc, var_desc):
+    """The bench's records as one document (`struct file { recs: rec[..] }`) against records
+    mode, compact and pretty, one thread, to /dev/null. The ratio is the document's speed
+    per input byte over records mode's (compact NDJSON): 1.00 = the same speed."""
+    docs = {"fixed": os.path.join(ROOT, "benches", "fixed_doc.struct"),
+            "var": os.path.join(ROOT, "benches", "var_doc.struct")}
+    for layout, data, desc, n in (("fixed", fixed, fixed_desc, NFIXED), ("var", var, var_desc, NVAR)):
+        size = os.path.getsize(data)
+        rows = [
+            ("records, compact (NDJSON)", [us, "-f", desc, "--records", "rec", "--threads", "1", data]),
+            ("document, -o json", [us, "-f", docs[layout], "-o", "json", data]),
+            ("records, -o pretty", [us, "-f", desc, "--records", "rec", "-o", "pretty", "--threads", "1", data]),
+            ("document, -o pretty", [us, "-f", docs[layout], "-o", "pretty", data]),
+        ]
+        took = interleaved([cmd for _, cmd in rows])
+        print(f"\ndocuments against records: {layout} ({n:,} records, {size / 1e6:.0f} MB), one thread, to /dev/null")
+        for (name, _), t in zip(rows, took):
+            print(f"  {name:28s} {t:7.3f} s  {size / t / 1e6:7.1f} MB/s  {took[0] / t:5.2f}x records")
+        print(f"  document / records: compact {took[0] / took[1]:.2f}x, pretty {took[0] / took[3]:.2f}x "
+              f"(pretty document / pretty records {took[2] / took[3]:.2f}x)")
+    # the document holds the same values as the records
+    small = os.path.join(DATA, "fixed_small.bin")
+    recs = [json.loads(l) for l in subprocess.run([us, "-f", fixed_desc, "--records", "rec", small],
+                                                    capture_output=True, check=True).stdout.splitlines()]
+    for style in ("json", "pretty"):
+        doc = json.loads(subprocess.run([us, "-f", docs["fixed"], "-o", style, small], capture_output=True,
+                                        check=True).stdout)
+        assert doc == {"recs": recs}, f"the document ({style}) differs from the records"
+    print("  documents (json, pretty) equal to the records after parsing (fixed_small.bin)")
+
+
+def make_pcap(path, total):
+    """A little-endian microsecond pcap of Ethernet frames of 60 to 1514 random bytes, about
+    `total` bytes in all (deterministic)."""
+    import struct
+    import numpy as np
+    rng = np.random.default_rng(20240601)
+    pool = rng.integers(0, 256, size=1 << 20, dtype=np.uint8).tobytes()
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    sizes = rng.integers(60, 1515, size=total // 700 + 1)
+    i = 0
+    while len(out) < total:
+        n = int(sizes[i % len(sizes)])
+        at = (i * 7919) % (len(pool) - n)
+        out += struct.pack("<IIII", 1_700_000_000 + i // 1000, (i * 997) % 1_000_000, n, n)
+        out += pool[at:at + n]
+        i += 1
+    with open(path, "wb") as f:
+        f.write(out)
+    return i
+
+
+def make_tar(path, total):
+    """A ustar archive (written by Python's tarfile) of files of 0 to 256 KiB of random
+    bytes, about `total` bytes in all (deterministic)."""
+    import io
+    import tarfile
+    import numpy as np
+    rng = np.random.default_rng(20240602)
+    pool = rng.integers(0, 256, size=1 << 20, dtype=np.uint8).tobytes()
+    sizes = rng.integers(0, 256 << 10, size=total // (128 << 10) + 1)
+    n, written = 0, 0
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
+        while written < total:
+            size = int(sizes[n % len(sizes)])
+            info = tarfile.TarInfo(f"data/dir{n % 17}/file-{n:06d}.bin")
+            info.size, info.mtime, info.mode = size, 1_700_000_000 + n, 0o644
+            info.uid, info.gid, info.uname, info.gname = 1000, 1000, "user", "group"
+            at = (n * 7919) % (len(pool) - size)
+            t.addfile(info, io.BytesIO(pool[at:at + size]))
+            written += 512 + (size + 511) // 512 * 512
+            n += 1
+    return n
+
+
+def formats(us):
+    """The bundled pcap and tar formats on large generated inputs as whole-file documents,
+    compact and pretty, to /dev/null: MB of input per second."""
+    total = 12_800_000 if QUICK else 128_000_000
+    inputs = []
+    for name, make, unit in (("pcap", make_pcap, "packets"), ("tar", make_tar, "files")):
+        path = os.path.join(DATA, f"big.{name}")
+        marker = path + ".count"
+        if not os.path.exists(marker):
+            count = make(path, total)
+            with open(marker, "w") as f:
+                f.write(str(count))
+        with open(marker) as f:
+            count = int(f.read())
+        inputs.append((name, path, f"{count:,} {unit}"))
+    rows = [(f"{name}, -o {style}", path, what, [us, "-f", name, "-o", style, path])
+            for name, path, what in inputs for style in ("json", "pretty")]
+    took = interleaved([cmd for *_, cmd in rows])
+    print("\nbundled formats as whole-file documents, to /dev/null")
+    for (name, path, what, _), t in zip(rows, took):
+        size = os.path.getsize(path)
+        print(f"  {name:16s} {size / 1e6:5.0f} MB ({what:>15s}) {t:7.3f} s  {size / t / 1e6:7.1f} MB/s")
 
 
 def columnar(us, fixed, names, outdir):
