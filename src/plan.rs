@@ -520,6 +520,11 @@ pub enum PExpr {
     /// `sizeof(x)` of a value: the bytes it took (a struct: its extent, its `size` region
     /// when it had one; a field of a fixed-size type: that size; bytes and text: length).
     SizeOf(ExprId),
+    /// `[a, b, c]`: an array of the values, or (`bytes`) bytes of the integer values.
+    Array {
+        items: Box<[ExprId]>,
+        bytes: bool,
+    },
 }
 
 /// The fast-path table of a struct, when it qualifies.

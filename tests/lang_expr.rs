@@ -354,3 +354,47 @@ fn copies_of_arrays_are_bounded() {
     );
     assert!(e.to_string().contains("values"), "{e}");
 }
+
+#[test]
+fn array_literals_of_values_and_bytes() {
+    // a = 0x05, b = 0xfe; the values follow from the literals themselves
+    let v = decode(
+        "struct t {\n a: u8\n b: u8\n ints: = [10, 500, a]\n fl: = [1.5, 2, -0.25]\n \
+         strs: = [\"un\", \"deux\", \"trois\"]\n lo: = min(ints)\n hi: = max(strs)\n \
+         flo: = min(fl)\n n: = len(strs)\n mid: = ints[1]\n rev: = reverse(ints)\n \
+         lit: = [0x50, 0x4b]\n mk: = [a, b] as bytes\n eq: = mk == [5, 254]\n \
+         nb: = len(mk)\n neg: = [-1, 2]\n}",
+        &[5, 0xfe],
+    );
+    assert_eq!(v["ints"], json!([10, 500, 5]));
+    assert_eq!(v["fl"], json!([1.5, 2, -0.25]));
+    assert_eq!(v["strs"], json!(["un", "deux", "trois"]));
+    assert_eq!(v["lo"], json!(5));
+    // "un" > "trois" > "deux" byte by byte
+    assert_eq!(v["hi"], json!("un"));
+    assert_eq!(v["flo"], json!(-0.25));
+    assert_eq!(v["n"], json!(3));
+    assert_eq!(v["mid"], json!(500));
+    assert_eq!(v["rev"], json!([5, 500, 10]));
+    // bytes are written as hex
+    assert_eq!(v["lit"], json!("504b"));
+    assert_eq!(v["mk"], json!("05fe"));
+    assert_eq!(v["eq"], json!(true));
+    assert_eq!(v["nb"], json!(2));
+    assert_eq!(v["neg"], json!([-1, 2]));
+    let e = data_err("struct t { a: u16\n b: = [a] as bytes }", &[0x00, 0x01]);
+    assert!(e.to_string().contains("256 is not a byte"), "{e}");
+    assert!(desc_err("struct t { a: u8\n b: = [\"x\"] as bytes }").contains("expected an integer"));
+}
+
+#[test]
+fn int_of_a_boolean_and_an_enum() {
+    let v = decode(
+        "enum e: u8 { a = 1, b = 7 }\nstruct t {\n x: e\n i: = int(x)\n t: = int(x == e::b)\n \
+         f: = int(1 > 2)\n}",
+        &[7],
+    );
+    assert_eq!(v["i"], json!(7));
+    assert_eq!(v["t"], json!(1));
+    assert_eq!(v["f"], json!(0));
+}

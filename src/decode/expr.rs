@@ -416,6 +416,29 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let v = self.eval_present(*a)?;
                 self.text_value(v, *enc)?
             }
+            PExpr::Array { items, bytes: true } => {
+                let mut b = Vec::with_capacity(items.len());
+                for &x in items.iter() {
+                    let v = self.eval_int(x)?;
+                    let byte = u8::try_from(v).map_err(|_| {
+                        self.err(DataErrorKind::Type(format!(
+                            "{v} is not a byte value (0..=255)"
+                        )))
+                    })?;
+                    b.push(byte);
+                }
+                self.owned(&b, false)?
+            }
+            PExpr::Array { items, .. } => {
+                let mut vals = Vec::with_capacity(items.len());
+                for &x in items.iter() {
+                    vals.push(self.eval_present(x)?);
+                }
+                self.charge_copy(vals.len())?;
+                let new = self.new_array();
+                self.st.arrays[new as usize].extend_from_slice(&vals);
+                Value::Array(new)
+            }
             PExpr::Reverse(a) => {
                 let v = self.eval_present(*a)?;
                 self.reverse(v)?
@@ -907,6 +930,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                         return Err(self.err(DataErrorKind::Overflow { op: "int" }));
                     }
                     return Ok(Value::Int(x.trunc() as i128));
+                }
+                if args.len() == 1
+                    && let Value::Int(_) | Value::Enum { .. } | Value::Bool(_) = v
+                {
+                    // an enum's or a boolean's integer value
+                    return Ok(Value::Int(self.as_int(v)?));
                 }
                 let base = if args.len() > 1 { int(self, 1)? } else { 10 };
                 let Some(b) = self.bytes_of(v) else {

@@ -1155,16 +1155,13 @@ impl<'a> Lowerer<'a> {
             K::Bool(b) => mk(ExprKind::Bool(*b)),
             K::Str(t) => mk(ExprKind::Str(t.as_bytes().to_vec())),
             K::Float(f) => mk(ExprKind::Float(*f)),
-            K::Array(items) => {
-                let mut bytes = Vec::new();
-                for it in items {
-                    match it.kind {
-                        K::Int(v) if (0..=255).contains(&v) => bytes.push(v as u8),
-                        _ => return Err(unsup("array literals other than bytes")),
-                    }
-                }
-                mk(ExprKind::Str(bytes))
-            }
+            // integer literals 0..=255 only make bytes, as in Kaitai
+            K::Array(items) => mk(ExprKind::Array(
+                items
+                    .iter()
+                    .map(|x| self.expr(x, base, s))
+                    .collect::<SResult<_>>()?,
+            )),
             K::Name(n) => match n.as_str() {
                 "_" => mk(ExprKind::This),
                 "_root" => mk(ExprKind::Name(id("root"))),
@@ -1245,6 +1242,9 @@ impl<'a> Lowerer<'a> {
             },
             K::Index(a, i) => mk(ExprKind::Index(bx(a)?, bx(i)?)),
             // a cast changes the static type only: the value is the same
+            K::As(x, t) if t == "bytes" && matches!(x.kind, K::Array(_)) => {
+                mk(ExprKind::Cast(bx(x)?, id("bytes")))
+            }
             K::As(x, _) => self.expr(x, base, s)?,
             K::SizeOf(t) => {
                 let name = match self.prim(&Str {
@@ -1316,6 +1316,7 @@ fn encoding_by_name(name: &str) -> Option<Encoding> {
         "cp437" | "ibm437" => Encoding::Cp437,
         "utf16le" => Encoding::Utf16le,
         "utf16be" => Encoding::Utf16be,
+        "sjis" | "shiftjis" | "cp932" => Encoding::ShiftJis,
         _ => return None,
     })
 }

@@ -285,4 +285,6 @@ pub enum ExprKind {
     Peek(Box<TypeExpr>, Box<Expr>),
     /// `x as E`
     Cast(Box<Expr>, Ident),
+    /// `[a, b, c]`: an array of the values; integer literals 0..=255 only make bytes.
+    Array(Vec<Expr>),
 }

@@ -433,7 +433,9 @@ fn collect_expr_names(e: &Expr, out: &mut HashSet<String>) {
             collect_expr_names(b, out);
             collect_expr_names(c, out);
         }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_expr_names(a, out)),
+        ExprKind::Call(_, args) | ExprKind::Array(args) => {
+            args.iter().for_each(|a| collect_expr_names(a, out))
+        }
         ExprKind::Slice(a, lo, hi) => {
             for x in [Some(a), lo.as_ref(), hi.as_ref()].into_iter().flatten() {
                 collect_expr_names(x, out);

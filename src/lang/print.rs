@@ -400,6 +400,10 @@ pub fn expr(e: &Expr) -> String {
         }
         ExprKind::Peek(t, at) => format!("({} at {})", ty(t, 0).0, expr(at)),
         ExprKind::Cast(x, en) => format!("{} as {}", term(x), en.name),
+        ExprKind::Array(items) => format!(
+            "[{}]",
+            items.iter().map(expr).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -224,7 +224,10 @@ impl Checker<'_> {
                         (Func::Len, _) => {
                             matches!(t, Ty::Text | Ty::Bytes | Ty::Array(_) | Ty::Io | Ty::Any)
                         }
-                        (Func::Int, 0) => t.stringlike() || t == Ty::Float,
+                        // text parsed, a float truncated, an enum's or a boolean's integer
+                        (Func::Int, 0) => {
+                            t.stringlike() || t == Ty::Float || (args.len() == 1 && t.intlike())
+                        }
                         (Func::Crc32 | Func::Sum, _) | (Func::Find | Func::Rfind, 0) => {
                             t.stringlike()
                         }
@@ -273,6 +276,13 @@ impl Checker<'_> {
                     a.keep = true;
                 }
                 (PExpr::Peek { ty, at: at_id }, vty)
+            }
+            ExprKind::Array(items) => return self.array_literal(items, false, scope),
+            ExprKind::Cast(a, to) if to.name == "bytes" && matches!(a.kind, ExprKind::Array(_)) => {
+                let ExprKind::Array(items) = &a.kind else {
+                    unreachable!("matched above")
+                };
+                return self.array_literal(items, true, scope);
             }
             ExprKind::Cast(a, en) => {
                 let (aid, at) = self.expr(a, scope)?;
@@ -415,6 +425,52 @@ impl Checker<'_> {
             }
         };
         Ok((aid, ty))
+    }
+
+    /// `[a, b, c]`: bytes when every item is an integer literal 0..=255 (or, with `as_bytes`,
+    /// any integer items: a value outside 0..=255 is an error when decoding), else an array
+    /// whose element type is the items' common type.
+    fn array_literal(
+        &mut self,
+        items: &[Expr],
+        as_bytes: bool,
+        scope: &Scope,
+    ) -> CResult<(ExprId, Ty)> {
+        let bytes = as_bytes
+            || (!items.is_empty()
+                && items
+                    .iter()
+                    .all(|x| matches!(x.kind, ExprKind::Int(v) if (0..=255).contains(&v))));
+        let mut ids = Vec::with_capacity(items.len());
+        let mut elem: Option<Ty> = None;
+        for x in items {
+            let (id, t) = self.expr(x, scope)?;
+            if bytes {
+                self.want_int(x, &t)?;
+            }
+            if matches!(t, Ty::Nothing) {
+                return Err(self.err(x.span, "an array item needs a value".into()));
+            }
+            elem = Some(match elem {
+                None => t,
+                Some(e) if e == t => e,
+                Some(e) if matches!((&e, &t), (Ty::Int, Ty::Float) | (Ty::Float, Ty::Int)) => {
+                    Ty::Float
+                }
+                Some(_) => Ty::Any,
+            });
+            ids.push(id);
+        }
+        let ty = if bytes {
+            Ty::Bytes
+        } else {
+            Ty::Array(Box::new(elem.unwrap_or(Ty::Any)))
+        };
+        let pe = PExpr::Array {
+            items: ids.into_boxed_slice(),
+            bytes,
+        };
+        Ok((self.push(pe), ty))
     }
 
     /// `sizeof(T)`: the fixed size in bytes of a struct or primitive type T; `sizeof(x)` of

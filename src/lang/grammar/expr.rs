@@ -34,7 +34,9 @@ pub(super) fn expr_depth(e: &Expr) -> usize {
             .max()
             .unwrap_or(0),
         ExprKind::Cond(a, b, c) => expr_depth(a).max(expr_depth(b)).max(expr_depth(c)),
-        ExprKind::Call(_, args) => args.iter().map(expr_depth).max().unwrap_or(0),
+        ExprKind::Call(_, args) | ExprKind::Array(args) => {
+            args.iter().map(expr_depth).max().unwrap_or(0)
+        }
         ExprKind::Peek(_, at) => expr_depth(at),
         _ => 0,
     }
@@ -359,6 +361,10 @@ pub(super) fn primary(i: In) -> R<Expr> {
         let (r, v) = char_literal(i)?;
         return Ok((r, mk(ExprKind::Int(v), r)));
     }
+    if let Some(r) = i.strip_prefix('[') {
+        let (r, items) = cut_err(list_items(r, ']'))?;
+        return Ok((r, mk(ExprKind::Array(items), r)));
+    }
     if i.starts_with('@') {
         let (r, b) = builtin(i)?;
         return Ok((r, mk(ExprKind::Builtin(b), r)));
@@ -407,20 +413,34 @@ pub(super) fn primary(i: In) -> R<Expr> {
 
 /// Arguments after `(` up to and including `)`.
 pub(super) fn arg_list(i: In) -> R<Vec<Expr>> {
+    list_items(i, ')')
+}
+
+/// Expressions separated by commas up to and including `close` (a trailing comma allowed
+/// in an array literal).
+fn list_items(i: In, close: char) -> R<Vec<Expr>> {
     let mut args = Vec::new();
     let (mut i, _) = spnl(i)?;
-    if let Some(r) = i.strip_prefix(')') {
+    if let Some(r) = i.strip_prefix(close) {
         return Ok((r, args));
     }
     loop {
         let (r, _) = spnl(i)?;
+        if close == ']'
+            && !args.is_empty()
+            && let Some(r) = r.strip_prefix(close)
+        {
+            return Ok((r, args));
+        }
         let (r, e) = cut_err(expr(r))?;
         args.push(e);
         let (r, _) = spnl(r)?;
         if let Some(r) = r.strip_prefix(',') {
             i = r;
-        } else if let Some(r) = r.strip_prefix(')') {
+        } else if let Some(r) = r.strip_prefix(close) {
             return Ok((r, args));
+        } else if close == ']' {
+            return fatal(r, "expected `,` or `]`");
         } else {
             return fatal(r, "expected `,` or `)`");
         }
