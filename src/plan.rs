@@ -278,6 +278,8 @@ pub enum TypePlan {
     Bits {
         n: u8,
         as_bool: bool,
+        /// The field's own bit order (`b6le`, `b3be`), else the struct's.
+        little: Option<bool>,
     },
     Bytes(LenPlan),
     Str {

@@ -2697,3 +2697,22 @@ struct hdr { a: u8; b: u16be }";
     let e = data_err("struct t { n: = (t at 0).n }", b"\x00");
     assert!(matches!(e.kind, DataErrorKind::TooDeep(_)), "{e}");
 }
+
+/// `b3le` / `b4be`: a bit field's own bit order, whatever the struct's; the order changes
+/// only between bytes. Values stated from the bytes: 0xb3 = 0b1011_0011, 0x5c = 0b0101_1100.
+#[test]
+fn bit_fields_with_their_own_bit_order() {
+    let d = "struct t {\n a: b3le\n b: b5le\n c: b4\n d: b4be\n e: b1le as bool\n}";
+    // a = low 3 bits of 0xb3 = 0b011, b = the high 5 = 0b10110; c = high nibble of 0x5c
+    // (MSB first, the struct's order) = 5, d = low nibble = 12; e = bit 0 of 0x01
+    assert_eq!(
+        decode(d, &[0xb3, 0x5c, 0x01]),
+        json!({"a": 3, "b": 22, "c": 5, "d": 12, "e": true})
+    );
+    // in a `bits little` struct, `b4be` reads MSB first
+    let d = "struct t bits little { a: b4; b: b4; c: b4be }";
+    assert_eq!(decode(d, &[0xb3, 0x5c]), json!({"a": 3, "b": 11, "c": 5}));
+    // switching the order inside a byte is an error
+    let e = data_err("struct t {\n a: b3le\n b: b5\n}", &[0xb3]);
+    assert!(e.to_string().contains("inside a byte"), "{e}");
+}

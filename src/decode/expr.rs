@@ -416,29 +416,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 let v = self.eval_present(*a)?;
                 self.text_value(v, *enc)?
             }
-            PExpr::Array { items, bytes: true } => {
-                let mut b = Vec::with_capacity(items.len());
-                for &x in items.iter() {
-                    let v = self.eval_int(x)?;
-                    let byte = u8::try_from(v).map_err(|_| {
-                        self.err(DataErrorKind::Type(format!(
-                            "{v} is not a byte value (0..=255)"
-                        )))
-                    })?;
-                    b.push(byte);
-                }
-                self.owned(&b, false)?
-            }
-            PExpr::Array { items, .. } => {
-                let mut vals = Vec::with_capacity(items.len());
-                for &x in items.iter() {
-                    vals.push(self.eval_present(x)?);
-                }
-                self.charge_copy(vals.len())?;
-                let new = self.new_array();
-                self.st.arrays[new as usize].extend_from_slice(&vals);
-                Value::Array(new)
-            }
+            PExpr::Array { items, bytes } => self.array_literal(items, *bytes)?,
             PExpr::Reverse(a) => {
                 let v = self.eval_present(*a)?;
                 self.reverse(v)?
@@ -551,6 +529,33 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 self.owned(n.to_string().as_bytes(), true)
             }
         }
+    }
+
+    /// `[a, b, c]`: an array of the values, or bytes of integer values. Out of line, so
+    /// that `eval`'s frame stays small for deeply nested expressions and peeks.
+    #[inline(never)]
+    fn array_literal(&mut self, items: &[ExprId], bytes: bool) -> DResult<Value> {
+        if bytes {
+            let mut b = Vec::with_capacity(items.len());
+            for &x in items {
+                let v = self.eval_int(x)?;
+                let byte = u8::try_from(v).map_err(|_| {
+                    self.err(DataErrorKind::Type(format!(
+                        "{v} is not a byte value (0..=255)"
+                    )))
+                })?;
+                b.push(byte);
+            }
+            return self.owned(&b, false);
+        }
+        let mut vals = Vec::with_capacity(items.len());
+        for &x in items {
+            vals.push(self.eval_present(x)?);
+        }
+        self.charge_copy(vals.len())?;
+        let new = self.new_array();
+        self.st.arrays[new as usize].extend_from_slice(&vals);
+        Ok(Value::Array(new))
     }
 
     /// `reverse(x)`: an array's elements, bytes, or text's characters in reverse order.

@@ -160,6 +160,9 @@ pub struct Decoder<'a, 'p, 's, S: Sink> {
     last_at: Region,
     order: ByteOrder,
     bit_little: bool,
+    /// The rest of the partly read byte is in the other bit order than `bit_little` (after a
+    /// `b6le` field in a big-endian struct).
+    bits_other: bool,
     /// Bits of the byte at `pos` already consumed by bit fields (0..8).
     bitpos: u32,
     this: Value,
@@ -218,6 +221,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             last_at: (0, 0, 0, usize::MAX),
             order: plan.endian.unwrap_or(ByteOrder::Little),
             bit_little: false,
+            bits_other: false,
             bitpos: 0,
             this: Value::Absent,
             depth: 0,
@@ -1101,8 +1105,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 }
                 Ok(Value::Int(v))
             }
-            TypePlan::Bits { n, as_bool } => {
-                let v = self.read_bits(*n as u32)?;
+            TypePlan::Bits { n, as_bool, little } => {
+                let v = match little {
+                    Some(l) if *l != self.bit_little => self.read_bits_in(*n as u32, *l)?,
+                    _ if self.bits_other => self.read_bits_in(*n as u32, self.bit_little)?,
+                    _ => self.read_bits(*n as u32)?,
+                };
                 if *as_bool {
                     if emit {
                         self.sink.bool(v != 0);

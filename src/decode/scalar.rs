@@ -36,6 +36,30 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
     }
 
+    /// `n` bits in a given bit order: a field's own (`b6le` in a big-endian struct), or the
+    /// struct's after such a field. The order can change only between bytes.
+    #[cold]
+    pub(super) fn read_bits_in(&mut self, n: u32, little: bool) -> DResult<u64> {
+        let partial_other = self.bitpos != 0 && self.bits_other;
+        let this_other = little != self.bit_little;
+        if self.bitpos != 0 && partial_other != this_other {
+            return Err(self.err(DataErrorKind::Type(format!(
+                "a {} bit field cannot start inside a byte read in the other bit order",
+                if little {
+                    "little-endian"
+                } else {
+                    "big-endian"
+                }
+            ))));
+        }
+        let saved = std::mem::replace(&mut self.bit_little, little);
+        let r = self.read_bits(n);
+        self.bit_little = saved;
+        // the rest of a partly read byte is in the field's order
+        self.bits_other = this_other && self.bitpos != 0;
+        r
+    }
+
     pub(super) fn read_bits(&mut self, n: u32) -> DResult<u64> {
         let need_bits = self.bitpos + n;
         let nbytes = need_bits.div_ceil(8) as usize;

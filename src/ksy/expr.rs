@@ -111,6 +111,61 @@ fn ident(i: &str) -> R<'_, &str> {
 }
 
 /// Parses a whole Kaitai expression.
+/// The character of the escape after a `\\` in a double-quoted string (`r` starts after the
+/// backslash); `i` is the string's start, for the error of an unterminated one.
+fn escape<'a>(i: &str, r: &'a str) -> R<'a, char> {
+    let Some(e) = r.chars().next() else {
+        return fail(i, "unterminated string");
+    };
+    let mut r = &r[e.len_utf8()..];
+    let ch = match e {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        'a' => '\x07',
+        'b' => '\x08',
+        'f' => '\x0c',
+        'v' => '\x0b',
+        'e' => '\x1b',
+        '0'..='7' => {
+            // octal, up to 3 digits
+            let mut v = e as u32 - '0' as u32;
+            for _ in 0..2 {
+                match r.chars().next() {
+                    Some(c @ '0'..='7') => {
+                        v = v * 8 + (c as u32 - '0' as u32);
+                        r = &r[1..];
+                    }
+                    _ => break,
+                }
+            }
+            char::from_u32(v).unwrap_or('\u{fffd}')
+        }
+        'x' => {
+            let h: String = r.chars().take(2).collect();
+            match u32::from_str_radix(&h, 16) {
+                Ok(v) if h.len() == 2 => {
+                    r = &r[2..];
+                    char::from_u32(v).unwrap_or('\u{fffd}')
+                }
+                _ => return fail(r, "bad `\\x` escape"),
+            }
+        }
+        'u' => {
+            let h: String = r.chars().take(4).collect();
+            match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
+                Some(ch) if h.len() == 4 => {
+                    r = &r[4..];
+                    ch
+                }
+                _ => return fail(r, "bad `\\u` escape"),
+            }
+        }
+        other => other,
+    };
+    Ok((r, ch))
+}
+
 pub fn parse(text: &str) -> Result<KExpr, ExprError> {
     let p = P { len: text.len() };
     let res = (|i| {
@@ -489,63 +544,72 @@ impl P {
             match c {
                 '"' => return Ok((r, K::Str(out))),
                 '\\' => {
-                    let Some(e) = r.chars().next() else {
-                        return fail(i, "unterminated string");
-                    };
-                    r = &r[e.len_utf8()..];
-                    match e {
-                        'n' => out.push('\n'),
-                        't' => out.push('\t'),
-                        'r' => out.push('\r'),
-                        'a' => out.push('\x07'),
-                        'b' => out.push('\x08'),
-                        'f' => out.push('\x0c'),
-                        'v' => out.push('\x0b'),
-                        'e' => out.push('\x1b'),
-                        '0'..='7' => {
-                            // octal, up to 3 digits
-                            let mut v = e as u32 - '0' as u32;
-                            for _ in 0..2 {
-                                match r.chars().next() {
-                                    Some(c @ '0'..='7') => {
-                                        v = v * 8 + (c as u32 - '0' as u32);
-                                        r = &r[1..];
-                                    }
-                                    _ => break,
-                                }
-                            }
-                            out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
-                        }
-                        'x' => {
-                            let h: String = r.chars().take(2).collect();
-                            match u32::from_str_radix(&h, 16) {
-                                Ok(v) if h.len() == 2 => {
-                                    r = &r[2..];
-                                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
-                                }
-                                _ => return fail(r, "bad `\\x` escape"),
-                            }
-                        }
-                        'u' => {
-                            let h: String = r.chars().take(4).collect();
-                            match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
-                                Some(ch) if h.len() == 4 => {
-                                    r = &r[4..];
-                                    out.push(ch);
-                                }
-                                _ => return fail(r, "bad `\\u` escape"),
-                            }
-                        }
-                        other => out.push(other),
-                    }
+                    let (k, ch) = escape(i, r)?;
+                    r = k;
+                    out.push(ch);
                 }
                 c => out.push(c),
             }
         }
     }
 
+    /// `f"abc={x}"`: the literal parts and each `{expr}` as text (`.to_s`), concatenated.
+    fn fstring<'a>(&self, i: &'a str, d: usize) -> R<'a, KExpr> {
+        let start = self.at(i);
+        let mut r = &i[2..];
+        let mut acc = self.mk(K::Str(String::new()), start, r);
+        let mut lit = String::new();
+        loop {
+            let Some(c) = r.chars().next() else {
+                return fail(i, "unterminated string");
+            };
+            r = &r[c.len_utf8()..];
+            match c {
+                '"' | '{' if !lit.is_empty() => {
+                    let part = self.mk(K::Str(std::mem::take(&mut lit)), start, r);
+                    acc = self.mk(
+                        K::Binary(BinOp::Add, Box::new(acc), Box::new(part)),
+                        start,
+                        r,
+                    );
+                }
+                _ => {}
+            }
+            match c {
+                '"' => {
+                    acc.end = self.at(r);
+                    return Ok((r, acc));
+                }
+                '{' => {
+                    let (k, _) = ws(r)?;
+                    let (k, e) = self.ternary(k, d + 1)?;
+                    let (k, _) = ws(k)?;
+                    let Some(k) = k.strip_prefix('}') else {
+                        return fail(k, "expected `}`");
+                    };
+                    r = k;
+                    let text = self.mk(K::Attr(Box::new(e), "to_s".into()), start, r);
+                    acc = self.mk(
+                        K::Binary(BinOp::Add, Box::new(acc), Box::new(text)),
+                        start,
+                        r,
+                    );
+                }
+                '\\' => {
+                    let (k, ch) = escape(i, r)?;
+                    r = k;
+                    lit.push(ch);
+                }
+                c => lit.push(c),
+            }
+        }
+    }
+
     fn primary<'a>(&self, i: &'a str, d: usize) -> R<'a, KExpr> {
         let start = self.at(i);
+        if i.starts_with("f\"") {
+            return self.fstring(i, d);
+        }
         if i.starts_with(|c: char| c.is_ascii_digit()) {
             let (r, k) = self.number(i)?;
             return Ok((r, self.mk(k, start, r)));

@@ -461,9 +461,11 @@ impl<'a> Lowerer<'a> {
                 endian: if n == 1 { None } else { endian },
             })),
             'f' if matches!(n, 4 | 8) => Some(TypeExpr::Prim(Prim::Float { size: n, endian })),
-            'b' if (1..=64).contains(&n) && endian.is_none() => {
-                Some(TypeExpr::Bits { n, as_bool: n == 1 })
-            }
+            'b' if (1..=64).contains(&n) => Some(TypeExpr::Bits {
+                n,
+                as_bool: n == 1,
+                little: endian.map(|e| e == Endian::Little),
+            }),
             _ => None,
         }
     }
@@ -673,7 +675,11 @@ impl<'a> Lowerer<'a> {
                     }));
                 }
                 let ity = self.elem_type(&inner, &None, true)?;
-                TypeExpr::Terminated(t, Box::new(TypeSpec::bare(ity, ty_span)))
+                // Kaitai finds the terminator and strips the padding in the raw bytes, then
+                // processes what is left
+                let mut its = TypeSpec::bare(ity, ty_span);
+                its.process = process.clone().map(|p| (p, ty_span));
+                TypeExpr::Terminated(t, Box::new(its))
             }
             // the processed bytes of the region are the value's input
             None if process.is_some() && (size.is_some() || a.size_eos) => {
@@ -718,6 +724,8 @@ impl<'a> Lowerer<'a> {
         }
         let user_sized =
             size.is_some() && (size_for_type.is_none() || term.is_some() || process.is_some());
+        // with a terminator or padding, the process is inside the terminated region
+        let process = if term.is_some() { None } else { process };
         let mut spec = match &a.repeat {
             None => {
                 let mut ts = TypeSpec::bare(elem_ty, ty_span);

@@ -202,6 +202,8 @@ pub enum TypeExpr {
     Bits {
         n: u8,
         as_bool: bool,
+        /// `b6le` / `b6be`: this field's bit order, else the struct's (`bits little`).
+        little: Option<bool>,
     },
     Bytes(Len),
     Str {

@@ -982,10 +982,11 @@ impl<'a> Checker<'a> {
             ),
             TypeExpr::Prim(Prim::Bool) => (TypePlan::Bool, Ty::Bool),
             TypeExpr::Leb128 { signed } => (TypePlan::Leb128 { signed: *signed }, Ty::Int),
-            TypeExpr::Bits { n, as_bool } => (
+            TypeExpr::Bits { n, as_bool, little } => (
                 TypePlan::Bits {
                     n: *n,
                     as_bool: *as_bool,
+                    little: *little,
                 },
                 if *as_bool { Ty::Bool } else { Ty::Int },
             ),

@@ -214,11 +214,16 @@ fn ty(t: &TypeExpr, depth: usize) -> (String, Option<String>) {
     let s = match t {
         TypeExpr::Prim(p) => prim(*p),
         TypeExpr::Leb128 { signed } => if *signed { "sleb128" } else { "uleb128" }.into(),
-        TypeExpr::Bits { n, as_bool } => {
+        TypeExpr::Bits { n, as_bool, little } => {
+            let order = match little {
+                Some(true) => "le",
+                Some(false) => "be",
+                None => "",
+            };
             if *as_bool {
-                format!("b{n} as bool")
+                format!("b{n}{order} as bool")
             } else {
-                format!("b{n}")
+                format!("b{n}{order}")
             }
         }
         TypeExpr::Bytes(l) => format!("bytes[{}]", len(l)),
@@ -265,7 +270,10 @@ fn ty(t: &TypeExpr, depth: usize) -> (String, Option<String>) {
                     expr(&v)
                 ));
             }
-            if let TypeExpr::Bits { n, as_bool: true } = a.elem.ty {
+            if let TypeExpr::Bits {
+                n, as_bool: true, ..
+            } = a.elem.ty
+            {
                 elem = format!("b{n}");
                 note = Some("Kaitai: each element is a boolean (no .struct syntax yet)".into());
             }

@@ -194,7 +194,7 @@ impl Walker<'_> {
                 bits: 64,
                 signed: *signed,
             },
-            TypePlan::Bits { n, as_bool } => {
+            TypePlan::Bits { n, as_bool, .. } => {
                 if *as_bool {
                     Kind::Bool
                 } else {

@@ -38,10 +38,17 @@ pub fn prim_from_name(name: &str) -> Option<Prim> {
     }
 }
 
-/// `b1` … `b64`
-pub(super) fn bits_from_name(name: &str) -> Option<u8> {
-    let n: u8 = name.strip_prefix('b')?.parse().ok()?;
-    ((1..=64).contains(&n) && name.len() == n.to_string().len() + 1).then_some(n)
+/// `b1` … `b64`, `bNle`, `bNbe`: the width and the field's own bit order.
+pub(super) fn bits_from_name(name: &str) -> Option<(u8, Option<bool>)> {
+    let (base, little) = match name.strip_suffix("le") {
+        Some(b) => (b, Some(true)),
+        None => match name.strip_suffix("be") {
+            Some(b) => (b, Some(false)),
+            None => (name, None),
+        },
+    };
+    let n: u8 = base.strip_prefix('b')?.parse().ok()?;
+    ((1..=64).contains(&n) && base.len() == n.to_string().len() + 1).then_some((n, little))
 }
 
 /// `[N]` or `[..]`
@@ -135,13 +142,27 @@ pub(super) fn type_atom(i: In) -> R<TypeExpr> {
             },
         ));
     }
-    if let Some(n) = bits_from_name(name) {
+    if let Some((n, little)) = bits_from_name(name) {
         if at_kw(r, "as") {
             let (r, _) = kw("as")(r)?;
             let (r, _) = cut_err(kw("bool")(r))?;
-            return Ok((r, TypeExpr::Bits { n, as_bool: true }));
+            return Ok((
+                r,
+                TypeExpr::Bits {
+                    n,
+                    as_bool: true,
+                    little,
+                },
+            ));
         }
-        return Ok((r, TypeExpr::Bits { n, as_bool: false }));
+        return Ok((
+            r,
+            TypeExpr::Bits {
+                n,
+                as_bool: false,
+                little,
+            },
+        ));
     }
     match name {
         "bytes" => {
