@@ -10,7 +10,8 @@ Run through benches/python_compare.sh, which sets up the environment. In one inv
   benches/fixed_records.ksy by kaitai-struct-compiler) into a pandas DataFrame, on the first 400k
   records (40k with --quick; the rate is per record, so the ratio holds);
 - ``unstruct.dask.read_records(...).to_parquet(...)`` of the same file on a Dask
-  LocalCluster of one worker and of two (one thread each), 16 MiB per partition.
+  LocalCluster of one worker and of two (one core each: one task thread and an Arrow thread
+  pool of one), 16 MiB per partition.
 
 Prints the median wall time of N runs, records per second and ratios, and checks that the
 tables are equal (unstruct's and numpy's column by column; Kaitai's rows against
@@ -136,7 +137,11 @@ def main():
     from distributed import Client, LocalCluster
     outdir = "/dev/shm" if os.path.isdir("/dev/shm") else DATA
     for workers in (1, 2):
+        # one core per worker: one task thread, and Arrow's own thread pool (which
+        # to_pandas and the Parquet writer use) of one thread, as a cluster sized per core
+        # runs; otherwise one worker already spreads its Arrow work over both cores
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          env={"OMP_NUM_THREADS": "1"},
                           dashboard_address=":0", silence_logs=40) as cluster, Client(cluster):
             def convert():
                 out = tempfile.mkdtemp(prefix="unstruct-bench-parquet-", dir=outdir)
