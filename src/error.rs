@@ -93,6 +93,9 @@ pub enum DataErrorKind {
     /// `int(text, base)` on text that is not a number.
     #[error("`{text}` is not a base-{base} number")]
     NotANumber { text: String, base: u32 },
+    /// `fail(text)` was evaluated: the descriptor's own message.
+    #[error("{0}")]
+    Failed(String),
     /// Bytes left after the last whole record.
     #[error("{} left after the last whole record (a record is {size} bytes)", n_bytes(*.left))]
     Remainder { left: u64, size: u64 },

@@ -394,10 +394,12 @@ pub enum Func {
     Rfind,
     Crc32,
     Sum,
+    /// `fail(text)`: a data error with this message when it is evaluated.
+    Fail,
 }
 
 impl Func {
-    pub const ALL: [(&'static str, Func); 9] = [
+    pub const ALL: [(&'static str, Func); 10] = [
         ("len", Func::Len),
         ("int", Func::Int),
         ("min", Func::Min),
@@ -407,6 +409,7 @@ impl Func {
         ("rfind", Func::Rfind),
         ("crc32", Func::Crc32),
         ("sum", Func::Sum),
+        ("fail", Func::Fail),
     ];
 }
 

@@ -120,3 +120,25 @@ fn lazy_needs_at_or_a_computed_value_and_a_field() {
     assert!(desc_err("struct t { a: = 1 lazy lazy }").contains("given twice"));
     assert!(desc_err("struct t { a: = 1 lazy\n a: u8 }").contains("declared twice"));
 }
+
+#[test]
+fn fail_is_a_data_error_with_its_message_when_evaluated() {
+    // x = 1, so the condition picks `fail`: the decode stops with the message
+    let e = data_err(
+        "struct t {\n x: u8\n y: = x == 1 ? fail(\"bad x\") : x\n}",
+        &[1],
+    );
+    assert!(e.to_string().contains("bad x"), "{e}");
+    // x = 2: `fail` is not evaluated and y is x
+    let v = decode(
+        "struct t {\n x: u8\n y: = x == 1 ? fail(\"bad x\") : x\n}",
+        &[2],
+    );
+    assert_eq!(v, json!({"x": 2, "y": 2}));
+    // a lazy field that fails and that nothing names is left out (Kaitai's instance in
+    // an unknown encoding)
+    let v = decode("struct t {\n x: u8\n z: = fail(\"unknown\") lazy\n}", &[3]);
+    assert_eq!(v, json!({"x": 3}));
+    let e = desc_err("struct t {\n x: u8\n y: = fail(x)\n}");
+    assert!(e.contains("argument 1 of `fail`"), "{e}");
+}

@@ -958,6 +958,14 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     })
                 })?
             }
+            Func::Fail => {
+                let v = self.eval_present(args[0])?;
+                let msg = match self.bytes_of(v) {
+                    Some(b) => String::from_utf8_lossy(b).into_owned(),
+                    None => String::new(),
+                };
+                return Err(self.err(DataErrorKind::Failed(msg)));
+            }
             Func::Sum => {
                 let v = self.eval_present(args[0])?;
                 let Some(b) = self.bytes_of(v) else {

@@ -407,7 +407,11 @@ impl<'a> Lowerer<'a> {
                 placed[i] = true;
                 progress = true;
                 let a = &def.instances[i];
-                self.lower_attr(a, i, true, &mut fields)?;
+                let before = fields.len();
+                if let Err(e) = self.lower_attr(a, i, true, &mut fields) {
+                    fields.truncate(before);
+                    fields.push(self.failing_instance(a, e)?);
+                }
                 if let Some(id) = &a.id {
                     done.insert(id.v.clone());
                 }
@@ -468,6 +472,37 @@ impl<'a> Lowerer<'a> {
             }),
             _ => None,
         }
+    }
+
+    /// An instance in an encoding unstruct does not know: Kaitai rejects the encoding only
+    /// when the instance is read, so it becomes a lazy field that fails when decoded (and
+    /// is left out when nothing names it). Any other error `e` is the spec's error.
+    fn failing_instance(&self, a: &Attr, e: SpecError) -> SResult<Field> {
+        let (Some(id), Some(enc)) = (&a.id, e.message.strip_prefix(UNKNOWN_ENCODING)) else {
+            return Err(e);
+        };
+        let span = self.sp(id);
+        let msg = format!("unknown encoding `{}", enc);
+        let call = Expr {
+            kind: ExprKind::Call(
+                Ident {
+                    name: "fail".into(),
+                    span,
+                },
+                vec![Expr {
+                    kind: ExprKind::Str(msg.into_bytes()),
+                    span,
+                }],
+            ),
+            span,
+        };
+        let mut ts = TypeSpec::bare(TypeExpr::Computed(call), span);
+        ts.lazy = Some(span);
+        Ok(Field {
+            name: FieldName::Named(self.ident(id)),
+            spec: ts,
+            span,
+        })
     }
 
     fn encoding(&self, a: &Attr) -> SResult<Option<Encoding>> {
@@ -543,13 +578,43 @@ impl<'a> Lowerer<'a> {
             None => (s.v.as_str(), Vec::new()),
         };
         let parts: Vec<&str> = name.trim().split("::").collect();
+        let mut args = args;
         match self.find_type(self.cur, &parts) {
             Some(t) => Ok(TypeExpr::Named {
+                args: {
+                    // a parameter with an `enum` receives the argument as that enum's value
+                    let def = self.types[t].def;
+                    for (arg, en) in args.iter_mut().zip(&def.param_enums) {
+                        let Some(en) = en else { continue };
+                        let parts: Vec<&str> = en.v.split("::").collect();
+                        let Some(e) = self.find_enum(t, &parts) else {
+                            return Err(en.err(format!("unknown enum `{}`", en.v)));
+                        };
+                        let span = arg.span;
+                        let inner = std::mem::replace(
+                            arg,
+                            Expr {
+                                kind: ExprKind::Bool(false),
+                                span,
+                            },
+                        );
+                        *arg = Expr {
+                            kind: ExprKind::Cast(
+                                Box::new(inner),
+                                Ident {
+                                    name: self.enums[e].name.clone(),
+                                    span: self.sp(s),
+                                },
+                            ),
+                            span,
+                        };
+                    }
+                    args
+                },
                 name: Ident {
                     name: self.types[t].name.clone(),
                     span: self.sp(s),
                 },
-                args,
             }),
             None => {
                 let mut cands: Vec<&str> = self
@@ -1313,6 +1378,10 @@ fn names_in(e: &KExpr, out: &mut HashSet<String>) {
         _ => {}
     }
 }
+
+/// The start of the error for an encoding unstruct does not know (`unsupported`'s prefix;
+/// its name and a backquote follow).
+const UNKNOWN_ENCODING: &str = "not supported yet: encoding `";
 
 /// An encoding by its Kaitai name (case and `-`/`_` ignored, as the Kaitai compiler does).
 fn encoding_by_name(name: &str) -> Option<Encoding> {

@@ -63,6 +63,8 @@ pub struct TypeDef {
     pub start: usize,
     pub meta: Meta,
     pub params: Vec<Str>,
+    /// The `enum` of each parameter (`type: u4, enum: animal`), parallel to `params`.
+    pub param_enums: Vec<Option<Str>>,
     pub seq: Vec<Attr>,
     pub instances: Vec<Attr>,
     pub types: Vec<(Str, TypeDef)>,
@@ -294,6 +296,11 @@ fn read_type(n: &Node, path: &str, top: bool) -> SResult<TypeDef> {
             let id = scalar(id, &format!("{pp}/id"))?;
             ident(&id, "parameter name")?;
             t.params.push(id);
+            t.param_enums.push(
+                p.get("enum")
+                    .map(|e| scalar(e, &format!("{pp}/enum")))
+                    .transpose()?,
+            );
         }
     }
     if let Some(seq) = n.get("seq") {

@@ -366,6 +366,7 @@ impl Walker<'_> {
                 ka
             }
             PExpr::Call(f, args) => match f {
+                Func::Fail => return Err(open(self)),
                 Func::Len | Func::Int | Func::Find | Func::Rfind | Func::Crc32 | Func::Sum => {
                     Kind::Int {
                         bits: 64,

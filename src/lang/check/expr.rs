@@ -196,7 +196,7 @@ impl Checker<'_> {
                     return Err(self.unknown(f, "function", names.chain(more)));
                 };
                 let (lo, hi) = match func {
-                    Func::Len | Func::Abs | Func::Crc32 | Func::Sum => (1, 1),
+                    Func::Len | Func::Abs | Func::Crc32 | Func::Sum | Func::Fail => (1, 1),
                     Func::Int => (1, 2),
                     Func::Min | Func::Max => (1, usize::MAX),
                     Func::Find | Func::Rfind => (3, 3),
@@ -230,6 +230,11 @@ impl Checker<'_> {
                         }
                         (Func::Crc32 | Func::Sum, _) | (Func::Find | Func::Rfind, 0) => {
                             t.stringlike()
+                        }
+                        // the message; the value is never made, so it is of any type
+                        (Func::Fail, _) => {
+                            ty = Ty::Any;
+                            t == Ty::Text || t == Ty::Any
                         }
                         // `min(arr)`, `max(bytes)`: the smallest or largest element
                         (Func::Min | Func::Max, 0) if args.len() == 1 => {
