@@ -216,6 +216,9 @@ pub struct SpecPlan {
     pub valid: Option<ExprId>,
     /// The region's bytes are transformed first and the type decoded from the result.
     pub process: Option<Box<ProcessPlan>>,
+    /// `parent E`: the struct value that `parent` means inside the struct this field
+    /// decodes (Kaitai Struct's `parent:`).
+    pub parent: Option<ExprId>,
 }
 
 impl SpecPlan {
@@ -228,6 +231,7 @@ impl SpecPlan {
             size: None,
             valid: None,
             process: None,
+            parent: None,
         }
     }
 }

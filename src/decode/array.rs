@@ -53,6 +53,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                     && a.elem.size.is_none()
                     && a.elem.valid.is_none()
                     && a.elem.process.is_none()
+                    && a.elem.parent.is_none()
                     && self.plan.structs[*id as usize].lazy.is_empty() =>
             {
                 if args.is_empty() && self.progs.has_raw(*id) {
@@ -256,6 +257,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             size: a.each_size,
             valid: None,
             process: None,
+            parent: None,
         };
         let (v, _) = self.with_regions(&outer, |d| Ok(d.decode_spec(&a.elem, want, emit)?.0))?;
         Ok(v)

@@ -8,6 +8,7 @@ pub mod cursor;
 mod expr;
 mod flat;
 mod lazy;
+mod parent;
 mod positions;
 mod process;
 mod programs;
@@ -174,6 +175,10 @@ pub struct Decoder<'a, 'p, 's, S: Sink> {
     /// A kept array created by `decode_field` before its elements, so that the array's own
     /// name inside its elements means the elements decoded so far.
     pending_array: Option<u32>,
+    /// `parent E` of the field being decoded: E's struct, and the struct it is for.
+    parent_override: Option<((u32, StructId), StructId)>,
+    /// How to give back the frames that a `parent E` took away (see `parent.rs`).
+    parent_saved: Vec<parent::Saved>,
     progress: Option<&'a Progress>,
     /// Array elements report progress once the cursor passes this (every MiB; never
     /// without a [`Progress`]).
@@ -229,6 +234,8 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             budget_limit,
             last_at_end: 0,
             pending_array: None,
+            parent_override: None,
+            parent_saved: Vec::new(),
             progress: input.progress,
             progress_next: if input.progress.is_some() {
                 0
@@ -581,6 +588,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.st.arena[base..base + args.len()].copy_from_slice(args);
         for &(slot, fi) in &sp.lazy {
             self.st.arena[base + slot as usize] = Value::Lazy(fi);
+        }
+        if self.parent_override.is_some() {
+            self.reparent(sid);
         }
         self.st.frames.push((base as u32, sid));
         let saved_order = self.order;
@@ -1011,6 +1021,18 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
     /// Decodes a spec (at, size, type, valid). Returns the value (when `want`) and the
     /// absolute offset where it started.
     fn decode_spec(&mut self, spec: &SpecPlan, want: bool, emit: bool) -> DResult<(Value, u64)> {
+        if let Some(p) = spec.parent {
+            return self.decode_with_parent(spec, p, want, emit);
+        }
+        self.decode_spec_plain(spec, want, emit)
+    }
+
+    fn decode_spec_plain(
+        &mut self,
+        spec: &SpecPlan,
+        want: bool,
+        emit: bool,
+    ) -> DResult<(Value, u64)> {
         let want = want || spec.valid.is_some();
         let (v, start) = if let Some(p) = &spec.process {
             self.with_regions(spec, |d| d.decode_processed(&spec.ty, p, want, emit))?

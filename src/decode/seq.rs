@@ -443,7 +443,12 @@ impl Builder<'_> {
         let plan = self.plan;
         for f in &sp.fields {
             let s = &f.spec;
-            if s.at.is_some() || s.size.is_some() || s.valid.is_some() || s.process.is_some() {
+            if s.at.is_some()
+                || s.size.is_some()
+                || s.valid.is_some()
+                || s.process.is_some()
+                || s.parent.is_some()
+            {
                 return None;
             }
             let own = match s.if_ {

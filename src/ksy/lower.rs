@@ -839,6 +839,18 @@ impl<'a> Lowerer<'a> {
         if let Some(c) = &a.if_ {
             spec.if_ = Some(self.expr_str(c)?);
         }
+        // `parent: E` on a user type (on each element of a repeated one); on a `switch-on`
+        // or a terminated value, and `parent: false` (no parent at all), it is not honoured
+        if let Some(p) = a.parent.as_ref().filter(|p| p.v.trim() != "false") {
+            let e = self.expr_str(p)?;
+            match &mut spec.ty {
+                TypeExpr::Array(arr) if matches!(arr.elem.ty, TypeExpr::Named { .. }) => {
+                    arr.elem.parent = Some(e)
+                }
+                TypeExpr::Named { .. } => spec.parent = Some(e),
+                _ => {}
+            }
+        }
         if instance {
             // `pos` counts in the current stream (Kaitai's `_io`), or in the one `io` names
             let io = match &a.io {

@@ -118,6 +118,8 @@ pub struct Attr {
     pub value: Option<Str>,
     pub pos: Option<Str>,
     pub io: Option<Str>,
+    /// `parent`: what `_parent` means inside the user type of this field.
+    pub parent: Option<Str>,
 }
 
 fn err_at(n: &Node, path: &str, message: impl Into<String>) -> SpecError {
@@ -584,6 +586,7 @@ fn read_attr(n: &Node, path: &str, inst: Option<Str>) -> SResult<Attr> {
         }
     }
     a.process = get("process")?;
+    a.parent = get("parent")?;
     if let Some(v) = n.get("valid") {
         let vp = format!("{path}/valid");
         a.valid = Some(match &v.kind {

@@ -110,6 +110,8 @@ pub struct TypeSpec {
     pub each_size: Option<Expr>,
     /// `lazy`: decoded when first named (or at its place), so earlier fields can name it.
     pub lazy: Option<Span>,
+    /// `parent E`: inside the struct this field decodes, `parent` is struct E.
+    pub parent: Option<Expr>,
     /// `process xor(k)` and the like: the region's bytes are transformed before decoding.
     pub process: Option<(Process, Span)>,
     /// `each process …`: every element's region is transformed.
@@ -145,6 +147,7 @@ impl TypeSpec {
             each_at: None,
             each_size: None,
             lazy: None,
+            parent: None,
             process: None,
             each_process: None,
         }

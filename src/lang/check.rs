@@ -366,6 +366,7 @@ fn collect_spec_names(t: &TypeSpec, out: &mut HashSet<String>) {
         &t.io,
         &t.size,
         &t.valid,
+        &t.parent,
         &t.each_if,
         &t.each_at,
         &t.each_size,
@@ -909,6 +910,15 @@ impl<'a> Checker<'a> {
             }
             None => None,
         };
+        let mut parent = None;
+        if let Some(e) = &t.parent {
+            let id = self.parent_override(e, &ty, scope)?;
+            // on an array: on every element
+            match &mut ty {
+                TypePlan::Array(arr) => arr.elem.parent = Some(id),
+                _ => parent = Some(id),
+            }
+        }
         Ok((
             SpecPlan {
                 ty,
@@ -918,9 +928,33 @@ impl<'a> Checker<'a> {
                 size,
                 valid,
                 process,
+                parent,
             },
             vty,
         ))
+    }
+
+    /// `parent E` on a field: E is a struct, and the field decodes a struct (or an array of
+    /// them).
+    fn parent_override(&mut self, e: &Expr, ty: &TypePlan, scope: &Scope) -> CResult<ExprId> {
+        let elem = match ty {
+            TypePlan::Array(arr) => &arr.elem.ty,
+            t => t,
+        };
+        if !matches!(elem, TypePlan::Struct { .. }) {
+            return Err(self.err(
+                e.span,
+                "`parent` applies to a field that decodes a struct".into(),
+            ));
+        }
+        let (id, t) = self.expr(e, scope)?;
+        if !matches!(t, Ty::Struct(_) | Ty::Any) {
+            return Err(self.err(
+                e.span,
+                format!("`parent` needs a struct, this is {}", t.name()),
+            ));
+        }
+        Ok(id)
     }
 
     fn process(&mut self, p: &ast::Process, scope: &Scope) -> CResult<ProcessPlan> {

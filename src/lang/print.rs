@@ -190,6 +190,7 @@ fn spec(t: &TypeSpec, depth: usize) -> (String, Option<String>) {
         ("in", &t.io),
         ("size", &t.size),
         ("valid", &t.valid),
+        ("parent", &t.parent),
         ("each if", &t.each_if),
         ("each at", &t.each_at),
         ("each size", &t.each_size),

@@ -111,7 +111,7 @@ fn sp(mut i: In) -> R<()> {
 /// The modifier keywords: a line that starts with one (and not `word:`, a field) continues
 /// the field above.
 const MODIFIERS: &[&str] = &[
-    "if", "at", "in", "size", "valid", "each", "until", "while", "lazy", "process",
+    "if", "at", "in", "size", "valid", "each", "until", "while", "lazy", "process", "parent",
 ];
 
 /// Tokens that continue an expression from the line above when a line starts with them.

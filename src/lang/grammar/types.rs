@@ -376,6 +376,7 @@ pub fn type_spec(i: In) -> R<TypeSpec> {
             "in" => &mut spec.io,
             "size" => &mut spec.size,
             "valid" => &mut spec.valid,
+            "parent" => &mut spec.parent,
             "until" | "while" => {
                 let TypeExpr::Array(arr) = &mut spec.ty else {
                     return fatal(i2, format!("`{word}` applies to arrays (`T[..] {word} E`)"));
