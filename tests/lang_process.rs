@@ -139,3 +139,22 @@ fn process_errors_in_the_descriptor() {
     );
     assert!(desc_err("struct t { a: u8 each process zlib }").contains("apply to arrays"));
 }
+
+#[test]
+fn a_struct_decoded_from_processed_bytes_is_a_value() {
+    // fe fd XOR ff = 01 02: a is {x: 1, y: 2}; b = a.x + 1 = 2; c is a, written in full
+    let d = "struct t {\n a: inner size 2 process xor(0xff)\n b: = a.x + 1\n c: = a\n}\n\
+             struct inner {\n x: u8\n y: u8\n}";
+    let v = decode(d, &[0xfe, 0xfd]);
+    assert_eq!(
+        v,
+        json!({"a": {"x": 1, "y": 2}, "b": 2, "c": {"x": 1, "y": 2}})
+    );
+    // chosen by a condition between a plain and a processed struct: flag 1 picks the
+    // processed one, 0x40 XOR 0x0f = 0x4f
+    let d = "struct t {\n flag: u8\n p: inner size 2\n q: inner size 2 process xor(0x0f)\n \
+             pick: = flag == 1 ? q : p\n px: = pick.x\n}\nstruct inner {\n x: u8\n y: u8\n}";
+    let v = decode(d, &[1, 0x10, 0x20, 0x40, 0x50]);
+    assert_eq!(v["pick"], json!({"x": 0x4f, "y": 0x5f}));
+    assert_eq!(v["px"], json!(0x4f));
+}

@@ -93,6 +93,8 @@ pub struct Scratch {
     /// Where a lazy field with `at` was decoded when first named, by arena slot: (pos, end,
     /// stream start), so that it is written from the same place.
     lazy_at: Vec<(usize, Region)>,
+    /// Structs decoded from processed bytes and copied out (see `process.rs`).
+    detached: Vec<process::Detached>,
 }
 
 /// A region an `at` resolved to: (cursor, end, stream start, `size` or usize::MAX).
@@ -132,6 +134,7 @@ impl Scratch {
         self.ctx.clear();
         self.index.clear();
         self.lazy_at.clear();
+        self.detached.clear();
     }
 }
 

@@ -1,8 +1,10 @@
 //! The `process` modifier: a region's bytes are transformed (XOR, bit rotation, inflate)
 //! into a buffer of their own, and the field's type is decoded from that buffer by a decoder
 //! of its own; the rest of the input stays borrowed. Values decoded inside come out as
-//! copies (numbers, text, bytes); a struct or array decoded inside is written, but cannot be
-//! named from outside.
+//! copies (numbers, text, bytes). A struct decoded inside, when its value is kept, is copied
+//! out too: its kept fields into a frame of this decoder (so later expressions read them),
+//! and the processed bytes kept, so that it can be written in full again where the value is
+//! written. An array decoded inside is written, but cannot be named from outside.
 
 use std::io::Read;
 
@@ -19,6 +21,21 @@ pub const MAX_INFLATED: u64 = 256 << 20;
 enum Out {
     Val(Value),
     Owned(Vec<u8>, bool),
+    /// A struct: its slots.
+    Struct(StructId, Vec<Out>),
+}
+
+/// Structs nested deeper than this inside a copied struct are left out.
+const MAX_COPY_DEPTH: u32 = 64;
+
+/// A struct decoded from processed bytes and copied into frame `frame`: to write it in full,
+/// it is decoded again from the processed bytes (kept as `blob`).
+pub(super) struct Detached {
+    pub frame: u32,
+    blob: u32,
+    sid: StructId,
+    order: ByteOrder,
+    bit_little: bool,
 }
 
 impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
@@ -59,23 +76,31 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if S::POSITIONS {
             sub.sink.enter_buffer();
         }
-        let r = sub.decode_type(ty, want, emit).map(|v| match v {
-            Value::Bytes { .. } | Value::Blob(_) => {
-                Out::Owned(sub.bytes_of(v).unwrap_or_default().to_vec(), false)
-            }
-            Value::Str { .. } | Value::Text(_) => {
-                Out::Owned(sub.string_of(v).unwrap_or_default().into_bytes(), true)
-            }
-            Value::Struct { .. } | Value::Array(_) | Value::Lazy(_) => Out::Val(Value::Absent),
-            v => Out::Val(v),
-        });
+        let r = sub
+            .decode_type(ty, want, emit)
+            .map(|v| detach(&sub, v, 0, u32::MAX));
         if S::POSITIONS {
             sub.sink.leave_buffer();
         }
         self.budget += sub.budget;
         match r {
-            Ok(Out::Val(v)) => Ok(v),
-            Ok(Out::Owned(b, text)) => self.owned(&b, text),
+            Ok(Out::Struct(sid, slots)) => {
+                let Value::Blob(blob) = self.owned(&buf, false)? else {
+                    return Ok(Value::Absent);
+                };
+                let v = self.attach(Out::Struct(sid, slots))?;
+                if let Value::Struct { frame, .. } = v {
+                    self.st.detached.push(Detached {
+                        frame,
+                        blob,
+                        sid,
+                        order: self.order,
+                        bit_little: self.bit_little,
+                    });
+                }
+                Ok(v)
+            }
+            Ok(out) => self.attach(out),
             // an offset inside the processed bytes means nothing in the input: the error is
             // placed at the start of the region, its message kept
             Err(mut e) => {
@@ -84,6 +109,78 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 Err(e)
             }
         }
+    }
+
+    /// Puts a value taken out of a processed buffer into this decoder: bytes and text into
+    /// its store of computed values, a struct's slots into a new frame.
+    fn attach(&mut self, out: Out) -> DResult<Value> {
+        match out {
+            Out::Val(v) => Ok(v),
+            Out::Owned(b, text) => self.owned(&b, text),
+            Out::Struct(sid, slots) => {
+                let base = self.st.arena.len();
+                self.st
+                    .arena
+                    .resize(base + slots.len().max(1), Value::Absent);
+                for (i, o) in slots.into_iter().enumerate() {
+                    let v = self.attach(o)?;
+                    self.st.arena[base + i] = v;
+                }
+                Ok(Value::Struct {
+                    frame: base as u32,
+                    sid,
+                })
+            }
+        }
+    }
+
+    /// Writes the detached struct `self.st.detached[i]` in full: decodes it again from its
+    /// processed bytes (its parameters are those of the copy: numbers, enums and booleans).
+    pub(super) fn emit_detached(&mut self, i: usize) -> DResult<()> {
+        let d = &self.st.detached[i];
+        let (frame, sid, order, bit_little) = (d.frame, d.sid, d.order, d.bit_little);
+        let Some(buf) = self.st.owned.get(d.blob as usize).cloned() else {
+            self.sink.null();
+            return Ok(());
+        };
+        let params = self.plan.structs[sid as usize].params as usize;
+        let args: Vec<Value> = (0..params)
+            .map(|k| match self.st.arena.get(frame as usize + k) {
+                Some(
+                    v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Enum { .. }),
+                ) => *v,
+                _ => Value::Absent,
+            })
+            .collect();
+        let opts = Options {
+            max_values: Some(self.budget_limit.saturating_sub(self.budget)),
+            max_depth: self.opts.max_depth.saturating_sub(self.depth),
+            ..self.opts
+        };
+        let mut st = Scratch::default();
+        let mut sub = Decoder::new(
+            self.plan,
+            Input {
+                data: &buf,
+                base: 0,
+                total: Some(buf.len() as u64),
+                progress: None,
+            },
+            opts,
+            &mut *self.sink,
+            &mut st,
+        );
+        sub.order = order;
+        sub.bit_little = bit_little;
+        if S::POSITIONS {
+            sub.sink.enter_buffer();
+        }
+        let r = sub.decode_struct(sid, &args, false, true);
+        if S::POSITIONS {
+            sub.sink.leave_buffer();
+        }
+        self.budget += sub.budget;
+        r.map(|_| ())
     }
 
     /// The bytes of `data[lo..hi]` transformed by `p`.
@@ -146,4 +243,38 @@ fn inflate(r: impl Read, limit: u64) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(out)
+}
+
+/// Takes value `v` of decoder `sub` out of it. A struct is followed only into frames above
+/// `above` (its own fields, not the structs that enclose it).
+fn detach<S: Sink>(sub: &Decoder<'_, '_, '_, S>, v: Value, depth: u32, above: u32) -> Out {
+    match v {
+        Value::Bytes { .. } | Value::Blob(_) => {
+            Out::Owned(sub.bytes_of(v).unwrap_or_default().to_vec(), false)
+        }
+        Value::Str { .. } | Value::Text(_) => {
+            Out::Owned(sub.string_of(v).unwrap_or_default().into_bytes(), true)
+        }
+        Value::Struct { frame, sid }
+            if depth < MAX_COPY_DEPTH && (above == u32::MAX || frame > above) =>
+        {
+            let n = sub.plan.structs[sid as usize].nslots as usize;
+            let slots = (0..n)
+                .map(|k| {
+                    let v = sub
+                        .st
+                        .arena
+                        .get(frame as usize + k)
+                        .copied()
+                        .unwrap_or_default();
+                    detach(sub, v, depth + 1, frame)
+                })
+                .collect();
+            Out::Struct(sid, slots)
+        }
+        Value::Struct { .. } | Value::Array(_) | Value::Lazy(_) | Value::Io { .. } => {
+            Out::Val(Value::Absent)
+        }
+        v => Out::Val(v),
+    }
 }

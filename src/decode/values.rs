@@ -81,6 +81,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             .ctx_of(frame)
             .filter(|_| !self.st.frames.contains(&(frame, sid)))
         else {
+            if self.st.ctx.iter().all(|c| c.frame != frame)
+                && let Some(i) = self.st.detached.iter().rposition(|d| d.frame == frame)
+            {
+                return self.emit_detached(i);
+            }
             self.sink.null();
             return Ok(());
         };
