@@ -93,6 +93,10 @@ pub enum DataErrorKind {
     /// `int(text, base)` on text that is not a number.
     #[error("`{text}` is not a base-{base} number")]
     NotANumber { text: String, base: u32 },
+    /// A struct with lazy fields decoded again inside itself at the same place with the same
+    /// arguments (a lazy field of its own type at its own offset): it would never end.
+    #[error("struct `{0}` would contain itself (decoded again at the same place)")]
+    SelfNested(String),
     /// `fail(text)` was evaluated: the descriptor's own message.
     #[error("{0}")]
     Failed(String),

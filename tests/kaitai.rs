@@ -28,7 +28,7 @@ use unstruct::lang::Source;
 use unstruct::{DataError, Input};
 
 /// The pass count this front end has reached; the test fails below it (a regression).
-const FLOOR: usize = 307;
+const FLOOR: usize = 308;
 
 fn suite() -> Option<PathBuf> {
     let dir = std::env::var_os("UNSTRUCT_KAITAI_TESTS")

@@ -142,3 +142,19 @@ fn fail_is_a_data_error_with_its_message_when_evaluated() {
     let e = desc_err("struct t {\n x: u8\n y: = fail(x)\n}");
     assert!(e.contains("argument 1 of `fail`"), "{e}");
 }
+
+#[test]
+fn a_lazy_field_of_its_own_struct_at_its_own_place_is_left_out_inside_itself() {
+    // header is t at 1: code 0x41; its own header would be t at 1 again, inside itself, so
+    // it is left out (and so is its `same`, which names it); the outer `same` is header
+    let d = "struct t {\n code: u8\n header: t at 1 lazy\n same: = header lazy\n}";
+    let v = decode(d, &[0x50, 0x41, 0x43]);
+    assert_eq!(
+        v,
+        json!({"code": 0x50, "header": {"code": 0x41}, "same": {"code": 0x41}})
+    );
+    // named, it is an error that says so
+    let d = "struct t {\n code: u8\n header: t at 1 lazy\n deep: = header.header.code\n}";
+    let e = data_err(d, &[0x50, 0x41, 0x43]);
+    assert!(e.to_string().contains("would contain itself"), "{e}");
+}

@@ -55,7 +55,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         }
         // a field that names itself finds it absent
         self.st.arena[at] = Value::Absent;
+        // (a struct that fails leaves its frame and its nesting level behind)
+        let (nframes, depth) = (self.st.frames.len(), self.depth);
         let r = self.lazy_value(f, at);
+        self.st.frames.truncate(nframes);
+        self.depth = depth;
         if r.is_ok() && f.spec.at.is_some() {
             // written later from the same place, whatever the cursor is then
             let region = self.last_at;
@@ -82,6 +86,39 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             _ => Value::Lazy(fi),
         };
         r
+    }
+
+    /// Whether struct `sid` (its frame just pushed), entered at `at`/`bitpos` with `args`,
+    /// repeats an enclosing struct still being decoded: the same struct at the same place in
+    /// the same region, with the same arguments. Its lazy fields would then decode it again
+    /// and again (Kaitai Struct's instance of the spec's own type at its own offset, which
+    /// Kaitai reads only when asked).
+    pub(super) fn nests_itself(
+        &self,
+        sid: StructId,
+        args: &[Value],
+        at: usize,
+        bitpos: u32,
+    ) -> bool {
+        let frames = &self.st.frames;
+        let outer = &frames[..frames.len().saturating_sub(1)];
+        outer.iter().any(|&(frame, s)| {
+            s == sid
+                && self.st.ctx.iter().rev().any(|c| {
+                    c.frame == frame
+                        && c.stop == usize::MAX
+                        && c.at == at
+                        && c.bitpos == bitpos
+                        && c.end == self.end
+                        && c.region_start == self.region_start
+                        && c.io_start == self.io_start
+                })
+                && self
+                    .st
+                    .arena
+                    .get(frame as usize..frame as usize + args.len())
+                    == Some(args)
+        })
     }
 
     /// Where the decoder stands: restored after a lazy field is decoded elsewhere.

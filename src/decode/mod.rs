@@ -617,6 +617,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 };
             }
         }
+        if !sp.lazy.is_empty() && self.nests_itself(sid, args, start, start_bits) {
+            return Err(self.err(DataErrorKind::SelfNested(sp.name.clone())));
+        }
         if keep || !sp.lazy.is_empty() || plan.introspect {
             let n = self.st.frames.len();
             self.st.ctx.push(FrameCtx {
