@@ -1968,11 +1968,6 @@ fn other_descriptor_errors() {
         (2, 14),
     );
     assert_desc_err(
-        "struct t {\n    a: u8\n    parent: u8\n}\n",
-        "reserved",
-        (3, 5),
-    );
-    assert_desc_err(
         "struct t {\n    a: u8 size 1 size 2\n}\n",
         "`size` given twice",
         (2, 18),

@@ -1209,6 +1209,15 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether the current type has a field or instance named `name`.
+    fn declared_here(&self, name: &str) -> bool {
+        let def = self.types[self.cur].def;
+        def.seq
+            .iter()
+            .chain(&def.instances)
+            .any(|a| a.id.as_ref().is_some_and(|i| i.v == name))
+    }
+
     /// Whether `x` names a field or instance of the current type that has an `enum`.
     fn is_enum_field(&self, x: &KExpr) -> bool {
         let K::Name(n) = &x.kind else { return false };
@@ -1254,6 +1263,14 @@ impl<'a> Lowerer<'a> {
                 "_index" => mk(ExprKind::Builtin(Builtin::Index)),
                 "_io" => mk(ExprKind::Builtin(Builtin::Io)),
                 "_sizeof" => mk(ExprKind::Builtin(Builtin::Size)),
+                // a field of that name: the plan's `root`/`parent` are `_root` and `_parent`
+                // (a parameter of that name is still read as them)
+                "root" | "parent" if self.declared_here(n) => {
+                    return Err(unsup(&format!(
+                        "naming the field `{n}` in an expression (the field is read and \
+                         written; `_{n}` names the outer struct)"
+                    )));
+                }
                 _ => mk(ExprKind::Name(id(n))),
             },
             K::Path(parts) => {

@@ -81,6 +81,8 @@ struct Scope {
     /// All field names of the struct, to tell "declared later" from "unknown".
     later: Vec<(String, Span)>,
     this: Option<Ty>,
+    /// In a field's `valid`: the field's own name, which means the value checked (`_`).
+    this_name: Option<String>,
 }
 
 struct Checker<'a> {
@@ -98,6 +100,9 @@ struct Checker<'a> {
     own_array: Option<(String, u32)>,
     /// The spec being lowered is a field's own (where `lazy` is allowed).
     lazy_ok: bool,
+    /// The name of the field whose spec is being lowered: in its `valid`, the name means
+    /// the value checked.
+    field_name: Option<String>,
     /// `sizeof(T)` of structs, filled in once every struct is lowered: (expression, struct,
     /// where it was written as (file, span)).
     sizeofs: Vec<(ExprId, StructId, usize, Span)>,
@@ -112,6 +117,7 @@ fn own_scope(scope: &Scope, own: Option<(String, u32)>) -> Option<Scope> {
         names,
         later: scope.later.clone(),
         this: scope.this.clone(),
+        this_name: None,
     })
 }
 
@@ -129,6 +135,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         file: 0,
         own_array: None,
         lazy_ok: false,
+        field_name: None,
         sizeofs: Vec::new(),
     };
     let mut root_directive: Option<&Ident> = None;
@@ -572,12 +579,6 @@ impl<'a> Checker<'a> {
                 FieldName::Hidden(n) => Some(n),
                 _ => None,
             }) {
-                if n.name == "parent" || n.name == "root" {
-                    return Err(self.err(
-                        n.span,
-                        format!("`{}` is reserved for outer structs", n.name),
-                    ));
-                }
                 if lazy_slot.is_none() && scope.names.iter().any(|(x, _)| *x == n.name) {
                     return Err(self.err(n.span, format!("`{}` is declared twice", n.name)));
                 }
@@ -593,7 +594,12 @@ impl<'a> Checker<'a> {
             self.own_array = (keep && matches!(f.spec.ty, TypeExpr::Array(_)))
                 .then(|| (name.clone(), lazy_slot.unwrap_or(nslots)));
             self.lazy_ok = true;
+            self.field_name = match &f.name {
+                FieldName::Named(n) | FieldName::Hidden(n) => Some(n.name.clone()),
+                _ => None,
+            };
             let lowered = self.spec(&f.spec, &scope, keep, embed);
+            self.field_name = None;
             self.own_array = None;
             let (spec, ty) = lowered?;
             // `pad`/`align` (and matches of only those) are never emitted, named or not
@@ -680,6 +686,7 @@ impl<'a> Checker<'a> {
                     names: scope.names.clone(),
                     later: Vec::new(),
                     this: Some(Ty::Struct(Some(id))),
+                    this_name: None,
                 };
                 s2.this = Some(Ty::Struct(Some(id)));
                 let (e, t) = self.expr(v, &s2)?;
@@ -902,6 +909,7 @@ impl<'a> Checker<'a> {
                     names: scope.names.clone(),
                     later: scope.later.clone(),
                     this: Some(vty.clone()),
+                    this_name: self.field_name.clone(),
                 };
                 let (e, et) = self.expr(v, &s2)?;
                 self.want_cond(v, &et)?;
@@ -1136,6 +1144,7 @@ impl<'a> Checker<'a> {
                             names: escope.names.clone(),
                             later: escope.later.clone(),
                             this: Some(ety.clone()),
+                            this_name: None,
                         };
                         let (id, t) = self.expr(e, &s2)?;
                         self.want_cond(e, &t)?;

@@ -593,6 +593,11 @@ impl Checker<'_> {
     }
 
     pub(super) fn name(&mut self, n: &Ident, scope: &Scope) -> CResult<(ExprId, Ty)> {
+        if let (Some(this), Some(ty)) = (&scope.this_name, &scope.this)
+            && *this == n.name
+        {
+            return Ok((self.push(PExpr::This), ty.clone()));
+        }
         match n.name.as_str() {
             "parent" => return Ok((self.push(PExpr::Frame(1)), Ty::Struct(None))),
             "root" => return Ok((self.push(PExpr::Frame(u32::MAX)), Ty::Struct(None))),
