@@ -85,11 +85,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.budget += sub.budget;
         match r {
             Ok(Out::Struct(sid, slots)) => {
-                let Value::Blob(blob) = self.owned(&buf, false)? else {
-                    return Ok(Value::Absent);
-                };
                 let v = self.attach(Out::Struct(sid, slots))?;
-                if let Value::Struct { frame, .. } = v {
+                // the bytes are kept while the value limit allows (else it is written as null)
+                let fits = self.st.owned_bytes + buf.len() as u64 <= self.budget_limit;
+                if let (true, Value::Struct { frame, .. }) = (fits, v)
+                    && let Value::Blob(blob) = self.owned(&buf, false)?
+                {
                     self.st.detached.push(Detached {
                         frame,
                         blob,
