@@ -843,12 +843,12 @@ impl<'a> Lowerer<'a> {
         // or a terminated value, and `parent: false` (no parent at all), it is not honoured
         if let Some(p) = a.parent.as_ref().filter(|p| p.v.trim() != "false") {
             let e = self.expr_str(p)?;
-            match &mut spec.ty {
-                TypeExpr::Array(arr) if matches!(arr.elem.ty, TypeExpr::Named { .. }) => {
-                    arr.elem.parent = Some(e)
-                }
-                TypeExpr::Named { .. } => spec.parent = Some(e),
-                _ => {}
+            let ty = match &spec.ty {
+                TypeExpr::Array(arr) => &arr.elem.ty,
+                t => t,
+            };
+            if matches!(ty, TypeExpr::Named { .. }) {
+                spec.parent = Some(e);
             }
         }
         if instance {
