@@ -32,10 +32,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
         "common/vlq_base128_le.ksy",
         "type arguments over several lines",
     ),
-    (
-        "database/dbf.ksy",
-        "`_sizeof` of a later field whose size is static",
-    ),
     ("executable/dex.ksy", "imports common/vlq_base128_le.ksy"),
     (
         "executable/mach_o.ksy",
@@ -55,14 +51,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
         "`.size` of a struct that has a field named `size`",
     ),
     ("image/bmp.ksy", "the encoding `windows-1252`"),
-    (
-        "image/webp.ksy",
-        "`_sizeof` of a field already decoded, whose size depends on the data",
-    ),
-    (
-        "log/mcap.ksy",
-        "`_sizeof` of a static-size type in an instance, taken for a cycle",
-    ),
     (
         "macos/resource_compression/dcmp_2.ksy",
         "imports common/bytes_with_io.ksy, whose top type has parameters",

@@ -83,3 +83,89 @@ seq:
     // 0x0011 is odd
     assert!(run(spec, &[3, 0x11, 0]).is_err());
 }
+
+#[test]
+fn sizeof_of_a_later_field_with_a_fixed_size() {
+    // hdr (2 bytes: len_header = 6), body (6 - 2 - 1 = 3 bytes), then the 1-byte terminator
+    let spec = "
+meta: {id: t, endian: le}
+seq:
+  - id: hdr
+    type: hdr
+  - id: body
+    size: hdr.len_header - hdr._sizeof - terminator._sizeof
+  - id: terminator
+    contents: [0x0d]
+types:
+  hdr:
+    seq:
+      - id: len_header
+        type: u2
+";
+    assert_eq!(
+        decode(spec, &[6, 0, 0xaa, 0xbb, 0xcc, 0x0d]),
+        json!({"hdr": {"len_header": 6}, "body": "aabbcc", "terminator": "0d"})
+    );
+}
+
+#[test]
+fn sizeof_of_a_field_named_like_a_type() {
+    // `tag` is both a field and a type whose size depends on the data: the field's size
+    // (4, its `contents`) is meant
+    let spec = "
+meta: {id: t, endian: le}
+seq:
+  - id: len_data
+    type: u1
+  - id: tag
+    contents: WEBP
+  - id: payload
+    size: len_data - tag._sizeof
+types:
+  tag:
+    seq:
+      - id: n
+        type: u1
+      - id: rest
+        size: n
+";
+    assert_eq!(
+        decode(spec, &[6, b'W', b'E', b'B', b'P', 1, 2]),
+        json!({"len_data": 6, "tag": "57454250", "payload": "0102"})
+    );
+}
+
+#[test]
+fn sizeof_in_an_instance_position_needs_no_decode() {
+    // the footer (op: u1, len_body: u2) sits 3 + 1 bytes before the end (the last byte is a
+    // magic): `footer.op._sizeof` and `footer.len_body._sizeof` are read without decoding
+    // `footer`, whose position depends on them
+    let spec = "
+meta: {id: t, endian: le}
+seq:
+  - id: data
+    size-eos: true
+instances:
+  footer:
+    pos: ofs_footer
+    type: footer
+  ofs_footer:
+    value: _io.size - footer.op._sizeof - footer.len_body._sizeof - sizeof<magic>
+types:
+  footer:
+    seq:
+      - id: op
+        type: u1
+      - id: len_body
+        type: u2
+  magic:
+    seq:
+      - id: m
+        type: u1
+";
+    // 8 bytes: the footer at 8 - 1 - 2 - 1 = 4: op 2, len_body 0x0105
+    assert_eq!(
+        decode(spec, &[9, 9, 9, 9, 2, 5, 1, 0xee]),
+        json!({"data": "09090909020501ee", "footer": {"op": 2, "len_body": 0x105}, "ofs_footer": 4})
+    );
+}

@@ -127,6 +127,21 @@ fn sizes_of_values() {
 }
 
 #[test]
+fn sizes_of_fields_that_need_no_decode() {
+    // a field declared later, of a fixed size: body takes 4 - 1 = 3 bytes before the 1-byte
+    // `end`; `tail` (at 6, lazy) is a u16 whose position depends on sizeof(tail.v)
+    let desc = "struct t {\n n: u8\n body: bytes[n - sizeof(end)]\n end: u8\n \
+                tail: pair at @input_size - sizeof(tail.v) - sizeof(tail.w) lazy\n}\n\
+                struct pair { v: u8; w: u8 }";
+    assert_eq!(
+        decode(desc, &[4, 1, 2, 3, 0xff, 0, 7, 8]),
+        json!({"n": 4, "body": "010203", "end": 255, "tail": {"v": 7, "w": 8}})
+    );
+    // a size that depends on the data cannot be known before the field is decoded
+    assert!(desc_err("struct t {\n a: = sizeof(s)\n s: strz\n}").contains("declared later"));
+}
+
+#[test]
 fn stream_errors() {
     assert!(desc_err("struct t { a: u8 in @io }").contains("goes with `at`"));
     assert!(desc_err("struct t { a: u8 at 0 in 3 }").contains("needs a stream"));

@@ -1389,6 +1389,9 @@ fn names_in(e: &KExpr, out: &mut HashSet<String>) {
         K::Name(n) => {
             out.insert(n.clone());
         }
+        // a fixed size needs no decode (and a size that depends on the data is read from a
+        // lazy field, which may come later)
+        K::Attr(_, a) if a == "_sizeof" => {}
         K::Attr(x, _) | K::As(x, _) | K::Unary(_, x) => names_in(x, out),
         K::Method(x, _, args) => {
             names_in(x, out);

@@ -103,9 +103,23 @@ struct Checker<'a> {
     /// The name of the field whose spec is being lowered: in its `valid`, the name means
     /// the value checked.
     field_name: Option<String>,
-    /// `sizeof(T)` of structs, filled in once every struct is lowered: (expression, struct,
-    /// where it was written as (file, span)).
-    sizeofs: Vec<(ExprId, StructId, usize, Span)>,
+    /// `sizeof(…)` filled in once every struct is lowered.
+    sizeofs: Vec<SizeofReq>,
+    /// The struct being lowered.
+    cur_sid: StructId,
+}
+
+/// A `sizeof` whose value is known once every struct is lowered: the fixed size of the
+/// struct `ty`, else the fixed size of the field `path` names (from struct `path.0`, through
+/// struct fields), else the size the value `fallback` took when decoded, else `err`.
+struct SizeofReq {
+    e: ExprId,
+    ty: Option<StructId>,
+    path: Option<(StructId, Vec<String>)>,
+    fallback: Option<ExprId>,
+    err: Option<DescriptorError>,
+    file: usize,
+    span: Span,
 }
 
 /// `scope` plus the array field `own` (its elements so far), if any.
@@ -137,6 +151,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         lazy_ok: false,
         field_name: None,
         sizeofs: Vec::new(),
+        cur_sid: 0,
     };
     let mut root_directive: Option<&Ident> = None;
     let mut file_endians: Vec<Option<ByteOrder>> = vec![None; files.len()];
@@ -254,17 +269,36 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
     for i in 0..c.structs.len() {
         c.lower_struct(i as StructId)?;
     }
-    for (e, sid, file, span) in std::mem::take(&mut c.sizeofs) {
-        let mut visiting = vec![false; c.plan.structs.len()];
-        let Some(n) = static_struct_size(&c.plan, sid, &mut visiting) else {
-            c.file = file;
-            let name = &c.plan.structs[sid as usize].name;
-            return Err(c.err(
-                span,
-                format!("the size of `{name}` depends on the data; `sizeof` needs a fixed size"),
-            ));
+    for r in std::mem::take(&mut c.sizeofs) {
+        let ty_size = r.ty.and_then(|sid| {
+            let mut visiting = vec![false; c.plan.structs.len()];
+            static_struct_size(&c.plan, sid, &mut visiting)
+        });
+        let field_size = || {
+            let (sid, path) = r.path.as_ref()?;
+            static_field_size(&c.plan, *sid, path)
         };
-        c.plan.exprs[e as usize] = PExpr::Int(n as i128);
+        c.plan.exprs[r.e as usize] = match (ty_size.or_else(field_size), r.fallback) {
+            (Some(n), _) => PExpr::Int(n as i128),
+            (None, Some(v)) => PExpr::SizeOf(v),
+            (None, None) => {
+                if let Some(err) = r.err {
+                    return Err(err);
+                }
+                c.file = r.file;
+                let name = match (r.ty, &r.path) {
+                    (Some(sid), _) => c.plan.structs[sid as usize].name.clone(),
+                    (None, Some((_, p))) => p.join("."),
+                    (None, None) => String::new(),
+                };
+                return Err(c.err(
+                    r.span,
+                    format!(
+                        "the size of `{name}` depends on the data; `sizeof` needs a fixed size"
+                    ),
+                ));
+            }
+        };
     }
     let owners: Vec<(usize, bool)> = c
         .structs
@@ -500,6 +534,7 @@ impl<'a> Checker<'a> {
     fn lower_struct(&mut self, id: StructId) -> CResult<()> {
         let (file, decl) = self.structs[id as usize];
         self.file = file;
+        self.cur_sid = id;
         let mut scope = Scope::default();
         let mut nslots = 0u32;
         let mut lookup = Vec::new();
@@ -1333,6 +1368,39 @@ pub fn static_struct_size(plan: &Plan, id: StructId, visiting: &mut Vec<bool>) -
     }
     visiting[id as usize] = false;
     Some(bits.div_ceil(8))
+}
+
+/// The fixed size in bytes of the field that `path` names from struct `sid` (through fields
+/// that hold one struct), whether or not it sits at an `at`; `None` where it depends on the
+/// data or the path names no such field.
+fn static_field_size(plan: &Plan, sid: StructId, path: &[String]) -> Option<u64> {
+    let (last, through) = path.split_last()?;
+    let mut sid = sid;
+    for name in through {
+        let f = plan.structs[sid as usize]
+            .fields
+            .iter()
+            .find(|f| f.name == *name)?;
+        match &f.spec.ty {
+            TypePlan::Struct { id, .. } if f.spec.if_.is_none() => sid = *id,
+            _ => return None,
+        }
+    }
+    let f = plan.structs[sid as usize]
+        .fields
+        .iter()
+        .find(|f| f.name == *last)?;
+    if matches!(f.spec.ty, TypePlan::Computed(_)) {
+        return None;
+    }
+    let mut spec = f.spec.clone();
+    spec.at = None;
+    spec.io = None;
+    let mut visiting = vec![false; plan.structs.len()];
+    match static_spec_size(plan, &spec, &mut visiting)? {
+        (n, false) => Some(n),
+        (_, true) => None,
+    }
 }
 
 /// (size, true if counted in bits) of a spec, when static.

@@ -489,12 +489,42 @@ impl Checker<'_> {
         let [a] = args else {
             return Err(self.err(e.span, "`sizeof` takes one type name or value".into()));
         };
+        // a field named by a path of names: its fixed size needs no decode (so it may be
+        // declared later, or be a lazy field that depends on this expression)
+        let path = field_path(a).map(|p| (self.cur_sid, p));
+        let is_field = |n: &str| {
+            scope.names.iter().any(|(x, _)| x == n) || scope.later.iter().any(|(x, _)| x == n)
+        };
         let n = match &a.kind {
             ExprKind::Name(n)
                 if crate::lang::grammar::prim_from_name(&n.name).is_some()
                     || self.struct_ix.contains_key(n.name.as_str()) =>
             {
                 n
+            }
+            _ if path.is_some() => {
+                let (fallback, err) = match self.expr(a, scope) {
+                    Ok((id, t)) => {
+                        // a number has a size only as a field of a fixed-size type
+                        let sized = !matches!(t, Ty::Array(_) | Ty::Nothing);
+                        (sized.then_some(id), None)
+                    }
+                    Err(e) => (None, Some(e)),
+                };
+                if fallback.is_some() {
+                    self.plan.introspect = true;
+                }
+                let id = self.push(PExpr::Int(0));
+                self.sizeofs.push(super::SizeofReq {
+                    e: id,
+                    ty: None,
+                    path,
+                    fallback,
+                    err,
+                    file: self.file,
+                    span: e.span,
+                });
+                return Ok((id, Ty::Int));
             }
             _ => {
                 let (id, t) = self.expr(a, scope)?;
@@ -525,8 +555,28 @@ impl Checker<'_> {
             let names: Vec<&str> = self.struct_ix.keys().copied().collect();
             return Err(self.unknown(n, "type", names));
         };
+        // a struct's name that also names a field: the field where the struct's size
+        // depends on the data
+        let (path, fallback) = match path {
+            Some(p) if is_field(&n.name) => {
+                let fb = self.expr(a, scope).ok().map(|(id, _)| id);
+                if fb.is_some() {
+                    self.plan.introspect = true;
+                }
+                (Some(p), fb)
+            }
+            _ => (None, None),
+        };
         let id = self.push(PExpr::Int(0));
-        self.sizeofs.push((id, sid, self.file, e.span));
+        self.sizeofs.push(super::SizeofReq {
+            e: id,
+            ty: Some(sid),
+            path,
+            fallback,
+            err: None,
+            file: self.file,
+            span: e.span,
+        });
         Ok((id, Ty::Int))
     }
 
@@ -654,5 +704,19 @@ impl Checker<'_> {
             err.help = Some(format!("the builtin is written `@{b}`"));
         }
         Err(err)
+    }
+}
+
+/// `a.b.c` as the names `[a, b, c]`, when the expression is only names.
+fn field_path(e: &Expr) -> Option<Vec<String>> {
+    match &e.kind {
+        ExprKind::Name(n) if n.name == "root" || n.name == "parent" => None,
+        ExprKind::Name(n) => Some(vec![n.name.clone()]),
+        ExprKind::Member(x, m) => {
+            let mut p = field_path(x)?;
+            p.push(m.name.clone());
+            Some(p)
+        }
+        _ => None,
     }
 }
