@@ -16,6 +16,52 @@ pub enum Encoding {
     /// Shift_JIS as the WHATWG Encoding Standard defines it (Windows code page 932), decoded
     /// with `encoding_rs`.
     ShiftJis,
+    /// Another encoding of the WHATWG Encoding Standard (`windows1252`, `koi8r`, `gbk`, ...),
+    /// decoded with `encoding_rs`; named as in [`WHATWG`].
+    Whatwg(&'static encoding_rs::Encoding),
+}
+
+/// The names of the WHATWG encodings beyond the built-in ones: each encoding's own name in
+/// lower case without `-` and `_`, so that it is a name in a descriptor.
+fn whatwg() -> [(&'static str, &'static encoding_rs::Encoding); 35] {
+    use encoding_rs as e;
+    [
+        ("windows1252", e::WINDOWS_1252),
+        ("windows1250", e::WINDOWS_1250),
+        ("windows1251", e::WINDOWS_1251),
+        ("windows1253", e::WINDOWS_1253),
+        ("windows1254", e::WINDOWS_1254),
+        ("windows1255", e::WINDOWS_1255),
+        ("windows1256", e::WINDOWS_1256),
+        ("windows1257", e::WINDOWS_1257),
+        ("windows1258", e::WINDOWS_1258),
+        ("windows874", e::WINDOWS_874),
+        ("iso88592", e::ISO_8859_2),
+        ("iso88593", e::ISO_8859_3),
+        ("iso88594", e::ISO_8859_4),
+        ("iso88595", e::ISO_8859_5),
+        ("iso88596", e::ISO_8859_6),
+        ("iso88597", e::ISO_8859_7),
+        ("iso88598", e::ISO_8859_8),
+        ("iso88598i", e::ISO_8859_8_I),
+        ("iso885910", e::ISO_8859_10),
+        ("iso885913", e::ISO_8859_13),
+        ("iso885914", e::ISO_8859_14),
+        ("iso885915", e::ISO_8859_15),
+        ("iso885916", e::ISO_8859_16),
+        ("koi8r", e::KOI8_R),
+        ("koi8u", e::KOI8_U),
+        ("ibm866", e::IBM866),
+        ("macintosh", e::MACINTOSH),
+        ("xmaccyrillic", e::X_MAC_CYRILLIC),
+        ("xuserdefined", e::X_USER_DEFINED),
+        ("gbk", e::GBK),
+        ("gb18030", e::GB18030),
+        ("big5", e::BIG5),
+        ("eucjp", e::EUC_JP),
+        ("iso2022jp", e::ISO_2022_JP),
+        ("euckr", e::EUC_KR),
+    ]
 }
 
 impl Encoding {
@@ -31,15 +77,59 @@ impl Encoding {
         ("sjis", Encoding::ShiftJis),
     ];
 
+    /// An encoding by its name in a descriptor: one of [`Encoding::ALL`], or a WHATWG
+    /// encoding's name in lower case without `-` and `_` (`windows1252`, `koi8r`).
     pub fn from_name(name: &str) -> Option<Encoding> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, e)| *e)
+        if let Some((_, e)) = Self::ALL.iter().find(|(n, _)| *n == name) {
+            return Some(*e);
+        }
+        let norm = name.to_ascii_lowercase().replace(['-', '_'], "");
+        let (_, e) = whatwg().into_iter().find(|(n, _)| *n == norm)?;
+        Self::from_whatwg(e)
+    }
+
+    /// An encoding by any label of the WHATWG Encoding Standard (`cp1252`, `l2`, `sjis`,
+    /// ASCII case ignored), as `encoding_rs` resolves it; None for an unknown label and for
+    /// the labels of the "replacement" encoding (which decodes every input to U+FFFD).
+    pub fn from_label(label: &str) -> Option<Encoding> {
+        Self::from_whatwg(encoding_rs::Encoding::for_label(label.as_bytes())?)
+    }
+
+    fn from_whatwg(e: &'static encoding_rs::Encoding) -> Option<Encoding> {
+        Some(if e == encoding_rs::UTF_8 {
+            Encoding::Utf8
+        } else if e == encoding_rs::UTF_16LE {
+            Encoding::Utf16le
+        } else if e == encoding_rs::UTF_16BE {
+            Encoding::Utf16be
+        } else if e == encoding_rs::SHIFT_JIS {
+            Encoding::ShiftJis
+        } else if e == encoding_rs::REPLACEMENT {
+            return None;
+        } else {
+            Encoding::Whatwg(e)
+        })
     }
 
     pub fn name(self) -> &'static str {
+        if let Encoding::Whatwg(w) = self {
+            return whatwg()
+                .into_iter()
+                .find(|(_, e)| *e == w)
+                .map_or(w.name(), |(n, _)| n);
+        }
         Self::ALL
             .iter()
             .find(|(_, e)| *e == self)
             .map_or("utf8", |(n, _)| n)
+    }
+
+    /// Every name [`Encoding::from_name`] knows (for suggestions).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::ALL
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(whatwg().into_iter().map(|(n, _)| n))
     }
 }
 
@@ -68,7 +158,8 @@ pub fn validate(raw: &[u8], enc: Encoding) -> Result<(), usize> {
             }
         }
         Encoding::Latin1 | Encoding::Cp437 => Ok(()),
-        Encoding::ShiftJis => validate_sjis(raw),
+        Encoding::ShiftJis => validate_whatwg(raw, encoding_rs::SHIFT_JIS),
+        Encoding::Whatwg(e) => validate_whatwg(raw, e),
         Encoding::Utf16le => validate_utf16(raw, u16::from_le_bytes),
         Encoding::Utf16be => validate_utf16(raw, u16::from_be_bytes),
         Encoding::Mutf8 => {
@@ -155,6 +246,10 @@ pub fn decode_chars(raw: &[u8], enc: Encoding, mut f: impl FnMut(char)) {
             let (text, _) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(raw);
             text.chars().for_each(f);
         }
+        Encoding::Whatwg(e) => {
+            let (text, _) = e.decode_without_bom_handling(raw);
+            text.chars().for_each(f);
+        }
         Encoding::Mutf8 => {
             let mut i = 0;
             while i < raw.len() {
@@ -201,10 +296,12 @@ const CP437_HIGH: [char; 128] = [
     '≡', '±', '≥', '≤', '⌠', '⌡', '÷', '≈', '°', '∙', '·', '√', 'ⁿ', '²', '■', '\u{a0}',
 ];
 
-/// Shift_JIS: Ok, or the index of the first byte of the first malformed sequence.
-fn validate_sjis(raw: &[u8]) -> Result<(), usize> {
-    let mut dec = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
-    let mut out = vec![0u8; raw.len() * 3 + 4];
+/// Text in a WHATWG encoding: Ok, or the index of the first byte of the first malformed
+/// sequence.
+fn validate_whatwg(raw: &[u8], enc: &'static encoding_rs::Encoding) -> Result<(), usize> {
+    let mut dec = enc.new_decoder_without_bom_handling();
+    let room = dec.max_utf8_buffer_length_without_replacement(raw.len());
+    let mut out = vec![0u8; room.unwrap_or(raw.len().saturating_mul(4))];
     let (r, read, _) = dec.decode_to_utf8_without_replacement(raw, &mut out, true);
     match r {
         encoding_rs::DecoderResult::Malformed(bad, later) => {

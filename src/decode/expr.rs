@@ -272,6 +272,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         if matches!(name, "first" | "last") {
             return self.index(base, if name == "first" { 0 } else { -1 });
         }
+        if matches!(name, "length" | "size") {
+            return self.length_of(base).map(Value::Int);
+        }
         Err(self.err(DataErrorKind::Type(format!(
             "`.{name}` needs a struct, found {}",
             base.kind_name()
@@ -878,6 +881,42 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         })
     }
 
+    /// `len(x)`, `x.length`, `x.size`: elements of an array, characters of text, bytes of
+    /// bytes, the size of a stream.
+    fn length_of(&mut self, v: Value) -> DResult<i128> {
+        Ok(match v {
+            Value::Array(id) => self.st.arrays[id as usize].len() as i128,
+            Value::Io { start, end, .. } => (end - start) as i128,
+            // text counts characters
+            Value::Str {
+                enc:
+                    Encoding::Utf8
+                    | Encoding::Utf16le
+                    | Encoding::Utf16be
+                    | Encoding::Mutf8
+                    | Encoding::ShiftJis
+                    | Encoding::Whatwg(_),
+                ..
+            }
+            | Value::Lit(_)
+            | Value::Text(_) => {
+                let (b, enc) = self.text_of(v).unwrap_or_default();
+                let mut n = 0;
+                crate::text::decode_chars(b, enc, |_| n += 1);
+                n
+            }
+            other => match self.bytes_of(other) {
+                Some(b) => b.len() as i128,
+                None => {
+                    return Err(self.err(DataErrorKind::Type(format!(
+                        "`len` of {}",
+                        other.kind_name()
+                    ))));
+                }
+            },
+        })
+    }
+
     fn call(&mut self, f: Func, args: &[ExprId]) -> DResult<Value> {
         let int = |d: &mut Self, k: usize| d.eval_int(args[k]);
         if matches!(f, Func::Min | Func::Max) {
@@ -886,36 +925,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         Ok(Value::Int(match f {
             Func::Len => {
                 let v = self.eval_present(args[0])?;
-                match v {
-                    Value::Array(id) => self.st.arrays[id as usize].len() as i128,
-                    Value::Io { start, end, .. } => (end - start) as i128,
-                    // text counts characters
-                    Value::Str {
-                        enc:
-                            Encoding::Utf8
-                            | Encoding::Utf16le
-                            | Encoding::Utf16be
-                            | Encoding::Mutf8
-                            | Encoding::ShiftJis,
-                        ..
-                    }
-                    | Value::Lit(_)
-                    | Value::Text(_) => {
-                        let (b, enc) = self.text_of(v).unwrap_or_default();
-                        let mut n = 0;
-                        crate::text::decode_chars(b, enc, |_| n += 1);
-                        n
-                    }
-                    other => match self.bytes_of(other) {
-                        Some(b) => b.len() as i128,
-                        None => {
-                            return Err(self.err(DataErrorKind::Type(format!(
-                                "`len` of {}",
-                                other.kind_name()
-                            ))));
-                        }
-                    },
-                }
+                self.length_of(v)?
             }
             Func::Abs => {
                 let v = self.eval_present(args[0])?;

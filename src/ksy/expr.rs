@@ -78,7 +78,7 @@ type R<'a, T> = IResult<&'a str, T, PErr>;
 
 /// Nesting of parentheses, brackets, unary operators and `? :`: far beyond real specs, and
 /// shallow enough for a small thread stack in a debug build.
-const MAX_DEPTH: usize = 16;
+const MAX_DEPTH: usize = 64;
 
 struct P {
     len: usize,
@@ -349,6 +349,13 @@ impl P {
             return fail(i, "expression nested too deeply");
         }
         let start = self.at(i);
+        if let Some(r) = i.strip_prefix('+') {
+            // unary plus: the operand itself
+            let (r, _) = ws(r)?;
+            let (r, mut e) = self.unary(r, d + 1)?;
+            e.start = start;
+            return Ok((r, e));
+        }
         let op = if let Some(r) = i.strip_prefix('-') {
             Some((r, UnOp::Neg))
         } else if let Some(r) = i.strip_prefix('~') {
@@ -482,6 +489,12 @@ impl P {
                     .find(|c: char| !(c.is_ascii_digit() || c == '_'))
                     .unwrap_or(frac.len());
                 end += 1 + flen;
+                is_float = true;
+            } else if let Some(after) = rest_after.strip_prefix('.')
+                && !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            {
+                // `24000.`: a float with an empty fraction (`1.foo` stays a method call)
+                end += 1;
                 is_float = true;
             }
             let num_part = &i[..end];

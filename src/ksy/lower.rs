@@ -555,9 +555,11 @@ impl<'a> Lowerer<'a> {
             }
             _ => {}
         }
-        let (name, args) = match s.v.find('(') {
+        // a block scalar (`type: |`) ends in a newline
+        let text = s.v.trim_end();
+        let (name, args) = match text.find('(') {
             Some(p) => {
-                let Some(inner) = s.v[p + 1..].strip_suffix(')') else {
+                let Some(inner) = text[p + 1..].strip_suffix(')') else {
                     return Err(s.err("expected `)` at the end of the arguments"));
                 };
                 let parsed = expr::parse(&format!("[{inner}]")).map_err(|e| {
@@ -573,9 +575,9 @@ impl<'a> Lowerer<'a> {
                 for it in &items {
                     out.push(self.expr(it, base, s)?);
                 }
-                (&s.v[..p], out)
+                (&text[..p], out)
             }
-            None => (s.v.as_str(), Vec::new()),
+            None => (text, Vec::new()),
         };
         let parts: Vec<&str> = name.trim().split("::").collect();
         let mut args = args;
@@ -1165,8 +1167,9 @@ impl<'a> Lowerer<'a> {
 
     /// `process: zlib`, `xor(key)`, `rol(n)`, `ror(n)`.
     fn process(&self, p: &Str) -> SResult<Process> {
-        let (name, arg) = match p.v.find('(') {
-            Some(i) => match p.v[i + 1..].strip_suffix(')') {
+        let text = p.v.trim_end();
+        let (name, arg) = match text.find('(') {
+            Some(i) => match text[i + 1..].strip_suffix(')') {
                 Some(inner) => (p.v[..i].trim(), Some((i + 1, inner))),
                 None => return Err(p.err("expected `)` at the end of the arguments")),
             },
@@ -1293,12 +1296,13 @@ impl<'a> Lowerer<'a> {
                 (_, "_parent") => mk(ExprKind::Member(bx(x)?, id("parent"))),
                 (_, "_root") => mk(ExprKind::Name(id("root"))),
                 (_, "_sizeof") => mk(ExprKind::Call(id("sizeof"), vec![self.expr(x, base, s)?])),
+                // a field of that name somewhere: which one is meant is known when decoding
+                // (a struct's field wins, as in Kaitai; of an array, text or bytes, the method)
+                (_, "length" | "size" | "first" | "last") if self.declared(name) => {
+                    mk(ExprKind::Member(bx(x)?, id(name)))
+                }
                 (_, "length" | "size") => {
                     mk(ExprKind::Call(id("len"), vec![self.expr(x, base, s)?]))
-                }
-                // a field of that name somewhere: which one is meant is known when decoding
-                (_, "first" | "last") if self.declared(name) => {
-                    mk(ExprKind::Member(bx(x)?, id(name)))
                 }
                 (_, "first") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(0))))),
                 (_, "last") => mk(ExprKind::Index(bx(x)?, Box::new(mk(ExprKind::Int(-1))))),
@@ -1415,7 +1419,8 @@ fn names_in(e: &KExpr, out: &mut HashSet<String>) {
 /// its name and a backquote follow).
 const UNKNOWN_ENCODING: &str = "not supported yet: encoding `";
 
-/// An encoding by its Kaitai name (case and `-`/`_` ignored, as the Kaitai compiler does).
+/// An encoding by its Kaitai name (case and `-`/`_` ignored, as the Kaitai compiler does), or
+/// by a WHATWG label (`windows-1252`, `cp1251`, `EUC-KR`).
 fn encoding_by_name(name: &str) -> Option<Encoding> {
     let norm = name.to_ascii_lowercase().replace(['-', '_'], "");
     Some(match norm.as_str() {
@@ -1426,6 +1431,7 @@ fn encoding_by_name(name: &str) -> Option<Encoding> {
         "utf16le" => Encoding::Utf16le,
         "utf16be" => Encoding::Utf16be,
         "sjis" | "shiftjis" | "cp932" => Encoding::ShiftJis,
-        _ => return None,
+        // the runtime resolves any other name: every label of the WHATWG Encoding Standard
+        _ => return Encoding::from_name(&norm).or_else(|| Encoding::from_label(name)),
     })
 }

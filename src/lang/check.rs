@@ -203,11 +203,7 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
                 Item::Encoding(name) => match Encoding::from_name(&name.name) {
                     Some(e) => c.encodings[f] = e,
                     None => {
-                        return Err(c.unknown(
-                            name,
-                            "encoding",
-                            Encoding::ALL.iter().map(|(n, _)| *n),
-                        ));
+                        return Err(c.unknown(name, "encoding", Encoding::names()));
                     }
                 },
                 Item::Root(name) => {

@@ -413,7 +413,7 @@ impl<W: Write> JsonWriter<W> {
             Encoding::Ascii | Encoding::Latin1 | Encoding::Cp437 | Encoding::Mutf8 => {
                 escape_ascii_compatible(buf, raw, enc)
             }
-            Encoding::Utf16le | Encoding::Utf16be | Encoding::ShiftJis => {
+            Encoding::Utf16le | Encoding::Utf16be | Encoding::ShiftJis | Encoding::Whatwg(_) => {
                 text::decode_chars(raw, enc, |c| push_char(buf, c))
             }
         }

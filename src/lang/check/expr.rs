@@ -68,6 +68,13 @@ impl Checker<'_> {
                     };
                     return Ok((self.push(PExpr::Index(b, ix)), ty));
                 }
+                // `.length` and `.size` of an array, text or bytes: `len` of it
+                if matches!(bt, Ty::Array(_) | Ty::Text | Ty::Bytes)
+                    && matches!(m.name.as_str(), "length" | "size")
+                {
+                    let args: Box<[ExprId]> = Box::new([b]);
+                    return Ok((self.push(PExpr::Call(Func::Len, args)), Ty::Int));
+                }
                 match bt {
                     // `x.parent`: the struct that encloses x while it is decoded
                     Ty::Struct(_) | Ty::Any if m.name == "parent" => {
@@ -75,7 +82,10 @@ impl Checker<'_> {
                         return Ok((id, Ty::Struct(None)));
                     }
                     Ty::Struct(Some(sid)) => {
-                        let names = self.struct_field_names(sid);
+                        let mut names = self.struct_field_names(sid);
+                        // a struct value's parameters read like its fields (`hdr.len_key`)
+                        let params = &self.structs[sid as usize].1.params;
+                        names.extend(params.iter().map(|p| p.name.clone()));
                         if !names.contains(&m.name) {
                             let mut err = self.err(
                                 m.span,
@@ -623,7 +633,7 @@ impl Checker<'_> {
                     };
                     let Some(enc) = Encoding::from_name(&name) else {
                         let mut err = self.err(a.span, format!("unknown encoding `{name}`"));
-                        err.help = closest(&name, Encoding::ALL.iter().map(|(n, _)| *n))
+                        err.help = closest(&name, Encoding::names())
                             .map(|c| format!("did you mean `{c}`?"));
                         return Err(err);
                     };
