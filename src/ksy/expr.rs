@@ -78,7 +78,7 @@ type R<'a, T> = IResult<&'a str, T, PErr>;
 
 /// Nesting of parentheses, brackets, unary operators and `? :`: far beyond real specs, and
 /// shallow enough for a small thread stack in a debug build.
-const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 32;
 
 struct P {
     len: usize,
@@ -307,30 +307,30 @@ impl P {
         }
     }
 
-    fn binary<'a>(&self, i: &'a str, level: usize, d: usize) -> R<'a, KExpr> {
-        if level > 9 {
-            return self.unary(i, d);
-        }
+    /// Binary operators of level `min` and tighter, by precedence climbing: one frame per
+    /// operand however many levels there are, so nesting costs little stack.
+    fn binary<'a>(&self, i: &'a str, min: usize, d: usize) -> R<'a, KExpr> {
         let start = self.at(i);
-        if level == 2 {
-            // `not` binds looser than comparisons (as in Python)
-            if let Some(r) = i.strip_prefix("not")
-                && !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        // `not` binds looser than comparisons (as in Python)
+        let (mut i, mut lhs) = match i.strip_prefix("not") {
+            Some(r)
+                if min <= 2 && !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') =>
             {
                 if d > MAX_DEPTH {
                     return fail(i, "expression nested too deeply");
                 }
                 let (r, _) = ws(r)?;
                 let (r, e) = self.binary(r, 2, d + 1)?;
-                return Ok((r, self.mk(K::Unary(UnOp::Not, Box::new(e)), start, r)));
+                (r, self.mk(K::Unary(UnOp::Not, Box::new(e)), start, r))
             }
-            return self.binary(i, 3, d);
-        }
-        let (mut i, mut lhs) = self.binary(i, level + 1, d)?;
+            _ => self.unary(i, d)?,
+        };
         let mut n = 0;
         loop {
             let (j, _) = ws(i)?;
-            let Some((j, op)) = self.binop(j, level) else {
+            let Some((j, op, level)) =
+                (min..=9).find_map(|l| self.binop(j, l).map(|(j, op)| (j, op, l)))
+            else {
                 return Ok((i, lhs));
             };
             n += 1;
@@ -720,6 +720,43 @@ mod tests {
         for deep in ["(-", "a[", "f.g(", "[", "not ", "~", "a ? b : "] {
             assert!(parse(&deep.repeat(1000)).is_err(), "{deep}");
         }
-        assert!(parse(&format!("{}1{}", "(".repeat(16), ")".repeat(16))).is_ok());
+        assert!(parse(&format!("{}1{}", "(".repeat(30), ")".repeat(30))).is_ok());
+    }
+
+    #[test]
+    fn precedence_climbing_keeps_kaitai_precedence() {
+        // a + b * c - d: (a + (b * c)) - d
+        let K::Binary(BinOp::Sub, l, _) = p("a + b * c - d") else {
+            panic!("sub at the top")
+        };
+        assert!(
+            matches!(&l.kind, K::Binary(BinOp::Add, _, r) if matches!(r.kind, K::Binary(BinOp::Mul, ..)))
+        );
+        // not a == b and c: (not (a == b)) and c
+        let K::Binary(BinOp::And, l, _) = p("not a == b and c") else {
+            panic!("and at the top")
+        };
+        assert!(
+            matches!(&l.kind, K::Unary(UnOp::Not, x) if matches!(x.kind, K::Binary(BinOp::Eq, ..)))
+        );
+        assert!(matches!(p("a or b and c"), K::Binary(BinOp::Or, ..)));
+        assert!(matches!(p("a | b ^ c & d"), K::Binary(BinOp::BitOr, ..)));
+        assert!(matches!(p("1 < 2 == true"), K::Binary(BinOp::Eq, ..)));
+        // a long chain is a loop, not nesting
+        assert!(parse(&vec!["x"; 200].join(" + ")).is_ok());
+    }
+
+    #[test]
+    fn unary_plus_and_trailing_dot() {
+        assert_eq!(p("+1"), K::Int(1));
+        assert_eq!(p("24000."), K::Float(24000.0));
+        assert!(
+            matches!(p("x * 24000."), K::Binary(BinOp::Mul, _, r) if r.kind == K::Float(24000.0))
+        );
+        assert!(matches!(
+            p("(a < 0 ? -1 : +1) * a"),
+            K::Binary(BinOp::Mul, ..)
+        ));
+        assert!(matches!(p("1.to_s"), K::Attr(_, m) if m == "to_s"));
     }
 }

@@ -203,7 +203,7 @@ pub(super) fn unary_expr(i: In) -> R<Expr> {
     let start = i;
     let prefixes = i
         .chars()
-        .take_while(|c| matches!(c, '-' | '!' | '~' | ' '))
+        .take_while(|c| matches!(c, '-' | '+' | '!' | '~' | ' '))
         .count();
     if prefixes > MAX_AFFIX {
         return fatal(
@@ -220,6 +220,12 @@ pub(super) fn unary_expr(i: In) -> R<Expr> {
     } else {
         None
     };
+    if let Some(r) = i.strip_prefix('+') {
+        // unary plus: the operand itself
+        let (r, mut e) = cut_err(unary_expr(r))?;
+        e.span = span_from(start, r);
+        return Ok((r, e));
+    }
     if let Some(op) = op {
         let (r, e) = cut_err(unary_expr(&i[1..]))?;
         let span = span_from(start, r);

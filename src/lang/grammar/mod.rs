@@ -259,8 +259,8 @@ fn int_literal(i: In) -> R<i128> {
     Ok((rest, v))
 }
 
-/// A decimal float literal: digits with a fraction (`1.5`), an exponent (`2e-3`) or both.
-/// `1..2` stays an integer followed by `..`. None when the text is not a float.
+/// A decimal float literal: digits with a fraction (`1.5`, `24000.`), an exponent (`2e-3`) or
+/// both. `1..2` stays an integer followed by `..`. None when the text is not a float.
 fn float_literal(i: In) -> Option<(In, f64)> {
     let b = i.as_bytes();
     let digits = |k: usize| {
@@ -277,6 +277,13 @@ fn float_literal(i: In) -> Option<(In, f64)> {
     if b.get(k) == Some(&b'.') && b.get(k + 1).is_some_and(u8::is_ascii_digit) {
         k += 1 + digits(k + 1);
         float = true;
+    } else if b.get(k) == Some(&b'.')
+        && !b
+            .get(k + 1)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+    {
+        // `24000.`: an empty fraction
+        return Some((&i[k + 1..], i[..k].replace('_', "").parse().ok()?));
     }
     if matches!(b.get(k), Some(b'e' | b'E')) {
         let sign = usize::from(matches!(b.get(k + 1), Some(b'+' | b'-')));
