@@ -17,52 +17,50 @@ pub enum Encoding {
     /// with `encoding_rs`.
     ShiftJis,
     /// Another encoding of the WHATWG Encoding Standard (`windows1252`, `koi8r`, `gbk`, ...),
-    /// decoded with `encoding_rs`; named as in [`WHATWG`].
-    Whatwg(&'static encoding_rs::Encoding),
+    /// decoded with `encoding_rs`: an index into `WHATWG`.
+    Whatwg(u8),
 }
 
-/// The names of the WHATWG encodings beyond the built-in ones: each encoding's own name in
-/// lower case without `-` and `_`, so that it is a name in a descriptor.
-fn whatwg() -> [(&'static str, &'static encoding_rs::Encoding); 35] {
-    use encoding_rs as e;
-    [
-        ("windows1252", e::WINDOWS_1252),
-        ("windows1250", e::WINDOWS_1250),
-        ("windows1251", e::WINDOWS_1251),
-        ("windows1253", e::WINDOWS_1253),
-        ("windows1254", e::WINDOWS_1254),
-        ("windows1255", e::WINDOWS_1255),
-        ("windows1256", e::WINDOWS_1256),
-        ("windows1257", e::WINDOWS_1257),
-        ("windows1258", e::WINDOWS_1258),
-        ("windows874", e::WINDOWS_874),
-        ("iso88592", e::ISO_8859_2),
-        ("iso88593", e::ISO_8859_3),
-        ("iso88594", e::ISO_8859_4),
-        ("iso88595", e::ISO_8859_5),
-        ("iso88596", e::ISO_8859_6),
-        ("iso88597", e::ISO_8859_7),
-        ("iso88598", e::ISO_8859_8),
-        ("iso88598i", e::ISO_8859_8_I),
-        ("iso885910", e::ISO_8859_10),
-        ("iso885913", e::ISO_8859_13),
-        ("iso885914", e::ISO_8859_14),
-        ("iso885915", e::ISO_8859_15),
-        ("iso885916", e::ISO_8859_16),
-        ("koi8r", e::KOI8_R),
-        ("koi8u", e::KOI8_U),
-        ("ibm866", e::IBM866),
-        ("macintosh", e::MACINTOSH),
-        ("xmaccyrillic", e::X_MAC_CYRILLIC),
-        ("xuserdefined", e::X_USER_DEFINED),
-        ("gbk", e::GBK),
-        ("gb18030", e::GB18030),
-        ("big5", e::BIG5),
-        ("eucjp", e::EUC_JP),
-        ("iso2022jp", e::ISO_2022_JP),
-        ("euckr", e::EUC_KR),
-    ]
-}
+/// The WHATWG encodings beyond the built-in ones (decoded with `encoding_rs`) with their names
+/// in descriptors: each encoding's own name in lower case without `-` and `_`.
+/// [`Encoding::Whatwg`] holds an index into this table, which keeps [`Encoding`] two bytes.
+static WHATWG: [(&str, &encoding_rs::Encoding); 35] = [
+    ("windows1252", &encoding_rs::WINDOWS_1252_INIT),
+    ("windows1250", &encoding_rs::WINDOWS_1250_INIT),
+    ("windows1251", &encoding_rs::WINDOWS_1251_INIT),
+    ("windows1253", &encoding_rs::WINDOWS_1253_INIT),
+    ("windows1254", &encoding_rs::WINDOWS_1254_INIT),
+    ("windows1255", &encoding_rs::WINDOWS_1255_INIT),
+    ("windows1256", &encoding_rs::WINDOWS_1256_INIT),
+    ("windows1257", &encoding_rs::WINDOWS_1257_INIT),
+    ("windows1258", &encoding_rs::WINDOWS_1258_INIT),
+    ("windows874", &encoding_rs::WINDOWS_874_INIT),
+    ("iso88592", &encoding_rs::ISO_8859_2_INIT),
+    ("iso88593", &encoding_rs::ISO_8859_3_INIT),
+    ("iso88594", &encoding_rs::ISO_8859_4_INIT),
+    ("iso88595", &encoding_rs::ISO_8859_5_INIT),
+    ("iso88596", &encoding_rs::ISO_8859_6_INIT),
+    ("iso88597", &encoding_rs::ISO_8859_7_INIT),
+    ("iso88598", &encoding_rs::ISO_8859_8_INIT),
+    ("iso88598i", &encoding_rs::ISO_8859_8_I_INIT),
+    ("iso885910", &encoding_rs::ISO_8859_10_INIT),
+    ("iso885913", &encoding_rs::ISO_8859_13_INIT),
+    ("iso885914", &encoding_rs::ISO_8859_14_INIT),
+    ("iso885915", &encoding_rs::ISO_8859_15_INIT),
+    ("iso885916", &encoding_rs::ISO_8859_16_INIT),
+    ("koi8r", &encoding_rs::KOI8_R_INIT),
+    ("koi8u", &encoding_rs::KOI8_U_INIT),
+    ("ibm866", &encoding_rs::IBM866_INIT),
+    ("macintosh", &encoding_rs::MACINTOSH_INIT),
+    ("xmaccyrillic", &encoding_rs::X_MAC_CYRILLIC_INIT),
+    ("xuserdefined", &encoding_rs::X_USER_DEFINED_INIT),
+    ("gbk", &encoding_rs::GBK_INIT),
+    ("gb18030", &encoding_rs::GB18030_INIT),
+    ("big5", &encoding_rs::BIG5_INIT),
+    ("eucjp", &encoding_rs::EUC_JP_INIT),
+    ("iso2022jp", &encoding_rs::ISO_2022_JP_INIT),
+    ("euckr", &encoding_rs::EUC_KR_INIT),
+];
 
 impl Encoding {
     /// All encodings with the names used in descriptors.
@@ -84,18 +82,15 @@ impl Encoding {
             return Some(*e);
         }
         let norm = name.to_ascii_lowercase().replace(['-', '_'], "");
-        let (_, e) = whatwg().into_iter().find(|(n, _)| *n == norm)?;
-        Self::from_whatwg(e)
+        let k = WHATWG.iter().position(|(n, _)| *n == norm)?;
+        u8::try_from(k).ok().map(Encoding::Whatwg)
     }
 
     /// An encoding by any label of the WHATWG Encoding Standard (`cp1252`, `l2`, `sjis`,
     /// ASCII case ignored), as `encoding_rs` resolves it; None for an unknown label and for
     /// the labels of the "replacement" encoding (which decodes every input to U+FFFD).
     pub fn from_label(label: &str) -> Option<Encoding> {
-        Self::from_whatwg(encoding_rs::Encoding::for_label(label.as_bytes())?)
-    }
-
-    fn from_whatwg(e: &'static encoding_rs::Encoding) -> Option<Encoding> {
+        let e = encoding_rs::Encoding::for_label(label.as_bytes())?;
         Some(if e == encoding_rs::UTF_8 {
             Encoding::Utf8
         } else if e == encoding_rs::UTF_16LE {
@@ -104,19 +99,22 @@ impl Encoding {
             Encoding::Utf16be
         } else if e == encoding_rs::SHIFT_JIS {
             Encoding::ShiftJis
-        } else if e == encoding_rs::REPLACEMENT {
-            return None;
         } else {
-            Encoding::Whatwg(e)
+            let k = WHATWG.iter().position(|(_, w)| *w == e)?;
+            Encoding::Whatwg(u8::try_from(k).ok()?)
         })
     }
 
+    /// The `encoding_rs` decoder of a WHATWG encoding.
+    fn whatwg(k: u8) -> &'static encoding_rs::Encoding {
+        WHATWG
+            .get(usize::from(k))
+            .map_or(encoding_rs::WINDOWS_1252, |(_, e)| *e)
+    }
+
     pub fn name(self) -> &'static str {
-        if let Encoding::Whatwg(w) = self {
-            return whatwg()
-                .into_iter()
-                .find(|(_, e)| *e == w)
-                .map_or(w.name(), |(n, _)| n);
+        if let Encoding::Whatwg(k) = self {
+            return WHATWG.get(usize::from(k)).map_or("utf8", |(n, _)| *n);
         }
         Self::ALL
             .iter()
@@ -129,7 +127,7 @@ impl Encoding {
         Self::ALL
             .iter()
             .map(|(n, _)| *n)
-            .chain(whatwg().into_iter().map(|(n, _)| n))
+            .chain(WHATWG.iter().map(|(n, _)| *n))
     }
 }
 
@@ -159,7 +157,7 @@ pub fn validate(raw: &[u8], enc: Encoding) -> Result<(), usize> {
         }
         Encoding::Latin1 | Encoding::Cp437 => Ok(()),
         Encoding::ShiftJis => validate_whatwg(raw, encoding_rs::SHIFT_JIS),
-        Encoding::Whatwg(e) => validate_whatwg(raw, e),
+        Encoding::Whatwg(k) => validate_whatwg(raw, Encoding::whatwg(k)),
         Encoding::Utf16le => validate_utf16(raw, u16::from_le_bytes),
         Encoding::Utf16be => validate_utf16(raw, u16::from_be_bytes),
         Encoding::Mutf8 => {
@@ -246,8 +244,8 @@ pub fn decode_chars(raw: &[u8], enc: Encoding, mut f: impl FnMut(char)) {
             let (text, _) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(raw);
             text.chars().for_each(f);
         }
-        Encoding::Whatwg(e) => {
-            let (text, _) = e.decode_without_bom_handling(raw);
+        Encoding::Whatwg(k) => {
+            let (text, _) = Encoding::whatwg(k).decode_without_bom_handling(raw);
             text.chars().for_each(f);
         }
         Encoding::Mutf8 => {
@@ -402,6 +400,35 @@ fn mutf8_three(raw: &[u8], i: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whatwg_names_and_labels() {
+        // small enough to keep decoded values (which carry it) small
+        assert!(size_of::<Encoding>() <= 2);
+        for (name, _) in WHATWG.iter() {
+            let e = Encoding::from_name(name).expect(name);
+            assert_eq!(e.name(), *name);
+        }
+        assert_eq!(
+            Encoding::from_name("Windows-1252"),
+            Encoding::from_label("cp1252")
+        );
+        assert_eq!(Encoding::from_label("UTF-16BE"), Some(Encoding::Utf16be));
+        assert_eq!(Encoding::from_label("csshiftjis"), Some(Encoding::ShiftJis));
+        // the "replacement" encoding's labels and unknown names
+        assert_eq!(Encoding::from_label("iso-2022-kr"), None);
+        assert_eq!(Encoding::from_label("no-such"), None);
+        assert_eq!(Encoding::from_name("cp1252"), None);
+        // windows-1252 80 is the euro sign; EUC-KR A1 A1 the ideographic space; GBK has no
+        // lead byte FF
+        let w = Encoding::from_name("windows1252").expect("windows1252");
+        assert_eq!(dec(b"\x80", w), "\u{20ac}");
+        let k = Encoding::from_name("euckr").expect("euckr");
+        assert_eq!(dec(b"\xa1\xa1", k), "\u{3000}");
+        let g = Encoding::from_name("gbk").expect("gbk");
+        assert_eq!(validate(b"ab\xff", g), Err(2));
+        assert_eq!(validate(b"ab\xa1\xa1", g), Ok(()));
+    }
 
     fn dec(raw: &[u8], enc: Encoding) -> String {
         let mut s = String::new();
