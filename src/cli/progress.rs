@@ -1,5 +1,6 @@
-//! The progress bar on stderr: shown after a run has taken a second, on a terminal, and
-//! updated ten times a second from the input offset the decoder reports.
+//! The progress bar on stderr: shown after a run has taken a second (or the seconds in
+//! `UNSTRUCT_PROGRESS_DELAY`), on a terminal, and updated ten times a second from the input
+//! offset the decoder reports.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -10,8 +11,17 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unstruct::progress::Progress;
 
-/// Runs before the bar appears.
+/// How long a run goes before the bar appears, unless `UNSTRUCT_PROGRESS_DELAY` gives
+/// another number of seconds (`0` shows it at once, `2.5` after two and a half seconds).
 const DELAY: Duration = Duration::from_secs(1);
+
+fn delay() -> Duration {
+    std::env::var("UNSTRUCT_PROGRESS_DELAY")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(DELAY)
+}
 const TICK: Duration = Duration::from_millis(100);
 
 /// A running progress display; stopped (and its line cleared) when dropped.
@@ -44,7 +54,8 @@ impl Drop for Bar {
 
 fn show(p: &Progress, done: &AtomicBool) {
     let start = Instant::now();
-    while start.elapsed() < DELAY {
+    let delay = delay();
+    while start.elapsed() < delay {
         if done.load(Ordering::Relaxed) {
             return;
         }
@@ -65,8 +76,12 @@ fn show(p: &Progress, done: &AtomicBool) {
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
-    while !done.load(Ordering::Relaxed) {
+    // drawn at least once, however soon the run ends
+    loop {
         bar.set_position(p.pos());
+        if done.load(Ordering::Relaxed) {
+            break;
+        }
         std::thread::sleep(TICK);
     }
     bar.finish_and_clear();
