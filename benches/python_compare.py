@@ -11,7 +11,8 @@ Run through benches/python_compare.sh, which sets up the environment. In one inv
   records (40k with --quick; the rate is per record, so the ratio holds);
 - ``unstruct.dask.read_records(...).to_parquet(...)`` of the same file on a Dask
   LocalCluster of one worker and of two (one core each: one task thread and an Arrow thread
-  pool of one), 16 MiB per partition.
+  pool of one), 16 MiB per partition; and of a set of four copies of it (512 MB) with the
+  default partitioning (a partition per file).
 
 Prints the median wall time of N runs, records per second and ratios, and checks that the
 tables are equal (unstruct's and numpy's column by column; Kaitai's rows against
@@ -35,6 +36,7 @@ DATA = os.path.join(os.environ.get("UNSTRUCT_BENCH_DATA", "/tmp/unstruct-bench")
 RUNS = 3 if QUICK else 5
 NFIXED, NVAR = (400_000, 100_000) if QUICK else (4_000_000, 1_000_000)
 NKAITAI = 40_000 if QUICK else 400_000
+NSET = 4  # files in the Dask file-set run
 FMT = "<IhHd12sI"
 NAMES = ["id", "temp", "flags", "value", "name", "count"]
 
@@ -133,9 +135,20 @@ def main():
     assert vtab.num_rows == NVAR and len(vshards) == 2
     del vtab
 
-    # Dask: the file to Parquet, 16 MiB per partition, on 1 and on 2 workers
+    # Dask: the file to Parquet, 16 MiB per partition, on 1 and on 2 workers; then a set of
+    # four such files (copies, 512 MB) with read_records' default partitioning (a partition
+    # per file of up to 128 MiB), as the worked example in docs/python.md converts a file set
     from distributed import Client, LocalCluster
     outdir = "/dev/shm" if os.path.isdir("/dev/shm") else DATA
+    fileset = os.path.join(DATA, "set")
+    os.makedirs(fileset, exist_ok=True)
+    for i in range(NSET):
+        copy = os.path.join(fileset, f"part{i}.bin")
+        if not os.path.exists(copy) or os.path.getsize(copy) != os.path.getsize(fixed):
+            shutil.copyfile(fixed, copy)
+    jobs = [("", lambda: unstruct.dask.read_records(fixed, d, shard_bytes=16 << 20), NFIXED),
+            (f", {NSET} files", lambda: unstruct.dask.read_records(os.path.join(fileset, "*.bin"), d),
+             NSET * NFIXED)]
     for workers in (1, 2):
         # one core per worker: one task thread, and Arrow's own thread pool (which
         # to_pandas and the Parquet writer use) of one thread, as a cluster sized per core
@@ -143,18 +156,18 @@ def main():
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           env={"OMP_NUM_THREADS": "1"},
                           dashboard_address=":0", silence_logs=40) as cluster, Client(cluster):
-            def convert():
-                out = tempfile.mkdtemp(prefix="unstruct-bench-parquet-", dir=outdir)
-                try:
-                    unstruct.dask.read_records(fixed, d, shard_bytes=16 << 20).to_parquet(
-                        out, write_index=False)
-                    return len(glob.glob(os.path.join(out, "*.parquet")))
-                finally:
-                    shutil.rmtree(out, ignore_errors=True)
-            convert()  # warm up: workers import the package
-            td, parts = timed(convert, runs=3)
-            rows.append((f"Dask to_parquet, {workers} worker{'s' if workers > 1 else ''}",
-                         td, NFIXED))
+            for label, frame, nrec in jobs:
+                def convert():
+                    out = tempfile.mkdtemp(prefix="unstruct-bench-parquet-", dir=outdir)
+                    try:
+                        frame().to_parquet(out, write_index=False)
+                        return len(glob.glob(os.path.join(out, "*.parquet")))
+                    finally:
+                        shutil.rmtree(out, ignore_errors=True)
+                convert()  # warm up: workers import the package
+                td, parts = timed(convert, runs=3)
+                rows.append((f"Dask to_parquet{label}, {workers} worker{'s' if workers > 1 else ''}",
+                             td, nrec))
 
     base = {name: n / t for name, t, n in rows}
     np_rate = base["numpy.memmap + pyarrow"]
@@ -168,10 +181,12 @@ def main():
         print(f"{name:44} {t:8.3f}s {rate / 1e6:8.2f} M/s {rate / np_rate:8.2f}x {vk}")
     print(f"variable-size records ({NVAR:,}): shards pass {tvs:.3f}s, to_arrow 1 thread "
           f"{tva:.3f}s ({NVAR / tva / 1e6:.2f} M rec/s): the pass takes {tvs / tva:.2f}x a decode")
-    d1 = base.get("Dask to_parquet, 1 worker")
-    d2 = base.get("Dask to_parquet, 2 workers")
-    if d1 and d2:
-        print(f"Dask: 2 workers / 1 worker = {d2 / d1:.2f}x; per core {d2 / 2 / 1e6:.2f} M rec/s")
+    for label in ("", f", {NSET} files"):
+        d1 = base.get(f"Dask to_parquet{label}, 1 worker")
+        d2 = base.get(f"Dask to_parquet{label}, 2 workers")
+        if d1 and d2:
+            print(f"Dask{label or ', 1 file'}: 2 workers / 1 worker = {d2 / d1:.2f}x; "
+                  f"per core {d2 / 2 / 1e6:.2f} M rec/s")
 
 
 if __name__ == "__main__":
