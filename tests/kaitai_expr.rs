@@ -168,11 +168,11 @@ fn deep_but_legitimate_nesting() {
     assert_eq!(v["value"], 624_485);
 
     // a long left-associative chain is not nesting
-    let chain = vec!["b1"; 40].join(" +\n      ");
+    let chain = vec!["b1"; 127].join(" +\n      ");
     let spec = format!(
         "meta:\n  id: t\nseq:\n  - id: b1\n    type: u1\ninstances:\n  sum:\n    value: >\n      {chain}\n"
     );
-    assert_eq!(ksy(&spec, b"\x03")["sum"], 120);
+    assert_eq!(ksy(&spec, b"\x03")["sum"], 381);
 
     // real nesting still has a limit, reported as an error
     let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
@@ -299,4 +299,13 @@ instances:
         "meta:\n  id: t\nseq:\n  - id: a\n    type: str\n    size: 1\n    encoding: no-such-encoding\n",
     );
     assert!(e.contains("encoding `no-such-encoding`"), "{e}");
+}
+
+/// The `.struct` language's longest chain (128 operands) is checked by a loop too: it
+/// compiles and decodes on a test thread's stack. 128 × 3 = 384.
+#[test]
+fn a_long_chain_in_the_struct_language() {
+    let chain = vec!["b"; 128].join(" + ");
+    let v = decode(&format!("struct t {{\n b: u8\n s: = {chain}\n}}"), &[3]);
+    assert_eq!(v["s"], 384);
 }

@@ -1381,7 +1381,24 @@ impl<'a> Lowerer<'a> {
                 ))
             }
             K::Unary(op, x) => mk(ExprKind::Unary(*op, bx(x)?)),
-            K::Binary(op, a, b) => mk(ExprKind::Binary(*op, bx(a)?, bx(b)?)),
+            K::Binary(..) => {
+                // a left-associative chain (`a + b + c + …`) by a loop, not by recursion
+                let mut spine = Vec::new();
+                let mut cur = e;
+                while let K::Binary(op, a, b) = &cur.kind {
+                    spine.push((cur, *op, &**b));
+                    cur = a;
+                }
+                let mut acc = self.expr(cur, base, s)?;
+                for (node, op, b) in spine.into_iter().rev() {
+                    let rhs = self.expr(b, base, s)?;
+                    acc = Expr {
+                        kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
+                        span: span(src_len, base + node.start, base + node.end),
+                    };
+                }
+                acc
+            }
             K::Cond(c, a, b) => mk(ExprKind::Cond(bx(c)?, bx(a)?, bx(b)?)),
         })
     }

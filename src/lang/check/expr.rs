@@ -167,12 +167,7 @@ impl Checker<'_> {
                 };
                 (PExpr::Unary(*op, aid), ty)
             }
-            ExprKind::Binary(op, a, b) => {
-                let (aid, at) = self.expr(a, scope)?;
-                let (bid, bt) = self.expr(b, scope)?;
-                let ty = self.binary_ty(*op, e, (a, &at), (b, &bt))?;
-                (PExpr::Binary(*op, aid, bid), ty)
-            }
+            ExprKind::Binary(..) => return self.binary_chain(e, scope),
             ExprKind::Cond(c, a, b) => {
                 let cid = self.cond_expr(c, scope)?;
                 let (aid, at) = self.expr(a, scope)?;
@@ -309,6 +304,24 @@ impl Checker<'_> {
             }
         };
         Ok((self.push(pe), ty))
+    }
+
+    /// A binary operator and the operators on its left (`a + b + c + …` is a chain of
+    /// left operands): checked by a loop, so a long chain costs no stack.
+    fn binary_chain(&mut self, e: &Expr, scope: &Scope) -> CResult<(ExprId, Ty)> {
+        let mut spine = Vec::new();
+        let mut cur = e;
+        while let ExprKind::Binary(op, a, b) = &cur.kind {
+            spine.push((cur, *op, &**a, &**b));
+            cur = a;
+        }
+        let (mut id, mut ty) = self.expr(cur, scope)?;
+        for (node, op, a, b) in spine.into_iter().rev() {
+            let (bid, bt) = self.expr(b, scope)?;
+            ty = self.binary_ty(op, node, (a, &ty), (b, &bt))?;
+            id = self.push(PExpr::Binary(op, id, bid));
+        }
+        Ok((id, ty))
     }
 
     pub(super) fn binary_ty(
