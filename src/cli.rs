@@ -733,8 +733,14 @@ pub fn build_job(mut a: DecodeArgs) -> Result<Job> {
             a.records = Some(String::new());
         }
         let records = match a.records.as_deref() {
-            None => None,
-            Some("") => Some(plan.root),
+            None | Some("") => {
+                // a root that takes parameters loads (for check, layout, translate), but
+                // nothing passes them here
+                if let Some(why) = unstruct::plan::params_needed(&plan, plan.root) {
+                    return Err(usage(format!("cannot decode with this root: {why}")));
+                }
+                a.records.as_deref().map(|_| plan.root)
+            }
             Some(name) => match plan.struct_by_name(name) {
                 Some(id) if plan.structs[id as usize].params == 0 => Some(id),
                 Some(_) => {

@@ -137,6 +137,27 @@ pub enum EndianPlan {
     Match(ExprId, Vec<(Vec<PatPlan>, ByteOrder)>),
 }
 
+/// Why struct `sid` cannot be decoded as the root (or a record): the parameters it takes,
+/// which nothing passes there.
+pub fn params_needed(plan: &Plan, sid: StructId) -> Option<String> {
+    let s = plan.structs.get(sid as usize)?;
+    if s.params == 0 {
+        return None;
+    }
+    let names: Vec<String> = s
+        .lookup
+        .iter()
+        .filter(|(_, l)| matches!(l, Lookup::Slot(i) if *i < s.params))
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
+    Some(format!(
+        "the struct `{}` takes parameters ({}), which nothing passes when it is decoded on its \
+         own; decode a struct that passes them, or choose another root (`--root NAME`)",
+        s.name,
+        names.join(", ")
+    ))
+}
+
 #[derive(Clone, Debug)]
 pub struct StructPlan {
     pub name: String,

@@ -169,3 +169,61 @@ types:
         json!({"data": "09090909020501ee", "footer": {"op": 2, "len_body": 0x105}, "ofs_footer": 4})
     );
 }
+
+#[test]
+fn a_top_type_with_parameters_loads_and_is_decoded_with_arguments() {
+    let dir = std::env::temp_dir().join(format!("unstruct-ksy-params-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let body = "
+meta: {id: body}
+params:
+  - id: len_x
+    type: u1
+seq:
+  - id: x
+    size: len_x
+";
+    std::fs::write(dir.join("body.ksy"), body).expect("write body.ksy");
+    // on its own it loads, and decoding it as the root says what it needs
+    let plan = compile(body);
+    let mut sink = TreeSink::default();
+    let err = decode_document(&plan, Input::whole(&[1, 2]), Options::default(), &mut sink)
+        .map(|_| ())
+        .expect_err("no arguments");
+    assert!(
+        err.to_string().contains("takes parameters (`len_x`)"),
+        "{err}"
+    );
+    // imported, it gets its argument: n = 2, then x of 2 bytes
+    let main = "
+meta: {id: top, imports: [body]}
+seq:
+  - id: n
+    type: u1
+  - id: b
+    type: body(n)
+";
+    let plan = unstruct::ksy::compile(
+        unstruct::lang::Source {
+            name: "top.ksy".into(),
+            text: main.into(),
+            dir: Some(dir.clone()),
+        },
+        None,
+        std::slice::from_ref(&dir),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut sink = TreeSink::default();
+    decode_document(
+        &plan,
+        Input::whole(&[2, 0xab, 0xcd]),
+        Options::default(),
+        &mut sink,
+    )
+    .expect("decodes");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        sink.values.pop().expect("one document"),
+        json!({"n": 2, "b": {"len_x": 2, "x": "abcd"}})
+    );
+}

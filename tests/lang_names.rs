@@ -26,3 +26,13 @@ fn a_field_named_in_its_own_valid_is_the_value_checked() {
     data_err(desc, &[4, 0x10, 0]);
     data_err(desc, &[3, 0x11, 0]);
 }
+
+#[test]
+fn a_parameter_read_from_outside() {
+    // `r.k` is the argument r was decoded with: n (2)
+    let desc = "struct t { n: u8; r: r(n); m: = r.k }\nstruct r(k) { x: u8[k] }";
+    assert_eq!(
+        decode(desc, &[2, 5, 6]),
+        json!({"n": 2, "r": {"x": [5, 6]}, "m": 2})
+    );
+}

@@ -276,7 +276,8 @@ fn names_are_trimmed_and_struct_only_flags_rejected() {
     }
 }
 
-/// `--root NAME` of a struct with parameters decoded and then failed with "`n` is absent".
+/// `--root NAME` of a struct with parameters decoded and then failed with "`n` is absent";
+/// now it is rejected before decoding, naming the parameters.
 #[test]
 fn root_with_parameters_is_rejected_before_decoding() {
     let d = dir("root");
@@ -289,10 +290,10 @@ fn root_with_parameters_is_rejected_before_decoding() {
     let (code, out, err) = run(&["-f", s(&desc), "--root", "r", s(&input)], None);
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
-    assert!(
-        err.contains("takes parameters, which --root cannot give"),
-        "{err}"
-    );
+    assert!(err.contains("takes parameters (`n`)"), "{err}");
+    // the descriptor itself is fine
+    let (code, _, err) = run(&["check", s(&desc)], None);
+    assert_eq!(code, 0, "{err}");
     let (code, out, err) = run(&["-f", s(&desc), "--records", "r", s(&input)], None);
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");

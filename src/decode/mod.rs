@@ -284,6 +284,9 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         self.depth = 0;
         self.order = self.plan.endian.unwrap_or(ByteOrder::Little);
         let name = &self.plan.structs[sid as usize].name;
+        if let Some(why) = crate::plan::params_needed(self.plan, sid) {
+            return Err(self.finish_err(self.err(DataErrorKind::Type(why)).in_field(name)));
+        }
         self.decode_struct(sid, &[], false, true)
             .map_err(|e| self.finish_err(e.in_field(name)))?;
         self.align_bits();

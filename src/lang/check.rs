@@ -336,29 +336,6 @@ pub fn check(sources: &[Source], files: &[Vec<Item>], root: Option<&str>) -> CRe
         },
     };
     c.plan.root = root_id;
-    if c.plan.structs[root_id as usize].params > 0 {
-        let span = c.structs[root_id as usize].1.name.span;
-        let mut e = c.err(
-            span,
-            "the root struct cannot take parameters (choose another with `root NAME`)".into(),
-        );
-        if let Some(name) = root {
-            // `--root NAME` on the command line: nothing passes its arguments
-            e = DescriptorError {
-                file: "<command line>".into(),
-                source: format!("--root {name}"),
-                start: 7,
-                end: 7 + name.len(),
-                message: format!(
-                    "the root struct `{name}` takes parameters, which --root cannot give"
-                ),
-                help: Some(format!(
-                    "decode a struct that passes them, with a field such as `x: {name}(…)`"
-                )),
-            };
-        }
-        return Err(e);
-    }
     for i in 0..c.plan.structs.len() {
         let mut visiting = vec![false; c.plan.structs.len()];
         let size = static_struct_size(&c.plan, i as StructId, &mut visiting);

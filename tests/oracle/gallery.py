@@ -27,6 +27,8 @@ from run_all import SAMPLES, run as run_oracle  # noqa: E402
 GALLERY = {
     'tone.wav': 'media/wav.ksy', 'stereo_list.wav': 'media/wav.ksy', 'odd.wav': 'media/wav.ksy',
     'float.wav': 'media/wav.ksy', 'extensible.wav': 'media/wav.ksy', 'rifx.wav': 'media/wav.ksy',
+    'tiny.bmp': 'image/bmp.ksy', 'pal8.bmp': 'image/bmp.ksy', 'v5.bmp': 'image/bmp.ksy',
+    'core.bmp': 'image/bmp.ksy', 'rle8.bmp': 'image/bmp.ksy',
     'tiny.png': 'image/png.ksy', 'gray.png': 'image/png.ksy', 'pal_trns.png': 'image/png.ksy',
     'tiny.gif': 'image/gif.ksy', 'anim.gif': 'image/gif.ksy',
     'hello.gz': 'archive/gzip.ksy', 'noname.gz': 'archive/gzip.ksy', 'comment.gz': 'archive/gzip.ksy',
@@ -157,6 +159,37 @@ def check_gzip(c, u, o):
     c.eq('compressed', hexlen(u['body']), o['compressed_size'])
 
 
+BMP_COMPRESSION = {'rgb': 0, 'rle8': 1, 'rle4': 2, 'bitfields': 3}
+
+
+def check_bmp(c, u, o):
+    f, d = u['file_hdr'], u['dib_info']
+    h = d['header']
+    c.eq('file_size', f['len_file'], o['file_size'])
+    c.eq('pixel_offset', f['ofs_bitmap'], o['pixel_offset'])
+    c.eq('header_size', d['len_header'], o['header_size'])
+    for k, g in (('image_width', 'width'), ('image_height', 'height'), ('num_planes', 'planes'),
+                 ('bits_per_pixel', 'bit_count')):
+        c.eq(k, h[k], o[g])
+    x = h.get('bitmap_info_ext')
+    if 'compression' in o:
+        c.eq('compression', BMP_COMPRESSION.get(x['compression'], x['compression']), o['compression'])
+        for k, g in (('len_image', 'image_size'), ('x_resolution', 'x_pels_per_meter'),
+                     ('y_resolution', 'y_pels_per_meter'), ('num_colors_used', 'colors_used'),
+                     ('num_colors_important', 'colors_important')):
+            c.eq(k, x[k], o[g])
+    if 'red_mask' in o:
+        for k in ('red', 'green', 'blue', 'alpha'):
+            c.eq(k + '_mask', d['color_mask_' + k], o[k + '_mask'])
+    if 'cs_type' in o:
+        v4 = h['bitmap_v4_ext']
+        c.eq('cs_type', {'s_rgb': 0x73524742}.get(v4['color_space_type'], v4['color_space_type']), o['cs_type'])
+        v5 = h['bitmap_v5_ext']
+        c.eq('intent', {'images': 4}.get(v5['intent'], v5['intent']), o['intent'])
+        c.eq('profile', (v5['ofs_profile'], v5['len_profile']), (o['profile_data'], o['profile_size']))
+    c.eq('palette', len(d['color_table']['colors']) if 'color_table' in d else 0, o['palette_entries'])
+
+
 PNG_COLOR = {'greyscale': 0, 'truecolor': 2, 'indexed': 3, 'greyscale_alpha': 4, 'truecolor_alpha': 6}
 
 
@@ -277,7 +310,7 @@ def check_elf(c, u, o):
            w['sh_info'], w['sh_addralign']) for w in o['sections']])
 
 
-CHECKS = {'media/wav.ksy': check_wav, 'image/png.ksy': check_png, 'image/gif.ksy': check_gif, 'archive/gzip.ksy': check_gzip,
+CHECKS = {'media/wav.ksy': check_wav, 'image/bmp.ksy': check_bmp, 'image/png.ksy': check_png, 'image/gif.ksy': check_gif, 'archive/gzip.ksy': check_gzip,
           'archive/zip.ksy': check_zip, 'network/pcap.ksy': check_pcap, 'database/sqlite3.ksy': check_sqlite,
           'executable/elf.ksy': check_elf}
 
