@@ -6,7 +6,7 @@ Dask cluster with unstruct.dask.read_records, and says how fast it went.
     python3 examples/dask_to_parquet.py 'DIR/*.bin' OUT.parquet --scheduler tcp://host:8786
 
 Without --scheduler it starts a LocalCluster of N worker processes (default 2) with one thread
-each. The records are examples/rec.struct's ('<IhHd12sI'); see docs/python.md.
+each (and an Arrow thread pool of one). The records are examples/rec.struct's ('<IhHd12sI'); see docs/python.md.
 """
 import argparse
 import glob
@@ -33,8 +33,10 @@ def main():
     if a.scheduler:
         client, cluster = Client(a.scheduler), None
     else:
+        # one core per worker: one task thread, and Arrow's thread pool (pandas conversion,
+        # Parquet encoding) of one thread, as a cluster sized per core runs
         cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+                               env={"OMP_NUM_THREADS": "1"}, dashboard_address=":0")
         client = Client(cluster)
     cores = sum(client.nthreads().values())
 
