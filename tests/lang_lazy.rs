@@ -158,3 +158,14 @@ fn a_lazy_field_of_its_own_struct_at_its_own_place_is_left_out_inside_itself() {
     let e = data_err(d, &[0x50, 0x41, 0x43]);
     assert!(e.to_string().contains("would contain itself"), "{e}");
 }
+
+#[test]
+fn a_lazy_field_reads_its_own_struct_through_root() {
+    // `root.hdr` while hdr is decoded: the hdr so far (n = 5), as Kaitai reads an instance
+    // once the struct is there; 5 + 1 = 6
+    let v = decode(
+        "struct t { hdr: hdr }\nstruct hdr { n: u8\n m: = root.hdr.n + 1 lazy }",
+        &[5],
+    );
+    assert_eq!(v, json!({"hdr": {"n": 5, "m": 6}}));
+}

@@ -303,6 +303,7 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         match sp.find(name) {
             Some(Lookup::Slot(s)) => match self.st.arena[(frame + s) as usize] {
                 Value::Lazy(fi) => self.force_lazy(frame, sid, fi),
+                Value::Absent => Ok(self.in_progress(frame, sid, s).unwrap_or(Value::Absent)),
                 v => Ok(v),
             },
             Some(Lookup::Embedded(s)) => {
@@ -314,6 +315,25 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
             }
             None => Err(self.err(DataErrorKind::Absent(format!("{}.{name}", sp.name)))),
         }
+    }
+
+    /// The struct that slot `s` of struct `sid` (at `frame`) is being decoded into, when it
+    /// is the only field of that struct's type: `root.header` named by a lazy field of the
+    /// header itself, decoded at its place, reads the header's fields decoded so far (Kaitai
+    /// reads instances once the whole struct is there).
+    #[cold]
+    fn in_progress(&self, frame: u32, sid: StructId, s: u32) -> Option<Value> {
+        let frames = &self.st.frames;
+        let i = frames.iter().rposition(|&f| f == (frame, sid))?;
+        let (cframe, csid) = *frames.get(i + 1)?;
+        let of_child = |f: &crate::plan::FieldPlan| matches!(f.spec.ty, crate::plan::TypePlan::Struct { id, .. } if id == csid);
+        let fields = &self.plan.structs[sid as usize].fields;
+        let mut it = fields.iter().filter(|f| of_child(f));
+        let only = it.next().filter(|_| it.next().is_none())?;
+        (only.slot == Some(s)).then_some(Value::Struct {
+            frame: cframe,
+            sid: csid,
+        })
     }
 
     /// The name of slot `s` of the current struct (for error messages).

@@ -303,6 +303,7 @@ def check_elf(c, u, o):
     c.eq('e_flags', int(h['flags'], 16) if isinstance(h['flags'], str) else h['flags'],
          o['e_flags'] if u['endian'] == 'be' else int.from_bytes(o['e_flags'].to_bytes(4, 'big'), 'little'))
     c.eq('program headers', len(h.get('program_headers', [])), o['e_phnum'])
+    c.eq('section names', [s.get('name') for s in h['section_headers']], [w['name'] for w in o['sections']])
     c.eq('sections', [(SH_TYPE.get(s['type'], s['type']), s['addr'], s['ofs_body'], s['len_body'], s['entry_size'],
                        s['flags'], s['linked_section_idx'], s['info'], s['align'])
                       for s in h['section_headers']],
