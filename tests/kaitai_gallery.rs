@@ -71,8 +71,8 @@ fn gallery_specs_load() {
     specs(&dir, &dir, &mut all);
     all.sort();
     assert!(!all.is_empty(), "no .ksy under {}", dir.display());
-    let mut failing = Vec::new(); // (spec, first line of the error)
-    for spec in &all {
+    // (spec, first line of the error), one process per spec, on every core
+    let check = |spec: &String| -> Option<(String, String)> {
         let out = Command::new(env!("CARGO_BIN_EXE_unstruct"))
             .arg("check")
             .arg("-I")
@@ -81,15 +81,31 @@ fn gallery_specs_load() {
             .current_dir(&dir)
             .output()
             .expect("run unstruct");
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let first = err.lines().next().unwrap_or("").trim();
-            let first = first.strip_prefix("unstruct: error: ").unwrap_or(first);
-            // an imported spec is named by its path: keep it relative to the gallery
-            let first = first.replace(&format!("{}/", dir.display()), "");
-            failing.push((spec.clone(), first));
+        if out.status.success() {
+            return None;
         }
-    }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or("").trim();
+        let first = first.strip_prefix("unstruct: error: ").unwrap_or(first);
+        // an imported spec is named by its path: keep it relative to the gallery
+        Some((
+            spec.clone(),
+            first.replace(&format!("{}/", dir.display()), ""),
+        ))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = all.len().div_ceil(threads);
+    let mut failing: Vec<(String, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = all
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().filter_map(check).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a checking thread panicked"))
+            .collect()
+    });
+    failing.sort();
     let loaded = all.len() - failing.len();
     let _ = writeln!(
         std::io::stderr(),
