@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Recreates the seed corpora in fuzz/corpus/<target>/ from the repository's own files:
-# samples/*, formats/*.struct, the descriptors in tests/lang.rs, and a few struct format
+# samples/*, formats/*.struct, the descriptors in tests/lang*.rs, and a few struct format
 # strings. fuzz/corpus/ is git-ignored; libFuzzer adds what it finds to these directories.
 # Usage: fuzz/seed.sh            (safe to rerun: seeds are overwritten, finds are kept)
 set -euo pipefail
@@ -27,14 +27,14 @@ format_of() { # sample file name -> bundled format name (empty: none)
   esac
 }
 
-# descriptor: every bundled format and every descriptor written in tests/lang.rs
+# descriptor: every bundled format and every descriptor written in tests/lang*.rs
 for f in "$root"/formats/*.struct; do
   cp "$f" "$corpus/descriptor/fmt-$(basename "$f")"
 done
-python3 - "$root/tests/lang.rs" "$corpus/descriptor" <<'PY'
+python3 - "$corpus/descriptor" "$root"/tests/lang*.rs <<'PY'
 import re, sys, pathlib
-src = pathlib.Path(sys.argv[1]).read_text()
-out = pathlib.Path(sys.argv[2])
+out = pathlib.Path(sys.argv[1])
+src = "\n".join(pathlib.Path(p).read_text() for p in sorted(sys.argv[2:]))
 n = 0
 raw = [m.group(1) for m in re.finditer(r'r#"(.*?)"#', src, re.S)]
 plain = [
@@ -45,7 +45,7 @@ for text in raw + plain:
     if re.search(r'\b(struct|enum|flags)\b', text):
         (out / f"lang-{n:03}.struct").write_text(text)
         n += 1
-print(f"descriptor: {n} descriptors from tests/lang.rs")
+print(f"descriptor: {n} descriptors from tests/lang*.rs")
 PY
 
 # formats: one byte picking the format, then a sample of that format
@@ -65,7 +65,7 @@ for s in "$root"/samples/*; do
   { cat "$root/formats/$name.struct"; printf '\xff'; cat "$s"; } \
     > "$corpus/descriptor_data/$(basename "$s")"
 done
-# the descriptors of tests/lang.rs over a few bytes
+# the descriptors of tests/lang*.rs over a few bytes
 for d in "$corpus"/descriptor/lang-*.struct; do
   { cat "$d"; printf '\xff\x01\x02\x03\x04\x05\x06\x07\x08ABCD\x00'; } \
     > "$corpus/descriptor_data/$(basename "$d" .struct)"

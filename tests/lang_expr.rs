@@ -1,15 +1,17 @@
-//! The expression language beyond integers: floats, floored integer division, text and
-//! byte-string operations (concatenation, ordering, slices, `str`, `reverse`, `len` in
-//! characters), `min`/`max` over arrays, arrays emitted in full. Expected values are computed
-//! by CPython in the test (the same expression in Python's own syntax) or stated with the
-//! arithmetic shown.
+//! The expression language: floats, floored integer division, text and byte-string
+//! operations (concatenation, ordering, slices, `str`, `reverse`, `len` in characters),
+//! `min`/`max` over arrays, arrays emitted in full; and the integer operators (C precedence,
+//! short-circuit, checked arithmetic, shifts), number and character literals, `sum`. Expected
+//! values are computed by CPython in the test (the same expression in Python's own syntax)
+//! or stated with the arithmetic shown.
 
 #[path = "common/descriptor.rs"]
 mod descriptor;
 
-use descriptor::{data_err, decode, desc_err};
+use descriptor::{assert_desc_err, data_err, decode, desc_err, desc_error};
 use serde_json::{Value, json};
 use std::process::Command;
+use unstruct::error::DataErrorKind;
 
 /// Evaluates Python expressions (one per entry) with CPython and returns their JSON values;
 /// None (with a note) when python3 is missing, unless UNSTRUCT_REQUIRE_ORACLES is set.
@@ -397,4 +399,213 @@ fn int_of_a_boolean_and_an_enum() {
     assert_eq!(v["i"], json!(7));
     assert_eq!(v["t"], json!(1));
     assert_eq!(v["f"], json!(0));
+}
+
+// ------------------------------------------------------------------ integer operators and literals
+
+#[test]
+fn operator_precedence_like_c() {
+    let d = "
+struct t {
+    a: = 1 + 2 * 3
+    b: = 6 | 3 & 5
+    c: = 1 << 2 + 1
+    d: = 1 + 2 == 3
+    e: = 2 ^ 3 | 4
+    f: = 1 | 2 ^ 3
+    g: = 1 == 1 || 0 && 0
+    h: = 10 - 3 - 2
+    i: = 100 / 10 / 5
+    j: = -2 * 3
+    k: = 1 << 3 > 4
+    l: = 7 & 3 == 3
+    m: = (1 + 2) * 3
+    n: = 2 * 3 % 4
+    o: = 5 > 3 == 1 < 2
+    p: = 256 >> 2 >> 1
+    q: = 1 + 2 < 4 && 2 | 1 == 3
+}
+";
+    assert_eq!(
+        decode(d, &[]),
+        json!({
+            "a": 7, "b": 7, "c": 8, "d": true, "e": 5, "f": 1, "g": true, "h": 5, "i": 2,
+            "j": -6, "k": true, "l": 1, "m": 9, "n": 2, "o": true, "p": 32, "q": true
+        })
+    );
+}
+
+#[test]
+fn unary_logical_and_conditional_operators() {
+    let d = "
+struct t {
+    x: u8
+    a: = !0
+    b: = !x
+    c: = ~0
+    d: = -x
+    e: = -7 / 2     # floored, as Python's -7 // 2 == -4
+    f: = -7 % 2     # the divisor's sign, as Python's -7 % 2 == 1
+    g: = x ? 10 : 20
+    h: = 0 ? 1 : 0 ? 2 : 3
+    i: = x > 1 && x < 5
+    j: = x == 0 || x == 3
+    k: = !(x == 3)
+    l: = x != 3
+    m: = x >= 3 && x <= 3
+    n: = ~x & 0xff
+    o: = x ^ 1
+}
+";
+    assert_eq!(
+        decode(d, &[3]),
+        json!({
+            "x": 3, "a": true, "b": false, "c": -1, "d": -3, "e": -4, "f": 1, "g": 10, "h": 3,
+            "i": true, "j": true, "k": false, "l": false, "m": true, "n": 252, "o": 2
+        })
+    );
+}
+
+#[test]
+fn short_circuit_operators() {
+    // the right-hand sides would fail (division by zero, absent field) if evaluated
+    let d = "
+struct t {
+    z: u8
+    opt: u8 if z
+    a: = z == 0 || 1 / z
+    b: = z != 0 && 1 / z
+    c: = z == 0 ? 7 : 1 / z
+    d: = 5 ?? 1 / z
+    e: = opt ?? 9
+}
+";
+    assert_eq!(
+        decode(d, &[0]),
+        json!({"z": 0, "a": true, "b": false, "c": 7, "d": 5, "e": 9})
+    );
+}
+
+#[test]
+fn checked_arithmetic_overflow() {
+    let e = data_err(
+        "struct t { x: = 0xffffffffffffffff * 0xffffffffffffffff * 2 }",
+        &[],
+    );
+    assert!(matches!(e.kind, DataErrorKind::Overflow { op: "*" }), "{e}");
+    assert_eq!(e.path_string(), "t.x");
+    // the same from data
+    let d = "struct t { a: u64; b: = a * a * a }";
+    let e = data_err(d, &u64::MAX.to_le_bytes());
+    assert!(matches!(e.kind, DataErrorKind::Overflow { .. }), "{e}");
+    // i128 is wider than u64: u64::MAX * 2 = 36893488147419103230 fits
+    let d = "struct t { a: u64; b: = a * 2 > 0xffffffffffffffff; c: = a * 2 - a }";
+    let v = decode(d, &u64::MAX.to_le_bytes());
+    assert_eq!(v["b"], json!(true));
+    assert_eq!(v["c"], json!(18446744073709551615u64));
+    // (2^64 - 1)^2 > 2^127 - 1: does not fit
+    let e = data_err("struct t { a: u64; b: = a * a }", &u64::MAX.to_le_bytes());
+    assert!(matches!(e.kind, DataErrorKind::Overflow { op: "*" }), "{e}");
+}
+
+#[test]
+fn division_by_zero_and_bad_shifts() {
+    let e = data_err("struct t { x: u8; y: = 10 / x }", &[0]);
+    assert_eq!(e.kind, DataErrorKind::DivByZero);
+    assert_eq!(e.path_string(), "t.y");
+    let e = data_err("struct t { x: u8; y: = 10 % x }", &[0]);
+    assert_eq!(e.kind, DataErrorKind::DivByZero);
+    let e = data_err("struct t { x: u8; y: = 1 << x }", &[64]);
+    assert_eq!(e.kind, DataErrorKind::BadShift(64));
+    let e = data_err("struct t { x: u8; y: = 1 >> x }", &[200]);
+    assert_eq!(e.kind, DataErrorKind::BadShift(200));
+    let e = data_err("struct t { x: i8; y: = 1 << x }", &[0xff]);
+    assert_eq!(e.kind, DataErrorKind::BadShift(-1));
+    // 63 is allowed, and the result is exact in i128
+    assert_eq!(
+        decode("struct t { x: u8; y: = 1 << x }", &[63])["y"],
+        json!(9223372036854775808u64)
+    );
+    assert_eq!(decode("struct t { y: = -256 >> 4 }", &[])["y"], json!(-16));
+}
+
+#[test]
+fn shift_left_is_checked_in_i128() {
+    // 4 << 63 = 2^65: fits in i128, like 4 * 2^63
+    let d = "struct t { a: = (4 << 63) == 4 * 0x8000000000000000; b: = (3 << 62) >> 62 }";
+    assert_eq!(decode(d, &[]), json!({"a": true, "b": 3}));
+    // a shift that loses bits of an i128 is an overflow
+    let d = "struct t { a: = (0xffffffffffffffff << 63) << 63 }";
+    assert!(matches!(
+        data_err(d, &[]).kind,
+        DataErrorKind::Overflow { op: "<<" }
+    ));
+}
+
+#[test]
+fn keyword_after_a_complete_operand_ends_the_expression() {
+    // `size size`: the modifier `size` applied to the field named `size`
+    let d = "struct t { size: u8; body: bytes[..] size size; after: u8 }";
+    assert_eq!(
+        decode(d, &[2, 0xaa, 0xbb, 9]),
+        json!({"size": 2, "body": "aabb", "after": 9})
+    );
+    // the same with other keywords as names
+    let d = "struct t { at: u8; if: u8; valid: u8; x: u8 at at if if valid _ == valid; y: u8 }";
+    assert_eq!(
+        decode(d, &[4, 1, 7, 0xee, 7]),
+        json!({"at": 4, "if": 1, "valid": 7, "x": 7, "y": 0xee})
+    );
+    // an expression ending in an operator continues on the next line
+    let d = "struct t { a: u8; b: = a +\n   1 }";
+    assert_eq!(decode(d, &[1]), json!({"a": 1, "b": 2}));
+}
+
+#[test]
+fn number_literal_forms() {
+    let d = "struct t { a: = 0x1F; b: = 0b101; c: = 0o17; d: = 1_000; e: = 0xffff_ffff_ffff_ffff }";
+    assert_eq!(
+        decode(d, &[]),
+        json!({"a": 31, "b": 5, "c": 15, "d": 1000, "e": 18446744073709551615u64})
+    );
+    assert_desc_err(
+        "struct t {\n    a: = 0x1g\n}\n",
+        "invalid digit `g`",
+        (2, 10),
+    );
+    assert_desc_err(
+        "struct t {\n    a: = 0x10000000000000000\n}\n",
+        "number too large",
+        (2, 10),
+    );
+}
+
+#[test]
+fn sum_of_bytes() {
+    // tar-style checksum: the sum of the header bytes
+    let desc = "struct t {\n  data: bytes[4]\n  total: = sum(data)\n  ok: = sum(data) == 10\n}\n";
+    assert_eq!(
+        decode(desc, &[1, 2, 3, 4]),
+        json!({"data": "01020304", "total": 10, "ok": true})
+    );
+    let e = desc_error("struct t {\n  a: u8\n  s: = sum(a)\n}\n");
+    assert!(e.message.contains("argument 1 of `sum`"), "{e}");
+}
+
+#[test]
+fn character_literals_in_expressions_and_patterns() {
+    let d = r"struct t {
+    k: u8 valid _ == 'P' || _ == '\x89'
+    c: u8
+    v: match c { 'a'..='z' => = 1, '\n' => = 2, '\'' => = 3, _ => = 0 }
+}";
+    assert_eq!(decode(d, b"Pq"), json!({"k": 80, "c": 113, "v": 1}));
+    assert_eq!(decode(d, b"P\n"), json!({"k": 80, "c": 10, "v": 2}));
+    assert_eq!(decode(d, b"P'"), json!({"k": 80, "c": 39, "v": 3}));
+    assert_eq!(decode(d, b"\x89Z"), json!({"k": 137, "c": 90, "v": 0}));
+    assert_desc_err(
+        "struct t { x: u8 valid _ == 'ab' }",
+        "one ASCII character",
+        (1, 29),
+    );
 }
