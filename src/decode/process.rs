@@ -39,6 +39,16 @@ pub(super) struct Detached {
 }
 
 impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
+    /// The options of a decoder over processed bytes: what is left of this decode's value
+    /// budget and nesting depth.
+    fn sub_options(&self) -> Options {
+        Options {
+            max_values: Some(self.budget_limit.saturating_sub(self.budget)),
+            max_depth: self.opts.max_depth.saturating_sub(self.depth),
+            ..self.opts
+        }
+    }
+
     /// Transforms the rest of the current region with `p` and decodes `ty` from the result;
     /// the cursor moves to the end of the region.
     pub(super) fn decode_processed(
@@ -52,21 +62,12 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
         let start = self.pos;
         let buf = self.process_bytes(p, start, self.end.max(start))?;
         self.pos = self.end.max(start);
-        let opts = Options {
-            max_values: Some(self.budget_limit.saturating_sub(self.budget)),
-            max_depth: self.opts.max_depth.saturating_sub(self.depth),
-            ..self.opts
-        };
+        let opts = self.sub_options();
         let mut st = Scratch::default();
         st.index.clone_from(&self.st.index);
         let mut sub = Decoder::new(
             self.plan,
-            Input {
-                data: &buf,
-                base: 0,
-                total: Some(buf.len() as u64),
-                progress: None,
-            },
+            Input::whole(&buf),
             opts,
             &mut *self.sink,
             &mut st,
@@ -153,20 +154,11 @@ impl<'a, 'p, 's, S: Sink> Decoder<'a, 'p, 's, S> {
                 _ => Value::Absent,
             })
             .collect();
-        let opts = Options {
-            max_values: Some(self.budget_limit.saturating_sub(self.budget)),
-            max_depth: self.opts.max_depth.saturating_sub(self.depth),
-            ..self.opts
-        };
+        let opts = self.sub_options();
         let mut st = Scratch::default();
         let mut sub = Decoder::new(
             self.plan,
-            Input {
-                data: &buf,
-                base: 0,
-                total: Some(buf.len() as u64),
-                progress: None,
-            },
+            Input::whole(&buf),
             opts,
             &mut *self.sink,
             &mut st,
